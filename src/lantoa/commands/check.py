@@ -1,0 +1,43 @@
+"""``lantoa check``: every problem at once, like a compiler."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import LantoaError
+
+
+def collect(root, strict: bool = False):
+    """Content + registry + site configuration, in one report."""
+    from .. import validate
+    from ..site import config as site_config
+
+    checked = validate.check(root)
+    checked.report.extend(site_config.check(root, checked.registry))
+    return checked
+
+
+def run(ctx, strict: bool, fmt: str) -> None:
+    checked = collect(ctx.root)
+    report = checked.report
+    if fmt == "json":
+        click.echo(report.render_json())
+    else:
+        if report.items:
+            click.echo(report.render_text(), err=False)
+        summary = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+        stories = len(checked.project.stories)
+        langs = len(checked.registry.languages)
+        ctx.echo(f"checked {stories} stories in {langs} languages: {summary}", err=True)
+    if report.failed(strict):
+        raise SilentFailure()
+
+
+class SilentFailure(LantoaError):
+    """Exit 1 after the diagnostics were already printed."""
+
+    def __init__(self):
+        super().__init__("")
+
+    def show(self, file=None) -> None:
+        pass

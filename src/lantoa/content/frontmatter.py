@@ -1,0 +1,152 @@
+"""Read a Markdown file with YAML front matter, keeping line numbers.
+
+python-frontmatter's stock boundary pattern (``^-{3,}\\s*$``) swallows blank
+lines after the opening ``---`` and so shifts every line number; our handler
+is a subclass whose boundary matches one line only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter as _fm
+
+from . import yamlsafe
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FRONT_MATTER_BYTES = 64 * 1024
+
+
+class LineExactYAMLHandler(_fm.YAMLHandler):
+    FM_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
+
+
+HANDLER = LineExactYAMLHandler()
+
+
+@dataclass
+class FileProblem:
+    line: int
+    col: int
+    code: str
+    message: str
+    hint: str = ""
+
+
+@dataclass
+class Document:
+    path: Path
+    meta: dict = field(default_factory=dict)
+    yaml: yamlsafe.YamlDoc | None = None
+    body: str = ""
+    body_line: int = 1  # file line of the first body line
+    problems: list = field(default_factory=list)
+    raw: bytes = b""
+
+    def pos(self, *path) -> yamlsafe.Pos:
+        if self.yaml is None:
+            return yamlsafe.Pos(1, 1)
+        return self.yaml.pos(tuple(path))
+
+
+def nfc(value):
+    """Normalise every string inside ``value`` to Unicode NFC."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {nfc(k): nfc(v) for k, v in value.items()}
+    return value
+
+
+def read(path: Path) -> Document:
+    doc = Document(path=path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        doc.problems.append(FileProblem(0, 0, "unreadable", f"cannot read file: {exc.strerror}"))
+        return doc
+    if size > MAX_FILE_BYTES:
+        doc.problems.append(
+            FileProblem(0, 0, "file-too-large", f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}",
+                        "split the story or move data out of the front matter")
+        )
+        return doc
+    raw = path.read_bytes()
+    doc.raw = raw
+    if raw.startswith(b"\xef\xbb\xbf"):
+        doc.problems.append(
+            FileProblem(1, 1, "bom", "file starts with a byte-order mark (BOM)",
+                        "save the file as UTF-8 without BOM")
+        )
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        doc.problems.append(
+            FileProblem(line, col, "encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                        "save the file as UTF-8")
+        )
+        return doc
+    if "\r" in text:
+        line = text[: text.index("\r")].count("\n") + 1
+        doc.problems.append(
+            FileProblem(line, 1, "line-endings", "file has CR or CRLF line endings",
+                        "save with LF line endings (git: core.autocrlf=input)")
+        )
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        doc.problems.append(
+            FileProblem(1, 1, "empty-file", "file is empty", "start with '---', the front matter, '---', then the text")
+        )
+        return doc
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        doc.problems.append(FileProblem(line, 1, "encoding", "file contains a NUL character", "save it as plain UTF-8 text"))
+        return doc
+    if not HANDLER.detect(text) or not text.startswith("---"):
+        doc.problems.append(
+            FileProblem(1, 1, "no-front-matter", "file has no front matter",
+                        "start the file with a '---' line, the YAML fields, and another '---' line")
+        )
+        doc.body = nfc(text)
+        return doc
+    parts = HANDLER.FM_BOUNDARY.split(text, 2)
+    if len(parts) < 3:
+        doc.problems.append(
+            FileProblem(1, 1, "unclosed-front-matter", "front matter is not closed",
+                        "add a line '---' after the last YAML field")
+        )
+        return doc
+    _, fm_text, body = parts
+    if len(fm_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        doc.problems.append(
+            FileProblem(2, 1, "front-matter-too-large",
+                        f"front matter is {len(fm_text.encode('utf-8')):,} bytes; the limit is {MAX_FRONT_MATTER_BYTES:,}",
+                        "keep the front matter to the fields in docs/writing.md")
+        )
+        return doc
+    # fm_text starts with the newline that ends the opening '---' line: YAML line 0 is file line 1
+    ydoc = yamlsafe.load(fm_text, line_offset=0)
+    doc.yaml = ydoc
+    doc.problems.extend(FileProblem(p.line, p.col, p.code, p.message, p.hint) for p in ydoc.problems)
+    data = ydoc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        doc.problems.append(
+            FileProblem(2, 1, "front-matter-type", "front matter must be a set of 'key: value' lines",
+                        "write e.g. 'title: ...' on its own line")
+        )
+        data = {}
+    doc.meta = nfc(data)
+    # the closing '---' is on line 1 + (newlines in fm_text); the body starts on the next line
+    doc.body_line = 1 + fm_text.count("\n") + 1
+    doc.body = nfc(body[1:] if body.startswith("\n") else body)
+    return doc

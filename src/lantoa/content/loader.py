@@ -1,0 +1,153 @@
+"""Walk ``content/`` into the model, reporting every problem found on the way."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from ..diagnostics import Diagnostic, error, warning
+from . import frontmatter, schema
+from .model import Entry, Project, Variant
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VARIANT_FILE = re.compile(r"^index(?:\.(?P<tag>[^.]+))?\.md$")
+SECTIONS = {"stories": "story", "pages": "page"}
+DEFAULT_SOURCE_LANG = "vi"
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
+    """Read everything under ``root/content``; languages are checked later against the registry."""
+    root = root.resolve()
+    content = root / "content"
+    project = Project(root=root, content_dir=content)
+    diags: list[Diagnostic] = []
+    if not content.is_dir():
+        diags.append(error("content", 0, 0, "no-content", "the content/ folder is missing",
+                           "run 'lantoa new story \"Title\"' to start one"))
+        return project, diags
+    _check_symlinks(content, root, diags)
+    project.categories = _load_categories(content / "categories.yml", root, diags)
+    for section, kind in SECTIONS.items():
+        base = content / section
+        if not base.is_dir():
+            continue
+        for entry_dir in sorted(base.iterdir()):
+            if entry_dir.is_symlink() or not entry_dir.is_dir():
+                if entry_dir.is_file() and entry_dir.suffix == ".md":
+                    diags.append(warning(rel(entry_dir, root), 0, 0, "stray-file",
+                                         f"a {kind} must be a folder with an index.md",
+                                         f"move it to content/{section}/{entry_dir.stem}/index.md"))
+                continue
+            entry = _load_entry(kind, entry_dir, root, diags)
+            target = project.stories if kind == "story" else project.pages
+            target[entry.slug] = entry
+    return project, diags
+
+
+def _check_symlinks(content: Path, root: Path, diags: list[Diagnostic]) -> None:
+    for dirpath, dirnames, filenames in os.walk(content, followlinks=False):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                target = os.readlink(path)
+                resolved = path.resolve()
+                outside = not _is_within(resolved, content.resolve())
+                diags.append(error(
+                    rel(path, root), 0, 0, "symlink",
+                    f"symbolic link to '{target}'" + (" points outside content/" if outside else " is not allowed"),
+                    "replace the link with a copy of the file inside the story folder"))
+
+
+def _is_within(path: Path, base: Path) -> bool:
+    try:
+        path.relative_to(base)
+        return True
+    except ValueError:
+        return False
+
+
+def _load_categories(path: Path, root: Path, diags: list[Diagnostic]) -> list[str]:
+    relp = rel(path, root)
+    if not path.is_file():
+        diags.append(error(relp, 0, 0, "no-categories", "content/categories.yml is missing",
+                           "create it with 'categories: [history, culture, ...]'"))
+        return []
+    from . import yamlsafe
+
+    try:
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError:
+        diags.append(error(relp, 1, 1, "encoding", "not valid UTF-8", "save the file as UTF-8"))
+        return []
+    ydoc = yamlsafe.load(text)
+    for p in ydoc.problems:
+        diags.append(error(relp, p.line, p.col, p.code, p.message, p.hint))
+    data = ydoc.data
+    cats = data.get("categories") if isinstance(data, dict) else None
+    if not isinstance(cats, list) or not all(isinstance(c, str) and SLUG.match(c) for c in cats):
+        if not ydoc.problems:
+            diags.append(error(relp, 1, 1, "bad-categories", "expected 'categories:' with a list of lower-case ids",
+                               "categories: [history, culture, heritage]"))
+        return []
+    return list(cats)
+
+
+def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic]) -> Entry:
+    slug = entry_dir.name
+    entry = Entry(kind=kind, slug=slug, dir=entry_dir)
+    if not SLUG.match(slug):
+        from ..commands.new import slugify
+
+        diags.append(error(rel(entry_dir, root), 0, 0, "bad-slug",
+                           f"folder name '{slug}' is not a slug (lower-case ASCII letters, digits, hyphens)",
+                           f"rename the folder to '{slugify(slug) or 'my-story'}'"))
+    files = {}
+    for path in sorted(entry_dir.iterdir()):
+        if path.suffix != ".md" or path.is_symlink():
+            continue
+        m = VARIANT_FILE.match(path.name)
+        if not m:
+            diags.append(warning(rel(path, root), 0, 0, "stray-file", f"'{path.name}' is not read",
+                                 "name the source index.md and translations index.<tag>.md"))
+            continue
+        files[m.group("tag")] = path
+    source_path = files.pop(None, None)
+    if source_path is not None:
+        doc = frontmatter.read(source_path)
+        _file_problems(doc, source_path, root, diags)
+        lang = doc.meta.get("lang") if isinstance(doc.meta.get("lang"), str) else DEFAULT_SOURCE_LANG
+        variant = Variant(lang=lang, path=rel(source_path, root), doc=doc, is_source=True)
+        entry.source = variant
+        if not any(p.code in _FATAL for p in doc.problems):
+            schema.read_source(entry, variant, diags)
+    for tag, path in sorted(files.items()):
+        doc = frontmatter.read(path)
+        _file_problems(doc, path, root, diags)
+        variant = Variant(lang=tag, path=rel(path, root), doc=doc)
+        if entry.source is None:
+            diags.append(error(rel(path, root), 0, 0, "translation-without-source",
+                               f"translation '{path.name}' has no source file index.md beside it",
+                               f"add {rel(entry_dir, root)}/index.md in the source language"))
+        entry.translations[tag] = variant
+        if not any(p.code in _FATAL for p in doc.problems):
+            schema.read_translation(entry, variant, diags)
+    return entry
+
+
+_FATAL = {"encoding", "empty-file", "no-front-matter", "unclosed-front-matter", "front-matter-too-large",
+          "file-too-large", "unreadable", "yaml-syntax", "yaml-alias", "yaml-tag", "front-matter-type"}
+
+
+def _file_problems(doc: frontmatter.Document, path: Path, root: Path, diags: list[Diagnostic]) -> None:
+    for p in doc.problems:
+        diags.append(error(rel(path, root), p.line, p.col, p.code, p.message, p.hint))
+
+

@@ -1,0 +1,128 @@
+"""The in-memory model of the content: read and checked before anything renders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .frontmatter import Document
+
+STATUSES = ("draft", "review", "published")
+METHODS = ("human", "machine")
+
+
+@dataclass
+class Hero:
+    src: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    license: str = ""
+
+
+@dataclass
+class SourceRef:
+    title: str
+    url: str
+    as_of: dt.date | None = None
+
+
+@dataclass
+class Variant:
+    """One language version of an entry (the source file or a translation)."""
+
+    lang: str
+    path: str  # relative to the project root
+    doc: Document
+    title: str = ""
+    summary: str = ""
+    status: str = "draft"
+    hero_text: dict = field(default_factory=dict)  # alt/caption/credit/license in this language
+    method: str = "human"
+    reviewed_by: str = ""
+    is_source: bool = False
+
+    @property
+    def body(self) -> str:
+        return self.doc.body
+
+    @property
+    def body_line(self) -> int:
+        return self.doc.body_line
+
+    @property
+    def unreviewed_machine(self) -> bool:
+        return self.method == "machine" and not self.reviewed_by
+
+    def text_hash(self) -> str:
+        """Hash of what a translator translates: title, summary and body."""
+        h = hashlib.sha256()
+        for part in (self.title, self.summary, self.body):
+            h.update(part.encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+@dataclass
+class Entry:
+    """A story (``content/stories/<slug>``) or a page (``content/pages/<name>``)."""
+
+    kind: str  # "story" | "page"
+    slug: str
+    dir: Path
+    source: Variant | None = None
+    translations: dict[str, Variant] = field(default_factory=dict)
+    date: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    category: str = ""
+    tags: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    hero: Hero | None = None
+    sources: list[SourceRef] = field(default_factory=list)
+
+    @property
+    def source_lang(self) -> str:
+        return self.source.lang if self.source else "vi"
+
+    @property
+    def published(self) -> bool:
+        return self.source is not None and self.source.status == "published"
+
+    def variant(self, lang: str) -> Variant | None:
+        if self.source and self.source.lang == lang:
+            return self.source
+        return self.translations.get(lang)
+
+    def variants(self) -> list[Variant]:
+        out = [self.source] if self.source else []
+        return out + [self.translations[t] for t in sorted(self.translations)]
+
+    def published_variant(self, lang: str) -> Variant | None:
+        v = self.variant(lang)
+        return v if v is not None and v.status == "published" else None
+
+    @property
+    def url_path(self) -> str:
+        """Path of the entry inside one language edition, without the language prefix."""
+        if self.kind == "story":
+            return f"stories/{self.slug}/"
+        return "" if self.slug == "home" else f"{self.slug}/"
+
+
+@dataclass
+class Project:
+    root: Path
+    content_dir: Path
+    stories: dict[str, Entry] = field(default_factory=dict)
+    pages: dict[str, Entry] = field(default_factory=dict)
+    categories: list[str] = field(default_factory=list)
+
+    def entries(self) -> list[Entry]:
+        return [self.stories[k] for k in sorted(self.stories)] + [self.pages[k] for k in sorted(self.pages)]
+
+    def published_stories(self) -> list[Entry]:
+        """Newest first; ties by slug for a stable order."""
+        items = [s for s in self.stories.values() if s.published]
+        return sorted(items, key=lambda s: (-(s.date.timestamp() if s.date else 0), s.slug))

@@ -1,0 +1,487 @@
+"""Self-hosted WOFF2 font subsets for Lan Tỏa.
+
+Visitors must never load anything from a third-party origin, so instead of
+Google Fonts we subset Debian's Noto fonts (``fonts-noto-core`` and
+``fonts-noto-cjk``) down to the characters a site actually uses, write them
+as content-hashed WOFF2 files and emit the matching ``@font-face`` rules.
+
+Everything here is a pure function apart from the file writes that
+:func:`build_fonts` is asked to do.  This module must not import mkdocs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import fontTools
+from fontTools import subset as ft_subset
+from fontTools.ttLib import TTCollection, TTFont
+
+log = logging.getLogger(__name__)
+
+#: Bump when the subsetting recipe changes in a way that changes output bytes;
+#: it is part of every cache key.
+VERSION = "1"
+
+#: Default search path (Debian layout).  ``LANTOA_FONT_DIRS`` overrides it.
+FONT_DIRS: tuple[str, ...] = (
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/opentype/noto",
+)
+FONT_DIRS_ENV = "LANTOA_FONT_DIRS"
+
+#: Where the OFL text lives in the source tree: <repo>/theme/fonts/OFL.txt.
+LICENCE_FILE = Path(__file__).resolve().parents[3] / "theme" / "fonts" / "OFL.txt"
+
+INSTALL_HINT = "apt-get install fonts-noto-core fonts-noto-cjk, or set LANTOA_FONT_DIRS"
+
+#: Characters every subset gets, whatever the text: printable ASCII plus
+#: the punctuation that typographic filters and translators like to add.
+ALWAYS_CHARS: frozenset[int] = frozenset(range(0x20, 0x7F)) | frozenset(
+    (0x00A0, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x00AB, 0x00BB)
+)
+
+
+class FontMissingError(Exception):
+    """A source font file (or a face inside a collection) is not installed."""
+
+
+@dataclass(frozen=True)
+class FontSource:
+    """One family we self-host.
+
+    ``files`` maps CSS weight -> (font file name, face index).  For ``.ttc``
+    collections the index is only a hint: the face actually used is the one
+    whose name table says ``face_name`` (see :func:`resolve_face_index`).
+    """
+
+    family: str
+    script: str
+    files: dict[int, tuple[str, int]] = field(hash=False)
+    #: Family name (name ID 16, else 1) of the face inside a collection.
+    face_name: str | None = None
+
+
+FONT_SOURCES: tuple[FontSource, ...] = (
+    # Latin incl. Vietnamese, Cyrillic and Greek: Noto Sans covers all three.
+    FontSource("Lantoa Sans", "Latn", {
+        400: ("NotoSans-Regular.ttf", 0),
+        700: ("NotoSans-Bold.ttf", 0),
+    }),
+    FontSource("Lantoa Khmer", "Khmr", {
+        400: ("NotoSansKhmer-Regular.ttf", 0),
+        700: ("NotoSansKhmer-Bold.ttf", 0),
+    }),
+    FontSource("Lantoa Lao", "Laoo", {
+        400: ("NotoSansLao-Regular.ttf", 0),
+        700: ("NotoSansLao-Bold.ttf", 0),
+    }),
+    # Only a Regular exists upstream.  700 is deliberately omitted: the
+    # browser synthesises bold instead of downloading the same file twice
+    # and rendering "bold" text in the regular weight.
+    FontSource("Lantoa Tai Viet", "Tavt", {
+        400: ("NotoSansTaiViet-Regular.ttf", 0),
+    }),
+    FontSource("Lantoa Cham", "Cham", {
+        400: ("NotoSansCham-Regular.ttf", 0),
+        700: ("NotoSansCham-Bold.ttf", 0),
+    }),
+    FontSource("Lantoa Arabic", "Arab", {
+        400: ("NotoSansArabic-Regular.ttf", 0),
+        700: ("NotoSansArabic-Bold.ttf", 0),
+    }),
+    FontSource("Lantoa CJK SC", "Hans", {
+        400: ("NotoSansCJK-Regular.ttc", 2),
+        700: ("NotoSansCJK-Bold.ttc", 2),
+    }, face_name="Noto Sans CJK SC"),
+    FontSource("Lantoa CJK JP", "Jpan", {
+        400: ("NotoSansCJK-Regular.ttc", 0),
+        700: ("NotoSansCJK-Bold.ttc", 0),
+    }, face_name="Noto Sans CJK JP"),
+    FontSource("Lantoa CJK KR", "Kore", {
+        400: ("NotoSansCJK-Regular.ttc", 1),
+        700: ("NotoSansCJK-Bold.ttc", 1),
+    }, face_name="Noto Sans CJK KR"),
+)
+
+_BY_FAMILY: dict[str, FontSource] = {s.family: s for s in FONT_SOURCES}
+_BY_SCRIPT: dict[str, FontSource] = {s.script: s for s in FONT_SOURCES}
+#: Scripts served by another script's family.
+_SCRIPT_ALIASES: dict[str, str] = {"Cyrl": "Latn", "Grek": "Latn"}
+#: For the unified Han code "Hani" the language decides the regional forms.
+_HANI_BY_LANG: dict[str, str] = {"ja": "Jpan", "ko": "Kore", "zh": "Hans"}
+#: Scripts where fontTools' default feature list is used instead of '*':
+#: '*' would drag in aalt/jp78/jp90/fwid/hwid/... alternates (~60% more
+#: glyphs, ~35% more bytes) that a web page never asks for.  The default
+#: list still keeps locl, ccmp, vert/vrt2, palt, halt, kern, ...
+_DEFAULT_FEATURE_SCRIPTS = frozenset({"Hans", "Jpan", "Kore"})
+
+LATIN_FAMILY = "Lantoa Sans"
+
+
+@dataclass(frozen=True)
+class BuiltFace:
+    family: str
+    weight: int
+    url: str  # relative to the site root, e.g. "fonts/lantoa-khmer-400-0123456789.woff2"
+    unicode_range: str
+    size: int
+
+
+# --------------------------------------------------------------------------
+# Finding fonts
+
+
+def font_dirs() -> list[str]:
+    """The search path: ``LANTOA_FONT_DIRS`` (os.pathsep-separated) or FONT_DIRS."""
+    env = os.environ.get(FONT_DIRS_ENV)
+    if env:
+        dirs = [d for d in env.split(os.pathsep) if d]
+        if dirs:
+            return dirs
+    return list(FONT_DIRS)
+
+
+def find_font(name: str, dirs: Iterable[str | os.PathLike[str]] | None = None) -> Path | None:
+    """First ``<dir>/<name>`` that is a file, searching ``dirs`` in order."""
+    for d in font_dirs() if dirs is None else dirs:
+        p = Path(d) / name
+        if p.is_file():
+            return p
+    return None
+
+
+def _require_font(name: str, dirs: Iterable[str | os.PathLike[str]] | None) -> Path:
+    searched = font_dirs() if dirs is None else [str(d) for d in dirs]
+    path = find_font(name, searched)
+    if path is None:
+        raise FontMissingError(
+            f"font file {name!r} not found; searched: "
+            f"{', '.join(searched) or '(no directories)'}. Fix: {INSTALL_HINT}"
+        )
+    return path
+
+
+def source_for_family(family: str) -> FontSource:
+    try:
+        return _BY_FAMILY[family]
+    except KeyError:
+        raise ValueError(
+            f"unknown font family {family!r}; known: {', '.join(sorted(_BY_FAMILY))}"
+        ) from None
+
+
+def source_for_script(script: str, lang: str = "") -> FontSource | None:
+    """The family serving ``script`` (ISO 15924), or None if we have none."""
+    if script == "Hani":
+        script = _HANI_BY_LANG.get(lang.split("-")[0].lower(), "Hans")
+    script = _SCRIPT_ALIASES.get(script, script)
+    return _BY_SCRIPT.get(script)
+
+
+def fonts_for_script(script: str, lang: str) -> list[FontSource]:
+    """Families a page in ``lang`` written in ``script`` needs.
+
+    Always the Latin family (UI strings, numbers, Latin names), plus the
+    script's own family if it is not Latin-covered.  Hans -> SC, Jpan -> JP,
+    Kore -> KR; Hani is resolved by language.  Hant is not served (falls back
+    to the visitor's system fonts) and only gets the Latin family.
+    """
+    latin = _BY_FAMILY[LATIN_FAMILY]
+    src = source_for_script(script, lang)
+    if src is None:
+        log.warning("no self-hosted font for script %r (lang %r); using Latin only", script, lang)
+        return [latin]
+    if src is latin:
+        return [latin]
+    return [latin, src]
+
+
+def resolve_face_index(path: Path, face_name: str | None, hint: int = 0) -> int:
+    """Index of the face called ``face_name`` in a .ttc/.otc (0 for plain fonts).
+
+    Reads the name table of every face; ``hint`` is preferred when it
+    matches (it always does with Debian's file), otherwise the first match.
+    """
+    if face_name is None or path.suffix.lower() not in (".ttc", ".otc"):
+        return hint
+    coll = TTCollection(str(path), lazy=True)
+    try:
+        names: list[str | None] = []
+        for face in coll.fonts:
+            name = face["name"]
+            names.append(name.getDebugName(16) or name.getDebugName(1))
+    finally:
+        coll.close()
+    if 0 <= hint < len(names) and names[hint] == face_name:
+        return hint
+    for i, n in enumerate(names):
+        if n == face_name:
+            log.warning("%s: face %r is at index %d, not %d", path, face_name, i, hint)
+            return i
+    raise FontMissingError(
+        f"face {face_name!r} not found in {path} (faces: {', '.join(map(str, names))}). "
+        f"Fix: {INSTALL_HINT}"
+    )
+
+
+# --------------------------------------------------------------------------
+# Character sets and unicode-range
+
+
+def chars_for_text(text: str) -> frozenset[int]:
+    """Code points to keep for ``text``: its printable chars plus ALWAYS_CHARS."""
+    cps = {ord(c) for c in text}
+    # C0/C1 controls and lone surrogates have no glyphs worth keeping.
+    cps = {c for c in cps if c >= 0x20 and not 0x7F <= c < 0xA0 and not 0xD800 <= c < 0xE000}
+    return frozenset(cps | ALWAYS_CHARS)
+
+
+def unicode_range(codepoints: Iterable[int]) -> str:
+    """Compact CSS unicode-range, e.g. ``U+0020-007E, U+00A0, U+2013-2014``."""
+    cps = sorted(set(codepoints))
+    parts: list[str] = []
+    i = 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        if i == j:
+            parts.append(f"U+{cps[i]:04X}")
+        else:
+            parts.append(f"U+{cps[i]:04X}-{cps[j]:04X}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+# --------------------------------------------------------------------------
+# Subsetting and caching
+
+_SHA_MEMO: dict[tuple[str, int, int], str] = {}
+
+
+def _file_sha256(path: Path) -> str:
+    st = path.stat()
+    memo_key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    digest = _SHA_MEMO.get(memo_key)
+    if digest is None:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        digest = _SHA_MEMO[memo_key] = h.hexdigest()
+    return digest
+
+
+def _subset_options(script: str, font_number: int) -> ft_subset.Options:
+    opts = ft_subset.Options()
+    opts.flavor = "woff2"
+    opts.hinting = False
+    opts.desubroutinize = True  # smaller after WOFF2/Brotli for CFF (CJK)
+    opts.name_IDs = ["*"]  # keep copyright/licence records (OFL condition 2)
+    opts.font_number = font_number
+    opts.recalc_timestamp = False  # keep head.modified: deterministic bytes
+    if script not in _DEFAULT_FEATURE_SCRIPTS:
+        opts.layout_features = ["*"]  # all shaping features for complex scripts
+    return opts
+
+
+def _features_tag(script: str) -> str:
+    return "default" if script in _DEFAULT_FEATURE_SCRIPTS else "*"
+
+
+def _subset(path: Path, font_number: int, script: str, chars: frozenset[int]) -> bytes:
+    """Subset one face to ``chars``; returns WOFF2 bytes."""
+    opts = _subset_options(script, font_number)
+    font = ft_subset.load_font(str(path), opts, dontLoadGlyphNames=True)
+    try:
+        subsetter = ft_subset.Subsetter(options=opts)
+        subsetter.populate(unicodes=sorted(chars))
+        subsetter.subset(font)
+        buf = io.BytesIO()
+        ft_subset.save_font(font, buf, opts)
+    finally:
+        font.close()
+    return buf.getvalue()
+
+
+def _inspect_woff2(data: bytes) -> frozenset[int]:
+    """Fully decode WOFF2 ``data`` and return its cmap; raises if corrupt."""
+    font = TTFont(io.BytesIO(data), lazy=False)
+    try:
+        if font.flavor != "woff2":
+            raise ValueError(f"not WOFF2 (flavor {font.flavor!r})")
+        for tag in font.keys():  # decompile every table: catches truncation
+            font[tag]
+        return frozenset(font.getBestCmap() or {})
+    finally:
+        font.close()
+
+
+def _cache_key(src_sha: str, font_number: int, weight: int, script: str, chars: frozenset[int]) -> str:
+    h = hashlib.sha256()
+    for part in (
+        f"lantoa-fonts {VERSION}",
+        f"fonttools {fontTools.version}",
+        f"source {src_sha}",
+        f"face {font_number}",
+        f"weight {weight}",
+        f"features {_features_tag(script)}",
+        "chars " + ",".join(f"{c:X}" for c in sorted(chars)),
+    ):
+        h.update(part.encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _slug(family: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", family.lower()).strip("-")
+
+
+def _build_face(
+    src: FontSource,
+    weight: int,
+    chars: frozenset[int],
+    cache_dir: Path | None,
+    dirs: Sequence[str | os.PathLike[str]] | None,
+) -> tuple[bytes, frozenset[int]]:
+    file_name, hint = src.files[weight]
+    path = _require_font(file_name, dirs)
+    font_number = resolve_face_index(path, src.face_name, hint)
+    key = _cache_key(_file_sha256(path), font_number, weight, src.script, chars)
+    cache_file = cache_dir / f"{key}.woff2" if cache_dir is not None else None
+
+    if cache_file is not None and cache_file.exists():
+        try:
+            data = cache_file.read_bytes()
+            kept = _inspect_woff2(data)
+            if not kept <= chars:
+                raise ValueError("cmap has characters that were not requested")
+            log.debug("font cache hit %s %d (%s)", src.family, weight, cache_file.name)
+            return data, kept
+        except Exception as exc:  # noqa: BLE001 - any bad entry is just rebuilt
+            log.warning("font cache entry %s is unreadable (%s); rebuilding", cache_file, exc)
+
+    data = _subset(path, font_number, src.script, chars)
+    kept = _inspect_woff2(data)
+    log.debug("subset %s %d: %d chars, %d bytes", src.family, weight, len(kept), len(data))
+    if cache_file is not None:
+        try:
+            _write_atomic(cache_file, data)
+        except OSError as exc:
+            log.warning("cannot write font cache entry %s: %s", cache_file, exc)
+    return data, kept
+
+
+def build_fonts(
+    text_by_family: Mapping[str, str],
+    out_dir: Path,
+    cache_dir: Path | None,
+    dirs: Sequence[str | os.PathLike[str]] | None = None,
+    licence_file: Path = LICENCE_FILE,
+) -> list[BuiltFace]:
+    """Subset every weight of each family to the characters of its text.
+
+    Writes ``out_dir/fonts/<slug>-<weight>-<sha256[:10]>.woff2`` and
+    ``out_dir/fonts/OFL.txt``; returns the faces sorted by (family, weight).
+    ``cache_dir`` (created if needed) memoises subsets across builds; None
+    disables caching.  Raises :class:`FontMissingError` for a missing source
+    font and ``ValueError`` for a family not in FONT_SOURCES.
+    """
+    out_dir = Path(out_dir)
+    fonts_dir = out_dir / "fonts"
+    cache = Path(cache_dir) if cache_dir is not None else None
+
+    # Resolve everything first so a typo fails before any slow work.
+    sources = [(source_for_family(f), text_by_family[f]) for f in sorted(text_by_family)]
+    for src, _ in sources:
+        for file_name, _ in src.files.values():
+            _require_font(file_name, dirs)
+    licence = Path(licence_file)
+    if sources and not licence.is_file():
+        raise FileNotFoundError(
+            f"font licence {licence} is missing; the OFL requires it to ship with the fonts"
+        )
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+
+    faces: list[BuiltFace] = []
+    for src, text in sources:
+        chars = chars_for_text(text)
+        for weight in sorted(src.files):
+            data, kept = _build_face(src, weight, chars, cache, dirs)
+            digest = hashlib.sha256(data).hexdigest()[:10]
+            name = f"{_slug(src.family)}-{weight}-{digest}.woff2"
+            target = fonts_dir / name
+            if not (target.is_file() and target.read_bytes() == data):
+                _write_atomic(target, data)
+            faces.append(BuiltFace(
+                family=src.family,
+                weight=weight,
+                url=f"fonts/{name}",
+                unicode_range=unicode_range(kept),
+                size=len(data),
+            ))
+
+    if text_by_family:
+        fonts_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(licence, fonts_dir / "OFL.txt")
+
+    faces.sort(key=lambda f: (f.family, f.weight))
+    return faces
+
+
+# --------------------------------------------------------------------------
+# CSS
+
+
+def _css_string(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\a ") + '"'
+
+
+def font_css(faces: Iterable[BuiltFace], url_prefix: str = "") -> str:
+    """``@font-face`` rules for ``faces``, sorted by (family, weight, url).
+
+    ``url_prefix`` is prepended to each face's relative url (a "/" is added
+    between them when needed), e.g. "../" or "/site/".
+    """
+    if url_prefix and not url_prefix.endswith("/"):
+        url_prefix += "/"
+    rules = []
+    for f in sorted(faces, key=lambda f: (f.family, f.weight, f.url)):
+        rules.append(
+            "@font-face {\n"
+            f"  font-family: {_css_string(f.family)};\n"
+            "  font-style: normal;\n"
+            f"  font-weight: {f.weight};\n"
+            "  font-display: swap;\n"
+            f"  src: url({_css_string(url_prefix + f.url)}) format(\"woff2\");\n"
+            f"  unicode-range: {f.unicode_range};\n"
+            "}\n"
+        )
+    return "\n".join(rules)

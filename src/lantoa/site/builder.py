@@ -1,0 +1,152 @@
+"""Build the site: check, stage, one MkDocs build per language (in parallel), merge, fonts, swap.
+
+The output is assembled in a temporary folder beside ``build/site`` and swapped
+in only when everything succeeded: a failed build leaves the previous site
+byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import logging
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import LantoaError
+from . import config as site_config
+from . import fonts as site_fonts
+from .stage import Staged, stage
+
+log = logging.getLogger(__name__)
+
+#: files every language build writes at its root: each edition keeps its own sitemap
+#: (Material's language switcher fetches sitemap.xml below every rel=alternate link)
+EDITION_ROOT_FILES = {"sitemap.xml", "sitemap.xml.gz"}
+#: files every language build writes at the root; the default language's copy is kept
+SHARED_ROOT_FILES = {"404.html"}
+
+
+@dataclass
+class BuildResult:
+    site_dir: Path
+    pages: dict[str, int] = field(default_factory=dict)
+    images: int = 0
+    fonts: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        total = sum(self.pages.values())
+        per = ", ".join(f"{k} {v}" for k, v in self.pages.items())
+        return (f"built {total} pages in {len(self.pages)} languages ({per}), {self.images} images, "
+                f"{self.fonts} font files in {self.seconds:.1f} s → {self.site_dir}")
+
+
+class BuildFailed(LantoaError):
+    pass
+
+
+def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str) -> str | None:
+    """Worker: one MkDocs build of one language edition. Returns an error message or None."""
+    from mkdocs import exceptions
+    from mkdocs.commands.build import build
+
+    from .. import log as lantoa_log
+
+    try:
+        cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work))
+        cfg.plugins.on_startup(command="build", dirty=False)
+        try:
+            build(cfg)
+        finally:
+            cfg.plugins.on_shutdown()
+    except (exceptions.MkDocsException, OSError) as exc:
+        return f"{lang}: {exc}"
+    return None
+
+
+def build_site(checked, langs: list[str] | None = None, out: Path | None = None, jobs: int = 0,
+               cache: bool = True) -> BuildResult:
+    start = time.perf_counter()
+    root = checked.project.root
+    registry = checked.registry
+    out = (out or root / "build" / "site").resolve()
+    wanted = list(langs or registry.tags())
+    unknown = [t for t in wanted if t not in registry]
+    if unknown:
+        raise BuildFailed(f"unknown language(s): {', '.join(unknown)} — registered: {', '.join(registry.tags())}")
+    if registry.default not in wanted:
+        wanted.insert(0, registry.default)  # the default edition is the site root
+    wanted = [t for t in registry.tags() if t in wanted]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
+    try:
+        staged = stage(checked.project, registry, wanted, work)
+        site = work / "site"
+        parts = {lang: work / "parts" / lang for lang in wanted}
+        jobs = jobs or min(len(wanted), os.cpu_count() or 1)
+        errors: list[str] = []
+        if jobs <= 1:
+            for lang in wanted:
+                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]))
+                if err:
+                    errors.append(err)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work), str(parts[lang]))
+                           for lang in wanted]
+                errors = [e for e in (f.result() for f in futures) if e]
+        if errors:
+            raise BuildFailed("MkDocs failed:\n  " + "\n  ".join(errors))
+        _merge(parts, wanted, site)
+        names = " ".join(f"{registry[t].autonym} {registry[t].name}" for t in registry.tags())
+        cache_dir = (root / ".cache" / "lantoa" / "fonts") if cache else None
+        try:
+            faces = site_fonts.build(site, names, cache_dir)
+        except site_fonts.lfonts.FontMissingError as exc:
+            raise BuildFailed(str(exc)) from None
+        _swap(site, out)
+        result = BuildResult(out, dict(staged.pages), staged.images, len(faces))
+        result.seconds = time.perf_counter() - start
+        return result
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _merge(parts: dict[str, Path], order: list[str], site: Path) -> None:
+    """Copy each language's output into one tree; shared files must be identical (or are the default's)."""
+    site.mkdir(parents=True)
+    for i, lang in enumerate(order):
+        part = parts[lang]
+        for src in sorted(part.rglob("*")):
+            if src.is_dir():
+                continue
+            rel = src.relative_to(part)
+            if i > 0 and rel.as_posix() in EDITION_ROOT_FILES:
+                rel = Path(lang) / rel
+            dest = site / rel
+            if dest.exists():
+                if rel.as_posix() in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
+                    continue
+                raise BuildFailed(f"internal error: languages disagree on {rel.as_posix()}")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+
+
+def _swap(new: Path, out: Path) -> None:
+    old = out.with_name(out.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if out.exists():
+        os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except OSError:
+        if old.exists():
+            os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,131 @@
+"""mkdocs.yml: the editor-facing site settings, checked and completed by Lan Tỏa.
+
+``mkdocs.yml`` holds what a site owner chooses (name, URL, theme colours,
+Markdown extensions). What Lan Tỏa derives (docs_dir, site_dir, the language
+list, the i18n plugin, nav, fonts) is added here, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import yaml
+
+from ..diagnostics import Diagnostic, error, warning
+from ..i18n.registry import Registry
+from . import material_strings
+
+log = logging.getLogger(__name__)
+
+#: keys Lan Tỏa sets itself; an editor setting them is told so
+DERIVED = {"docs_dir", "site_dir", "nav", "plugins"}
+EXTERNAL_PREFIXES = ("http://", "https://", "//")
+
+
+class _Loader(yaml.SafeLoader):
+    """mkdocs.yml may use !ENV and !!python/name tags: read them as plain values for checking."""
+
+
+def _any_tag(loader, tag_suffix, node):
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)
+
+
+_Loader.add_multi_constructor("", _any_tag)
+
+
+def read_raw(root: Path) -> tuple[dict, list[Diagnostic]]:
+    path = root / "mkdocs.yml"
+    if not path.is_file():
+        return {}, [error("mkdocs.yml", 0, 0, "no-config", "mkdocs.yml is missing",
+                          "copy mkdocs.yml from the Lan Tỏa repository")]
+    try:
+        data = yaml.load(path.read_text("utf-8"), Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        return {}, [error("mkdocs.yml", mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                          "yaml-syntax", f"YAML syntax error: {exc.problem}", "check the indentation")]
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return {}, [error("mkdocs.yml", 1, 1, "yaml-syntax", f"cannot read mkdocs.yml: {exc}")]
+    if not isinstance(data, dict):
+        return {}, [error("mkdocs.yml", 1, 1, "config-type", "mkdocs.yml must be a mapping of settings")]
+    return data, []
+
+
+def _line_of(root: Path, key: str) -> int:
+    for i, line in enumerate((root / "mkdocs.yml").read_text("utf-8").splitlines(), start=1):
+        if line.startswith(f"{key}:"):
+            return i
+    return 1
+
+
+def check(root: Path, registry: Registry) -> list[Diagnostic]:
+    """Problems with mkdocs.yml and with the registry's use of Material."""
+    data, diags = read_raw(root)
+    if diags:
+        return diags
+    for key in sorted(DERIVED & set(data)):
+        diags.append(warning("mkdocs.yml", _line_of(root, key), 1, "derived-setting",
+                             f"'{key}' is set by lantoa and ignored here", f"remove '{key}:' from mkdocs.yml"))
+    if not data.get("site_name"):
+        diags.append(error("mkdocs.yml", 1, 1, "missing-field", "site_name is missing", "add site_name: Lan Tỏa"))
+    theme = data.get("theme") or {}
+    if not isinstance(theme, dict) or theme.get("name") != "material":
+        diags.append(error("mkdocs.yml", _line_of(root, "theme"), 1, "theme", "the theme must be Material",
+                           "theme:\\n  name: material\\n  custom_dir: theme"))
+    elif theme.get("font") not in (None, False):
+        diags.append(error("mkdocs.yml", _line_of(root, "theme"), 1, "external-fonts",
+                           "theme.font loads Google Fonts from a third-party origin",
+                           "set 'font: false'; lantoa self-hosts Noto fonts"))
+    for key in ("extra_css", "extra_javascript"):
+        for item in data.get(key) or []:
+            src = item if isinstance(item, str) else (item or {}).get("path", "")
+            if str(src).startswith(EXTERNAL_PREFIXES):
+                diags.append(error("mkdocs.yml", _line_of(root, key), 1, "external-asset",
+                                   f"'{src}' would load from another origin", "copy the file into theme/ and link it"))
+    available = material_strings.material_languages()
+    for lang in registry.languages.values():
+        if lang.material and lang.material not in available:
+            diags.append(error(lang.path, 1, 1, "unknown-material-language",
+                               f"Material has no UI translation '{lang.material}'",
+                               "set material: null (our strings and the fallback chain are used)"))
+    return diags
+
+
+def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: Path, work: Path):
+    """The full MkDocs config for building edition ``lang`` of the staged docs."""
+    from mkdocs.config import load_config
+
+    data, _ = read_raw(root)
+    languages = []
+    for tag in staged.languages:
+        L = registry[tag]
+        languages.append({
+            "locale": tag, "name": L.autonym, "build": True, "default": tag == registry.default,
+            "site_name": registry.string(tag, "site.name"),
+            "site_description": registry.string(tag, "site.description"),
+            "nav_translations": staged.nav_translations.get(tag, {}),
+        })
+    plugins = [
+        {"lantoa": {"work_dir": str(work), "language": lang}},
+        {"lantoa-i18n": {"docs_structure": "suffix", "fallback_to_default": False, "reconfigure_search": False,
+                         "languages": languages, "build_language": lang}},
+    ]
+    theme = dict(data.get("theme") or {})
+    theme["font"] = False
+    theme.setdefault("custom_dir", "theme")
+    theme["custom_dir"] = str((root / theme["custom_dir"]).resolve())
+    cfg = load_config(
+        config_file=str(root / "mkdocs.yml"),
+        docs_dir=str(staged.docs_dir),
+        site_dir=str(site_dir),
+        nav=staged.nav,
+        plugins=plugins,
+        theme=theme,
+        not_in_nav="/stories/\n",
+    )
+    return cfg

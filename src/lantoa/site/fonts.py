@@ -1,0 +1,79 @@
+"""Self-hosted fonts for the built site: subset to the characters its pages use.
+
+Each non-Latin family is cut into two unicode-range slices: the characters of
+the language names (shown in the language switcher of every page) and the
+rest. A Vietnamese page thus downloads Latin plus a few hundred bytes per
+script for the switcher; a Khmer page downloads the Khmer text face as well.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from fontTools.ttLib import TTFont
+
+from ..i18n import fonts as lfonts
+
+_TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
+_ATTR_TEXT = re.compile(r'\b(?:alt|title|aria-label|content|placeholder)="([^"]*)"')
+_LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
+CJK_BY_LANG = {"ja": "Lantoa CJK JP", "ko": "Lantoa CJK KR"}
+
+
+@lru_cache(maxsize=None)
+def _coverage(family: str) -> frozenset[int]:
+    src = lfonts.source_for_family(family)
+    weight = min(src.files)
+    name, index = src.files[weight]
+    path = lfonts._require_font(name, None)
+    if src.face_name:
+        index = lfonts.resolve_face_index(path, src.face_name, index)
+    font = TTFont(path, fontNumber=index, lazy=True)
+    return frozenset(font.getBestCmap())
+
+
+def _family_for(cp: int, lang: str) -> str | None:
+    if cp in _coverage(lfonts.LATIN_FAMILY):
+        return lfonts.LATIN_FAMILY
+    for src in lfonts.FONT_SOURCES:
+        if src.family == lfonts.LATIN_FAMILY or src.family.startswith("Lantoa CJK"):
+            continue
+        if cp in _coverage(src.family):
+            return src.family
+    cjk = CJK_BY_LANG.get(lang.split("-")[0], "Lantoa CJK SC")
+    if cp in _coverage(cjk):
+        return cjk
+    return None
+
+
+def page_text(doc: str) -> str:
+    return html.unescape(_TAGS.sub(" ", doc)) + " " + " ".join(html.unescape(m) for m in _ATTR_TEXT.findall(doc))
+
+
+def build(site: Path, names_text: str, cache_dir: Path | None) -> list[lfonts.BuiltFace]:
+    """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt."""
+    body: dict[str, set[int]] = {}
+    names: dict[str, set[int]] = {}
+    name_cps = {ord(c) for c in names_text}
+    for path in sorted(site.rglob("*.html")):
+        doc = path.read_text("utf-8")
+        m = _LANG.search(doc)
+        lang = m.group(1) if m else "vi"
+        for cp in {ord(c) for c in page_text(doc)}:
+            if cp < 0x20:
+                continue
+            fam = _family_for(cp, lang)
+            if fam is None:
+                continue
+            target = names if (cp in name_cps and fam != lfonts.LATIN_FAMILY) else body
+            target.setdefault(fam, set()).add(cp)
+    body.setdefault(lfonts.LATIN_FAMILY, set())
+    faces = lfonts.build_fonts({f: "".join(map(chr, sorted(c))) for f, c in body.items()}, site, cache_dir)
+    if names:
+        faces += lfonts.build_fonts({f: "".join(map(chr, sorted(c))) for f, c in names.items()}, site, cache_dir)
+    css = lfonts.font_css(faces, url_prefix="..")  # fonts.css lives in fonts/, beside the faces
+    (site / "fonts" / "fonts.css").write_text(css, "utf-8")
+    return faces

@@ -1,0 +1,129 @@
+"""What an editor may write in Markdown: a line scanner for raw HTML and links.
+
+It reports with line and column; the renderer also sanitizes the HTML it
+produces (``lantoa.site``), so this is the first of two walls.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+#: inline tags an editor may write, with the attributes each may carry
+ALLOWED_TAGS: dict[str, set[str]] = {
+    "abbr": {"title", "lang"}, "sup": set(), "sub": set(), "br": set(), "wbr": set(), "kbd": set(),
+    "mark": set(), "small": set(), "span": {"lang", "dir"}, "b": set(), "i": {"lang"}, "em": set(),
+    "strong": set(), "q": {"lang"}, "cite": set(), "s": set(), "u": set(), "bdi": {"dir"},
+    "ruby": set(), "rt": set(), "rp": set(), "time": {"datetime"}, "dfn": set(),
+}
+DANGEROUS_TAGS = {"script", "iframe", "frame", "frameset", "object", "embed", "style", "link", "meta", "base",
+                  "form", "input", "button", "textarea", "select", "svg", "math", "template", "applet", "noscript",
+                  "img", "video", "audio", "source", "picture", "a", "portal"}
+SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:\s+[^<>]*?)?)\s*(/?)>", re.S)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+_INLINE_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
+_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_TEXT_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?]")
+
+
+@dataclass
+class Finding:
+    line: int  # 1-based within the body
+    col: int
+    code: str
+    message: str
+    hint: str
+
+
+@dataclass
+class Link:
+    line: int
+    col: int
+    url: str
+    image: bool
+    alt: str
+
+
+def scheme_of(url: str) -> str | None:
+    """The scheme as a browser would see it: entities decoded, controls and blanks removed."""
+    cleaned = html.unescape(url)
+    cleaned = re.sub(r"[\x00-\x20\x7f]", "", cleaned).lower()
+    m = _SCHEME.match(cleaned)
+    return m.group(1) if m else None
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_TEXT_TAG.search(text))
+
+
+def _blank_code_spans(line: str) -> str:
+    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+
+
+def scan(body: str) -> tuple[list[Finding], list[Link]]:
+    findings: list[Finding] = []
+    links: list[Link] = []
+    fence = None
+    lines = body.split("\n")
+    for i, raw_line in enumerate(lines, start=1):
+        m = _FENCE.match(raw_line)
+        if fence:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            continue
+        if m:
+            fence = m.group(1)
+            continue
+        line = _blank_code_spans(raw_line)
+        line = _HTML_COMMENT.sub(lambda c: " " * len(c.group(0)), line)
+        for tm in _TAG.finditer(line):
+            _check_tag(tm, i, findings)
+        if "<" in line and re.search(r"<\s*(script|iframe|style)\b", line, re.I) and not _TAG.search(line):
+            col = re.search(r"<\s*(script|iframe|style)\b", line, re.I).start() + 1
+            findings.append(Finding(i, col, "unsafe-html", "raw <script>/<iframe>/<style> is not allowed",
+                                    "remove it; Markdown cannot carry scripts"))
+        for lm in _INLINE_LINK.finditer(line):
+            links.append(Link(i, lm.start(3) + 1, lm.group(3), lm.group(1) == "!", lm.group(2)))
+        for am in _AUTOLINK.finditer(line):
+            links.append(Link(i, am.start(1) + 1, am.group(1), False, ""))
+        rm = _REF_DEF.match(line)
+        if rm:
+            links.append(Link(i, rm.start(1) + 1, rm.group(1), False, ""))
+    for link in links:
+        scheme = scheme_of(link.url)
+        if scheme is not None and scheme not in SAFE_SCHEMES:
+            findings.append(Finding(link.line, link.col, "unsafe-link",
+                                    f"'{scheme}:' links are not allowed",
+                                    "link to an https:// address or a page of this site"))
+    return findings, links
+
+
+def _check_tag(tm: re.Match, line: int, findings: list[Finding]) -> None:
+    name = tm.group(2).lower()
+    col = tm.start() + 1
+    attrs = tm.group(3) or ""
+    if name in DANGEROUS_TAGS:
+        findings.append(Finding(line, col, "unsafe-html", f"raw <{name}> is not allowed in a story",
+                                "use Markdown: ![alt](photo.jpg) for images, [text](https://…) for links; no scripts or embeds"))
+        return
+    if name not in ALLOWED_TAGS:
+        findings.append(Finding(line, col, "raw-html", f"raw HTML <{name}> is not allowed",
+                                "use Markdown instead (allowed inline tags: " + ", ".join(sorted(ALLOWED_TAGS)) + ")"))
+        return
+    for am in _ATTR.finditer(attrs):
+        attr = am.group(1).lower()
+        if attr.startswith("on"):
+            findings.append(Finding(line, col, "unsafe-html", f"event attribute '{attr}=' runs script and is not allowed",
+                                    f"remove {attr}=… from <{name}>"))
+        elif attr not in ALLOWED_TAGS[name]:
+            allowed = ", ".join(sorted(ALLOWED_TAGS[name])) or "none"
+            findings.append(Finding(line, col, "raw-html", f"attribute '{attr}' is not allowed on <{name}>",
+                                    f"allowed attributes: {allowed}"))

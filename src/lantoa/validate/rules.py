@@ -1,0 +1,187 @@
+"""Semantic rules over the whole project. They return diagnostics; they never print or raise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import unicodedata
+from pathlib import PurePosixPath
+
+from ..content.model import Entry, Project, Variant
+from ..content.yamlsafe import Pos
+from ..diagnostics import Diagnostic, error, warning
+from ..i18n.registry import Registry
+from . import markup
+
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
+RESERVED_PAGES = {"stories", "categories", "languages", "assets", "fonts", "search", "api", "_status", "media",
+                  "404", "sitemap", "feed"}
+
+
+def check_project(project: Project, registry: Registry, now: dt.datetime | None = None) -> list[Diagnostic]:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    out: list[Diagnostic] = []
+    out += _duplicate_slugs(project)
+    for entry in project.entries():
+        out += _entry_rules(project, registry, entry, now)
+    if "home" not in project.pages:
+        out.append(warning("content/pages", 0, 0, "no-home-page", "there is no home page text",
+                           "create content/pages/home/index.md with a title, summary and an introduction"))
+    return out
+
+
+def _fold(slug: str) -> str:
+    text = unicodedata.normalize("NFKD", slug.casefold()).replace("đ", "d")
+    return "".join(c for c in text if c.isalnum())
+
+
+def _duplicate_slugs(project: Project) -> list[Diagnostic]:
+    out = []
+    for group in (project.stories, project.pages):
+        seen: dict[str, Entry] = {}
+        for slug in sorted(group):
+            key = _fold(slug)
+            entry = group[slug]
+            if key in seen:
+                first = seen[key]
+                out.append(error(_dir(entry), 0, 0, "duplicate-slug",
+                                 f"'{slug}' makes the same address as '{first.slug}'",
+                                 "give one of the two folders a different name"))
+            else:
+                seen[key] = entry
+    for slug, entry in project.pages.items():
+        if slug in RESERVED_PAGES:
+            out.append(error(_dir(entry), 0, 0, "reserved-slug", f"'{slug}' is a name the site uses itself",
+                             "choose another folder name"))
+    return out
+
+
+def _dir(entry: Entry) -> str:
+    return PurePosixPath(entry.source.path).parent.as_posix() if entry.source else f"content/{entry.slug}"
+
+
+def _entry_rules(project: Project, registry: Registry, entry: Entry, now: dt.datetime) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    src = entry.source
+    if src is None:
+        if not entry.translations:
+            out.append(error(f"content/{'stories' if entry.kind == 'story' else 'pages'}/{entry.slug}", 0, 0,
+                             "no-source", "folder has no index.md", "add index.md or remove the folder"))
+        return out
+    # the source language
+    if src.lang not in registry:
+        p = src.doc.pos("lang")
+        out.append(error(src.path, p.line, p.col, "unknown-language",
+                         f"source language '{src.lang}' is not registered", registry.suggest(str(src.lang))))
+    for tag, variant in entry.translations.items():
+        if tag not in registry:
+            out.append(error(variant.path, 1, 1, "unknown-language",
+                             f"'{tag}' in the file name is not a registered language", registry.suggest(tag)))
+        elif tag == src.lang:
+            out.append(error(variant.path, 1, 1, "duplicate-language",
+                             f"index.md is already in '{tag}'", f"merge it into index.md or rename it"))
+    if entry.kind == "story":
+        out += _story_rules(project, entry, now)
+    for variant in entry.variants():
+        out += _text_rules(variant)
+        out += _body_rules(entry, variant)
+    return out
+
+
+def _story_rules(project: Project, entry: Entry, now: dt.datetime) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    src = entry.source
+    assert src is not None
+    doc = src.doc
+    if entry.category and project.categories and entry.category not in project.categories:
+        p = doc.pos("category")
+        close = difflib.get_close_matches(entry.category, project.categories, n=1)
+        hint = f"did you mean '{close[0]}'?" if close else f"use one of: {', '.join(project.categories)}"
+        out.append(error(src.path, p.line, p.col, "unknown-category", f"unknown category '{entry.category}'", hint))
+    if entry.date and entry.date > now and any(v.status == "published" for v in entry.variants()):
+        p = doc.pos("date")
+        out.append(error(src.path, p.line, p.col, "future-date",
+                         f"a published story is dated in the future ({entry.date.date().isoformat()})",
+                         "fix the date, or set status: draft until the day comes"))
+    if entry.date and entry.updated and entry.updated < entry.date:
+        p = doc.pos("updated")
+        out.append(error(src.path, p.line, p.col, "bad-date", "'updated' is before 'date'", "check both dates"))
+    if entry.updated and entry.updated > now:
+        p = doc.pos("updated")
+        out.append(error(src.path, p.line, p.col, "future-date", "'updated' is in the future", "fix the date"))
+    if entry.hero is not None and entry.hero.src:
+        out += _media_ref(entry, src, entry.hero.src, doc.pos("hero", "src"), "hero.src")
+    for i, ref in enumerate(entry.sources):
+        scheme = markup.scheme_of(ref.url)
+        if scheme not in ("http", "https"):
+            p = doc.pos("sources", i, "url")
+            out.append(error(src.path, p.line, p.col, "bad-source-url", f"source url '{ref.url}' is not an http(s) address",
+                             "link the source with https://"))
+        if ref.as_of and ref.as_of > now.date():
+            p = doc.pos("sources", i, "as_of")
+            out.append(error(src.path, p.line, p.col, "future-date", "'as_of' is in the future",
+                             "as_of is the day the fact was checked"))
+    if src.status == "published" and not entry.sources:
+        out.append(warning(src.path, 1, 1, "no-sources", "a published story cites no sources",
+                           "add 'sources:' with title, url and as_of (official sources first)"))
+    return out
+
+
+def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str) -> list[Diagnostic]:
+    p = PurePosixPath(ref)
+    problem = None
+    if not ref or "\\" in ref or p.is_absolute() or ref.startswith("~") or ".." in p.parts:
+        problem = ("path-outside", f"{what} '{ref}' leaves the story folder",
+                   "put the image in the story folder and write only its file name")
+    elif markup.scheme_of(ref) is not None:
+        problem = ("remote-media", f"{what} '{ref}' is not a local file", "download the image into the story folder")
+    else:
+        target = entry.dir / p
+        if target.is_symlink():
+            problem = ("symlink", f"{what} '{ref}' is a symbolic link", "copy the image into the story folder")
+        elif not target.is_file():
+            names = sorted(f.name for f in entry.dir.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
+            close = difflib.get_close_matches(p.name, names, n=1)
+            problem = ("missing-media", f"{what} '{ref}' does not exist",
+                       f"did you mean '{close[0]}'?" if close else "add the file to the story folder")
+        elif p.suffix.lower() not in IMAGE_EXTENSIONS:
+            problem = ("bad-media-type", f"{what} '{ref}' is not a JPEG, PNG or WebP image",
+                       "use a .jpg, .png or .webp file")
+    if problem is None:
+        return []
+    return [error(variant.path, pos.line, pos.col, *problem)]
+
+
+def _text_rules(variant: Variant) -> list[Diagnostic]:
+    out = []
+    fields = {("title",): variant.title, ("summary",): variant.summary}
+    for key, value in variant.hero_text.items():
+        fields[("hero", key)] = value
+    for path, value in fields.items():
+        if value and markup.looks_like_html(value):
+            p = variant.doc.pos(*path)
+            out.append(error(variant.path, p.line, p.col, "html-in-text",
+                             f"'{'.'.join(path)}' must be plain text, but it contains markup",
+                             "remove the '<…>'; these fields are shown as text"))
+    return out
+
+
+def _body_rules(entry: Entry, variant: Variant) -> list[Diagnostic]:
+    out = []
+    findings, links = markup.scan(variant.body)
+    base = variant.body_line - 1
+    for f in findings:
+        out.append(error(variant.path, base + f.line, f.col, f.code, f.message, f.hint))
+    for link in links:
+        if not link.image:
+            continue
+        if not link.alt.strip():
+            out.append(error(variant.path, base + link.line, link.col, "missing-alt", "image has no alt text",
+                             "write what the picture shows: ![a boat on the bay](photo.jpg)"))
+        if markup.scheme_of(link.url) is None:
+            out += _media_ref(entry, variant, link.url, Pos(base + link.line, link.col), "image")
+        elif markup.scheme_of(link.url) in ("http", "https"):
+            out.append(error(variant.path, base + link.line, link.col, "remote-media",
+                             "images must be stored with the story, not loaded from another site",
+                             "download the image into the story folder"))
+    return out

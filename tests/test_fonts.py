@@ -1,0 +1,286 @@
+"""Tests for lantoa.i18n.fonts: self-hosted WOFF2 subsets of Debian's Noto fonts."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+
+try:
+    from lantoa.i18n import fonts
+except ImportError:  # not installed: run from the source tree
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+    from lantoa.i18n import fonts
+
+KHMER = "ភាសាខ្មែរ"  # "Khmer language": has a coeng (្) subscript cluster
+ARABIC = "مرحبا بالعالم"
+JAPANESE = "日本語のページ"
+
+needs_fonts = pytest.mark.skipif(
+    fonts.find_font("NotoSansKhmer-Regular.ttf") is None
+    or fonts.find_font("NotoSansArabic-Regular.ttf") is None,
+    reason="fonts-noto-core is not installed",
+)
+needs_cjk = pytest.mark.skipif(
+    fonts.find_font("NotoSansCJK-Regular.ttc") is None,
+    reason="fonts-noto-cjk is not installed",
+)
+
+
+def _open(path: Path) -> TTFont:
+    return TTFont(io.BytesIO(path.read_bytes()))
+
+
+def _face_file(out: Path, face: fonts.BuiltFace) -> Path:
+    return out / face.url
+
+
+@pytest.fixture
+def subset_calls(monkeypatch):
+    """Counts calls into the (slow) subsetter."""
+    calls: list[tuple] = []
+    real = fonts._subset
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fonts, "_subset", counting)
+    return calls
+
+
+# --------------------------------------------------------------------------
+# pure helpers
+
+
+def test_module_does_not_import_mkdocs():
+    src = str(Path(fonts.__file__).resolve().parents[2])
+    code = (
+        "import sys; sys.path.insert(0, %r); import lantoa.i18n.fonts; "
+        "sys.exit('mkdocs' in sys.modules or 'material' in sys.modules)" % src
+    )
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_unicode_range_merges_consecutive_code_points():
+    cps = [0x41, 0x42, 0x43, 0x5A, 0x44, 0xA0, 0x2013, 0x2014, 0x1F600, 0x42]
+    assert fonts.unicode_range(cps) == "U+0041-0044, U+005A, U+00A0, U+2013-2014, U+1F600"
+    assert fonts.unicode_range([]) == ""
+    assert fonts.unicode_range([0x20]) == "U+0020"
+
+
+def test_chars_for_text_adds_ascii_and_punctuation_and_drops_controls():
+    chars = fonts.chars_for_text("ក\nខ\t")
+    assert {0x1780, 0x1781} <= chars
+    assert set(range(0x20, 0x7F)) <= chars
+    assert {0x00A0, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2026, 0x00AB, 0x00BB} <= chars
+    assert 0x0A not in chars and 0x09 not in chars
+    assert 0x1782 not in chars
+
+
+def test_fonts_for_script_khmer_includes_latin_and_khmer():
+    families = [s.family for s in fonts.fonts_for_script("Khmr", "km")]
+    assert families == ["Lantoa Sans", "Lantoa Khmer"]
+
+
+def test_fonts_for_script_cjk_regions():
+    assert [s.family for s in fonts.fonts_for_script("Jpan", "ja")] == ["Lantoa Sans", "Lantoa CJK JP"]
+    assert [s.family for s in fonts.fonts_for_script("Hans", "zh")] == ["Lantoa Sans", "Lantoa CJK SC"]
+    assert [s.family for s in fonts.fonts_for_script("Kore", "ko")] == ["Lantoa Sans", "Lantoa CJK KR"]
+    # unified Han: the language picks the regional glyph forms
+    assert fonts.fonts_for_script("Hani", "ja")[-1].family == "Lantoa CJK JP"
+
+
+def test_fonts_for_script_latin_covered_scripts():
+    for script, lang in (("Latn", "vi"), ("Cyrl", "ru"), ("Grek", "el")):
+        assert [s.family for s in fonts.fonts_for_script(script, lang)] == ["Lantoa Sans"]
+
+
+def test_font_sources_cover_the_required_scripts():
+    scripts = {s.script for s in fonts.FONT_SOURCES}
+    assert {"Latn", "Khmr", "Laoo", "Tavt", "Cham", "Arab", "Hans", "Jpan", "Kore"} <= scripts
+    assert len({s.family for s in fonts.FONT_SOURCES}) == len(fonts.FONT_SOURCES)
+    for s in fonts.FONT_SOURCES:
+        assert 400 in s.files
+        hash(s)  # frozen and usable as a dict key despite the dict field
+
+
+def test_font_dirs_env_override(monkeypatch, tmp_path):
+    (tmp_path / "X.ttf").write_bytes(b"x")
+    monkeypatch.setenv("LANTOA_FONT_DIRS", f"/nonexistent{os.pathsep}{tmp_path}")
+    assert fonts.font_dirs() == ["/nonexistent", str(tmp_path)]
+    assert fonts.find_font("X.ttf") == tmp_path / "X.ttf"
+    assert fonts.find_font("Y.ttf") is None
+    monkeypatch.delenv("LANTOA_FONT_DIRS")
+    assert fonts.font_dirs() == list(fonts.FONT_DIRS)
+
+
+def test_font_missing_error_names_file_dirs_and_fix(tmp_path):
+    empty = tmp_path / "nofonts"
+    empty.mkdir()
+    with pytest.raises(fonts.FontMissingError) as exc:
+        fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "out", None, dirs=[str(empty)])
+    msg = str(exc.value)
+    assert "NotoSansKhmer-Regular.ttf" in msg
+    assert str(empty) in msg
+    assert "apt-get install fonts-noto-core fonts-noto-cjk" in msg
+    assert "LANTOA_FONT_DIRS" in msg
+    assert not (tmp_path / "out").exists()  # checked before any work is done
+
+
+@needs_fonts
+def test_missing_licence_file_is_an_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="OFL"):
+        fonts.build_fonts({"Lantoa Khmer": "x"}, tmp_path, None, licence_file=tmp_path / "nope.txt")
+
+
+def test_unknown_family_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="Lantoa Klingon"):
+        fonts.build_fonts({"Lantoa Klingon": "x"}, tmp_path, None)
+
+
+def test_font_css_is_sorted_and_complete():
+    faces = [
+        fonts.BuiltFace("Lantoa Sans", 700, "fonts/lantoa-sans-700-bbbbbbbbbb.woff2", "U+0020-007E", 10),
+        fonts.BuiltFace("Lantoa Khmer", 400, "fonts/lantoa-khmer-400-aaaaaaaaaa.woff2", "U+0020-007E, U+1780", 20),
+        fonts.BuiltFace("Lantoa Sans", 400, "fonts/lantoa-sans-400-cccccccccc.woff2", "U+0020-007E", 30),
+    ]
+    css = fonts.font_css(faces, url_prefix="../")
+    assert css == fonts.font_css(list(reversed(faces)), url_prefix="../")
+    assert css.count("@font-face") == 3
+    assert css.index("Lantoa Khmer") < css.index('"Lantoa Sans";\n  font-style: normal;\n  font-weight: 400')
+    assert css.index("font-weight: 400;\n  font-display: swap;\n  src: url(\"../fonts/lantoa-sans-400") < css.index(
+        "lantoa-sans-700"
+    )
+    assert 'src: url("../fonts/lantoa-khmer-400-aaaaaaaaaa.woff2") format("woff2");' in css
+    assert "unicode-range: U+0020-007E, U+1780;" in css
+    assert css.count("font-display: swap;") == 3
+    assert "http" not in css  # never a third-party origin
+    assert 'url("fonts/' in fonts.font_css(faces)
+    assert 'url("/site/fonts/' in fonts.font_css(faces, "/site")
+
+
+# --------------------------------------------------------------------------
+# building subsets
+
+
+@needs_fonts
+def test_khmer_subset_has_exactly_the_needed_chars(tmp_path):
+    out = tmp_path / "out"
+    faces = fonts.build_fonts({"Lantoa Khmer": KHMER}, out, tmp_path / "cache")
+    assert [(f.family, f.weight) for f in faces] == [("Lantoa Khmer", 400), ("Lantoa Khmer", 700)]
+    for face in faces:
+        path = _face_file(out, face)
+        assert path.is_file() and path.stat().st_size == face.size
+        assert face.url.startswith("fonts/lantoa-khmer-%d-" % face.weight)
+        font = _open(path)
+        assert font.flavor == "woff2"
+        cmap = font.getBestCmap()
+        for ch in KHMER:
+            assert ord(ch) in cmap, f"U+{ord(ch):04X} missing"
+        assert ord("ក") not in cmap  # a Khmer letter not in the input
+        assert ord(" ") in cmap  # ASCII is always requested (Khmer has no "A": not kept)
+        assert ord("A") not in cmap
+        assert set(cmap) <= fonts.chars_for_text(KHMER)
+        assert "GSUB" in font  # coeng/subscript shaping survives
+        assert "fpgm" not in font and "prep" not in font  # hinting dropped
+        assert face.unicode_range == fonts.unicode_range(cmap)
+        assert "U+17" in face.unicode_range
+    assert (out / "fonts" / "OFL.txt").read_text(encoding="utf-8").count("SIL OPEN FONT LICENSE") == 1
+
+
+@needs_fonts
+def test_same_input_gives_identical_bytes_and_cache_hit(tmp_path, subset_calls):
+    cache = tmp_path / "cache"
+    first = fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "a", cache)
+    assert len(subset_calls) == 2  # 400 and 700, cold
+    assert len(list(cache.glob("*.woff2"))) == 2
+    second = fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "b", cache)
+    assert len(subset_calls) == 2  # no new subsetting: both came from the cache
+    assert first == second
+    for f in first:
+        assert (tmp_path / "a" / f.url).read_bytes() == (tmp_path / "b" / f.url).read_bytes()
+
+
+@needs_fonts
+def test_output_is_deterministic_without_cache(tmp_path):
+    a = fonts.build_fonts({"Lantoa Khmer": KHMER, "Lantoa Sans": "Việt Nam"}, tmp_path / "a", None)
+    b = fonts.build_fonts({"Lantoa Sans": "Việt Nam", "Lantoa Khmer": KHMER}, tmp_path / "b", None)
+    assert a == b
+    assert [(f.family, f.weight) for f in a] == sorted((f.family, f.weight) for f in a)
+    for f in a:
+        assert (tmp_path / "a" / f.url).read_bytes() == (tmp_path / "b" / f.url).read_bytes()
+
+
+@needs_fonts
+def test_different_text_gives_different_file_name(tmp_path):
+    a = fonts.build_fonts({"Lantoa Khmer": "ក"}, tmp_path / "a", None)
+    b = fonts.build_fonts({"Lantoa Khmer": "ខ"}, tmp_path / "b", None)
+    assert a[0].url != b[0].url
+
+
+@needs_fonts
+def test_corrupt_cache_entry_is_rebuilt_with_warning(tmp_path, subset_calls, caplog):
+    cache = tmp_path / "cache"
+    good = fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "a", cache)
+    entries = sorted(cache.glob("*.woff2"))
+    assert len(entries) == 2
+    entries[0].write_bytes(entries[0].read_bytes()[:100])  # truncated
+    entries[1].write_bytes(b"not a font at all")
+    calls_before = len(subset_calls)
+
+    with caplog.at_level(logging.WARNING, logger="lantoa.i18n.fonts"):
+        rebuilt = fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "b", cache)
+
+    assert len(subset_calls) == calls_before + 2
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and "rebuilding" in r.getMessage()]
+    assert len(warnings) == 2
+    assert rebuilt == good
+    for f in rebuilt:
+        font = _open(tmp_path / "b" / f.url)
+        assert font.flavor == "woff2"
+        assert all(ord(ch) in font.getBestCmap() for ch in KHMER)
+    # the cache was repaired
+    for e in entries:
+        assert TTFont(io.BytesIO(e.read_bytes())).flavor == "woff2"
+
+
+@needs_fonts
+def test_arabic_subset_keeps_shaping(tmp_path):
+    faces = fonts.build_fonts({"Lantoa Arabic": ARABIC}, tmp_path, None)
+    font = _open(tmp_path / faces[0].url)
+    assert "GSUB" in font
+    features = {fr.FeatureTag for fr in font["GSUB"].table.FeatureList.FeatureRecord}
+    assert {"init", "medi", "fina"} <= features
+    # positional forms are glyphs without a cmap entry: closure must keep them
+    assert len(font.getGlyphOrder()) > len(font.getBestCmap())
+    # copyright / licence name records are kept (OFL condition 2)
+    assert font["name"].getDebugName(0) and font["name"].getDebugName(13)
+
+
+@needs_fonts
+def test_tai_viet_has_regular_only(tmp_path):
+    faces = fonts.build_fonts({"Lantoa Tai Viet": "ꪀꪁ"}, tmp_path, None)
+    assert [f.weight for f in faces] == [400]
+
+
+@needs_cjk
+def test_japanese_page_gets_jp_face_from_the_collection(tmp_path):
+    (src,) = [s for s in fonts.fonts_for_script("Jpan", "ja") if s.script == "Jpan"]
+    path = fonts.find_font(src.files[400][0])
+    assert fonts.resolve_face_index(path, src.face_name, src.files[400][1]) == 0
+    # a wrong hint is corrected by reading the name table
+    assert fonts.resolve_face_index(path, "Noto Sans CJK SC", 0) == 2
+
+    faces = fonts.build_fonts({src.family: JAPANESE}, tmp_path, None)
+    assert [(f.family, f.weight) for f in faces] == [("Lantoa CJK JP", 400), ("Lantoa CJK JP", 700)]
+    font = _open(tmp_path / faces[0].url)
+    assert font.flavor == "woff2"
+    assert font["name"].getDebugName(1) == "Noto Sans CJK JP"
+    assert all(ord(ch) in font.getBestCmap() for ch in JAPANESE)
