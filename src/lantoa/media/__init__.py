@@ -30,6 +30,27 @@ class Processed:
     format: str  # "JPEG" | "PNG" | "WEBP"
 
 
+FORMATS_BY_EXTENSION = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
+
+def inspect(src: Path) -> tuple[int, int]:
+    """Cheap check for ``lantoa check``: the header is readable, the format matches, the size is sane."""
+    try:
+        with Image.open(src) as im:
+            width, height, fmt = im.width, im.height, im.format
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise MediaError(f"not a readable image ({exc.__class__.__name__})",
+                         "re-export the picture as JPEG or PNG") from exc
+    expected = FORMATS_BY_EXTENSION.get(src.suffix.lower())
+    if expected and fmt != expected:
+        raise MediaError(f"file is {fmt} but its name ends in {src.suffix}",
+                         f"rename it to .{(fmt or 'bin').lower()} or re-export it as {expected}")
+    if width * height > MAX_PIXELS:
+        raise MediaError(f"image is {width}×{height} ({width * height / 1e6:.0f} MP), over the "
+                         f"{MAX_PIXELS / 1e6:.0f} MP limit", "resize it below 50 megapixels before adding it")
+    return width, height
+
+
 def process(src: Path, max_width: int = MAX_WIDTH) -> Processed:
     """Decode, orient, strip and bound one image; return the new bytes (the caller writes them)."""
     try:

@@ -52,10 +52,9 @@ class BuildFailed(LantoaError):
 
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str) -> str | None:
     """Worker: one MkDocs build of one language edition. Returns an error message or None."""
+    import jinja2
     from mkdocs import exceptions
     from mkdocs.commands.build import build
-
-    from .. import log as lantoa_log
 
     try:
         cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work))
@@ -64,6 +63,10 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
             build(cfg)
         finally:
             cfg.plugins.on_shutdown()
+    except jinja2.TemplateSyntaxError as exc:
+        return f"{lang}: template {exc.filename or exc.name}:{exc.lineno}: {exc.message} — fix the template in theme/"
+    except jinja2.TemplateError as exc:
+        return f"{lang}: template error: {exc} — check the templates in theme/"
     except (exceptions.MkDocsException, OSError) as exc:
         return f"{lang}: {exc}"
     return None

@@ -59,11 +59,12 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path) ->
     overrides = work / "overrides"
     docs.mkdir(parents=True)
     staged = Staged(docs, overrides, langs, nav=[], nav_translations={})
-    staged.images = _stage_media(project, docs)
+    dims = _stage_media(project, docs)
+    staged.images = len(dims)
     stories = project.published_stories()
     categories = [c for c in project.categories]
     for lang in langs:
-        model = _language_model(project, registry, lang, stories, categories)
+        model = _language_model(project, registry, lang, stories, categories, dims)
         count = 0
         for key, page in model["pages"].items():
             meta = {"title": page["title"], "description": page["summary"], "template": page["template"],
@@ -81,27 +82,36 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path) ->
     return staged
 
 
-def _stage_media(project: Project, docs: Path) -> int:
-    count = 0
+def _stage_media(project: Project, docs: Path) -> dict[str, tuple[int, int]]:
+    """Re-encode every image of every published story; returns staged path -> (width, height)."""
+    dims: dict[str, tuple[int, int]] = {}
     for entry in project.published_stories():
         for path in sorted(entry.dir.iterdir()):
             if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp") or path.is_symlink():
                 continue
             out = docs / "stories" / entry.slug / path.name
             out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(media.process(path).data)
+            try:
+                full = media.process(path)
+            except media.MediaError as exc:
+                from ..errors import LantoaError
+
+                raise LantoaError(f"{path.relative_to(project.root).as_posix()}: {exc} — {exc.hint}") from None
+            out.write_bytes(full.data)
+            dims[f"stories/{entry.slug}/{path.name}"] = (full.width, full.height)
             if entry.hero and path.name == entry.hero.src:
                 card = media.process(path, max_width=640)
                 (out.parent / f"card-{path.name}").write_bytes(card.data)
-            count += 1
-    return count
+                dims[f"stories/{entry.slug}/card-{path.name}"] = (card.width, card.height)
+    return dims
 
 
 def _edition_prefix(registry: Registry, lang: str) -> str:
     return "" if lang == registry.default else f"{lang}/"
 
 
-def _language_model(project: Project, registry: Registry, lang: str, stories: list[Entry], categories: list[str]) -> dict:
+def _language_model(project: Project, registry: Registry, lang: str, stories: list[Entry], categories: list[str],
+                    dims: dict[str, tuple[int, int]]) -> dict:
     prefix = _edition_prefix(registry, lang)
     L = registry[lang]
 
@@ -128,7 +138,9 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         v = resolve_variant(entry, registry, lang)
         hero = None
         if entry.hero:
-            hero = {"src": f"stories/{entry.slug}/card-{entry.hero.src}",
+            src = f"stories/{entry.slug}/card-{entry.hero.src}"
+            w, h = dims.get(src, (0, 0))
+            hero = {"src": src, "width": w, "height": h,
                     "alt": v.hero_text.get("alt") or entry.source.hero_text.get("alt", "")}
         return {"url": f"{prefix}{entry.url_path}", "title": v.title, "summary": v.summary,
                 "date": entry.date.date().isoformat() if entry.date else "", "lang": v.lang,
@@ -145,7 +157,10 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         if entry.hero:
             text = dict(src.hero_text)
             text.update({k: val for k, val in v.hero_text.items() if val})
-            hero = {"src": f"stories/{entry.slug}/{entry.hero.src}", **{k: text.get(k, "") for k in ("alt", "caption", "credit", "license")}}
+            hsrc = f"stories/{entry.slug}/{entry.hero.src}"
+            w, h = dims.get(hsrc, (0, 0))
+            hero = {"src": hsrc, "width": w, "height": h,
+                    **{k: text.get(k, "") for k in ("alt", "caption", "credit", "license")}}
         pages[f"story:{entry.slug}"] = {
             "kind": "story", "src": f"stories/{entry.slug}/index.md", "template": "story.html",
             "title": v.title, "summary": v.summary, "body": v.body, "lang": v.lang,

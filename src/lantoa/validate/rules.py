@@ -11,6 +11,7 @@ from ..content.model import Entry, Project, Variant
 from ..content.yamlsafe import Pos
 from ..diagnostics import Diagnostic, error, warning
 from ..i18n.registry import Registry
+from .. import media
 from . import markup
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
@@ -147,6 +148,11 @@ def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str) -> list
         elif p.suffix.lower() not in IMAGE_EXTENSIONS:
             problem = ("bad-media-type", f"{what} '{ref}' is not a JPEG, PNG or WebP image",
                        "use a .jpg, .png or .webp file")
+        else:
+            try:
+                media.inspect(target)
+            except media.MediaError as exc:
+                problem = ("bad-media", f"{what} '{ref}': {exc}", exc.hint)
     if problem is None:
         return []
     return [error(variant.path, pos.line, pos.col, *problem)]

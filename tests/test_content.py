@@ -1,0 +1,123 @@
+"""Front matter, the strict YAML reader, the markup scanner and the language registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lantoa.content import frontmatter, yamlsafe
+from lantoa.i18n import registry as registry_mod
+from lantoa.i18n import tags
+from lantoa.validate import markup
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_plain_scalars_stay_strings_no_yaml11_coercion():
+    doc = yamlsafe.load("lang: no\nversion: 1.10\ndate: 2023-09-01\nok: true\nnone: ~\nquoted: 'yes'\n")
+    assert doc.data == {"lang": "no", "version": "1.10", "date": "2023-09-01", "ok": True, "none": None,
+                        "quoted": "yes"}
+
+
+def test_positions_of_keys_and_nested_values():
+    doc = yamlsafe.load("title: x\nhero:\n  src: a.jpg\n  alt: b\nsources:\n  - url: u\n")
+    assert (doc.pos(("hero", "alt")).line, doc.pos(("hero", "alt")).col) == (4, 3)
+    assert doc.pos(("sources", 0, "url")).line == 6
+
+
+@pytest.mark.parametrize("text, code", [
+    ("a: &x [1]\nb: *x\n", "yaml-alias"),
+    ("a: !!python/object/apply:os.system ['true']\n", "yaml-tag"),
+    ("a: 1\na: 2\n", "duplicate-key"),
+    ("a: [1\n", "yaml-syntax"),
+    ("<<: {a: 1}\n", "yaml-alias"),
+])
+def test_refused_yaml(text, code):
+    assert code in [p.code for p in yamlsafe.load(text).problems]
+
+
+def test_billion_laughs_is_refused_without_expanding():
+    bomb = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n" for i in range(8))
+    doc = yamlsafe.load(bomb)
+    assert doc.problems[0].code == "yaml-alias" and doc.problems[0].line == 2
+
+
+def test_front_matter_line_numbers_survive_blank_lines(tmp_path):
+    # python-frontmatter's own boundary regex swallows the blank line after '---'
+    p = tmp_path / "index.md"
+    p.write_text("---\n\n\ntitle: x\nsummary: [\n---\nbody\n", "utf-8")
+    doc = frontmatter.read(p)
+    assert doc.problems[0].code == "yaml-syntax"
+    assert doc.problems[0].line == 6  # the unclosed '[' is reported where YAML gives up: the closing line
+
+
+def test_body_line_and_nfc(tmp_path):
+    p = tmp_path / "index.md"
+    decomposed = "Vi\u0323nh"  # 'ị' as i + combining dot below
+    p.write_text(f"---\ntitle: {decomposed}\n---\n\nline {decomposed}\n", "utf-8")
+    doc = frontmatter.read(p)
+    assert doc.meta["title"] == "Vịnh" and doc.body_line == 4
+    assert "Vịnh" in doc.body
+
+
+@pytest.mark.parametrize("body, code", [
+    ("<script>alert(1)</script>", "unsafe-html"),
+    ("<img src=x onerror=alert(1)>", "unsafe-html"),
+    ('<abbr title="x" onclick="y">a</abbr>', "unsafe-html"),
+    ("[x](javascript:alert(1))", "unsafe-link"),
+    ("[x](JaVaScRiPt:alert(1))", "unsafe-link"),
+    ("[x](jav&#x61;script:alert(1))", "unsafe-link"),
+    ("[x](data:text/html;base64,AAAA)", "unsafe-link"),
+    ("[x]: vbscript:msgbox\n", "unsafe-link"),
+    ("<javascript:alert(1)>", "unsafe-link"),
+    ("<div>hi</div>", "raw-html"),
+    ('<span style="color:red">x</span>', "raw-html"),
+])
+def test_markup_scanner_refuses(body, code):
+    findings, _ = markup.scan(body)
+    assert code in [f.code for f in findings]
+
+
+@pytest.mark.parametrize("body", [
+    '<abbr title="Liên Hợp Quốc">LHQ</abbr> và H<sub>2</sub>O',
+    "`<script>` in code is text",
+    "```\n<script>alert(1)</script>\n```",
+    "[UNESCO](https://whc.unesco.org/) and [about](../about/) and [mail](mailto:a@b.c)",
+    "1 < 2 and 3 > 2",
+])
+def test_markup_scanner_allows(body):
+    findings, _ = markup.scan(body)
+    assert findings == []
+
+
+def test_registry_of_the_repository_is_clean():
+    reg, diags = registry_mod.load(REPO / "locales", REPO)
+    assert [d.format() for d in diags if d.severity.value == "error"] == []
+    assert reg.chain("tyz") == ["tyz", "vi", "en"]
+    assert reg.chain("km") == ["km", "en"]
+    assert reg["ar"].dir == "rtl"
+    assert reg["blt-Tavt"].script == "Tavt"
+
+
+def test_lookalike_code_is_caught(tmp_path):
+    (tmp_path / "locales").mkdir()
+    for tag in ("vi", "en"):
+        (tmp_path / "locales" / f"{tag}.yml").write_text((REPO / "locales" / f"{tag}.yml").read_text("utf-8"), "utf-8")
+    text = (REPO / "locales" / "tyz.yml").read_text("utf-8").replace("tag: \"tyz\"", "tag: ty", 1)
+    (tmp_path / "locales" / "ty.yml").write_text(text, "utf-8")
+    _, diags = registry_mod.load(tmp_path / "locales", tmp_path)
+    lookalike = [d for d in diags if d.code == "lookalike-tag"]
+    assert lookalike and "Tahitian" in lookalike[0].message and "tyz" in lookalike[0].hint
+
+
+@pytest.mark.parametrize("tag, ok", [("vi", True), ("zh-Hans", True), ("blt-Tavt", True), ("cjm-Cham", True),
+                                     ("pt-BR", True), ("tyz", True), ("khm", False), ("ty", True), ("zz", False),
+                                     ("vi-latn", False), ("", False)])
+def test_tag_parser(tag, ok):
+    if ok:
+        tags.parse(tag)
+    else:
+        with pytest.raises(tags.TagError):
+            tags.parse(tag)

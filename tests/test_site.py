@@ -1,0 +1,122 @@
+"""The built site: escaping, sanitizing, fallbacks, notices, atomic swap, no external requests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from conftest import make_project, tree_digest
+from lantoa.cli import main
+from lantoa.site.plugin import sanitize
+
+
+def run(root: Path, *args):
+    return CliRunner().invoke(main, ["-C", str(root), *args])
+
+
+def test_sanitizer_cuts_script_and_handlers():
+    dirty = ('<p onclick="x()">a<script>alert(1)</script><a href="javascript:alert(1)">l</a>'
+             '<img src="x.jpg" onerror="alert(1)" alt="a"><iframe src="https://evil"></iframe></p>')
+    clean = sanitize(dirty)
+    assert "script" not in clean and "onclick" not in clean and "onerror" not in clean
+    assert "javascript:" not in clean and "iframe" not in clean
+    assert '<img src="x.jpg" alt="a">' in clean
+
+
+def test_front_matter_text_is_escaped_everywhere(project):
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.md"
+    text = story.read_text("utf-8").replace(
+        "summary: Hơn một nghìn hòn đảo đá vôi giữa biển xanh.",
+        "summary: 'Cái gọi là \"kỳ quan\" & đảo'")
+    story.write_text(text, "utf-8")
+    assert run(project, "-q", "build").exit_code == 0
+    html = (project / "build" / "site" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert '<meta name="description" content="Cái gọi là &#34;kỳ quan&#34; &amp; đảo">' in html
+    assert '<meta property="og:description" content="Cái gọi là &#34;kỳ quan&#34; &amp; đảo">' in html
+    assert re.search(r'content="[^"]*"kỳ', html) is None
+
+
+def test_editions_fallback_and_notices(built_project):
+    site = built_project / "build" / "site"
+    tyz = (site / "tyz" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert '<html lang="tyz" class="no-js" dir="ltr">' in tyz
+    assert "lt-notice--fallback" in tyz and '<article class="lt-story" lang="vi"' in tyz
+    ar = (site / "ar" / "index.html").read_text("utf-8")
+    assert 'dir="rtl"' in ar.split("<head>")[0]
+    en = (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert "lt-notice" not in en  # reviewed human translation: no notice
+    assert "<h1>Ha Long Bay</h1>" in en
+
+
+def test_switcher_links_to_the_same_story(built_project):
+    html = (built_project / "build" / "site" / "km" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    links = dict(re.findall(r'href="([^"]+)" hreflang="([^"]+)" lang="[^"]+" class="md-select__link"', html))
+    assert links["../../../en/stories/vinh-ha-long/"] == "en"
+    assert links["../../../stories/vinh-ha-long/"] == "vi"
+
+
+def test_nothing_is_loaded_from_another_origin(built_project):
+    site = built_project / "build" / "site"
+    loads = re.compile(r'<link\b[^>]*\brel="(?:stylesheet|preload|modulepreload|icon|preconnect|dns-prefetch|manifest)"'
+                       r'[^>]*\bhref="([^"]+)"|\bsrc="([^"]+)"|url\(([^)]+)\)')
+    for page in list(site.rglob("*.html")) + list(site.rglob("*.css")):
+        text = page.read_text("utf-8")
+        for groups in loads.findall(text):
+            url = next(g for g in groups if g).strip("'\"")
+            assert not re.match(r"(https?:)?//", url), (page, url)
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text
+
+
+def test_fonts_are_self_hosted_with_licence(built_project):
+    fonts = built_project / "build" / "site" / "fonts"
+    css = (fonts / "fonts.css").read_text("utf-8")
+    assert "Lantoa Khmer" in css and "Lantoa Tai Viet" in css and "Lantoa Arabic" in css
+    for url in re.findall(r'url\("\.\./fonts/([^"]+)"\)', css):
+        assert (fonts / url).is_file()
+    licence = (fonts / "OFL.txt").read_text("utf-8")
+    assert "SIL OPEN FONT LICENSE" in licence.upper() and "Noto" in licence
+
+
+def test_failed_build_leaves_previous_site_untouched(project):
+    assert run(project, "-q", "build").exit_code == 0
+    before = tree_digest(project / "build" / "site")
+    (project / "theme" / "story.html").write_text("{% extends 'main.html' %}{% block content %}{{ oops(", "utf-8")
+    result = run(project, "build")
+    assert result.exit_code == 1
+    assert "story.html" in result.output and "Traceback" not in result.output
+    assert tree_digest(project / "build" / "site") == before
+    assert not list((project / "build").glob(".lantoa-build-*"))
+
+
+def test_draft_is_not_built(project):
+    draft = project / "content" / "stories" / "ban-nhap"
+    draft.mkdir()
+    (draft / "index.md").write_text("---\ntitle: Nháp\nsummary: s\ndate: 2024-01-01\ncategory: culture\n"
+                                     "status: draft\n---\nx\n", "utf-8")
+    assert run(project, "-q", "build").exit_code == 0
+    assert not (project / "build" / "site" / "stories" / "ban-nhap").exists()
+
+
+def test_media_are_reencoded_without_metadata(project):
+    from PIL import Image
+
+    hero = project / "content" / "stories" / "vinh-ha-long" / "hero.jpg"
+    im = Image.new("RGB", (300, 200), (200, 10, 10))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    exif[0x8825] = {1: "N", 2: (21.0, 1.0, 0.0)}  # GPS
+    im.save(hero, exif=exif.tobytes())
+    assert run(project, "-q", "build").exit_code == 0
+    out = project / "build" / "site" / "stories" / "vinh-ha-long" / "hero.jpg"
+    assert out.read_bytes() != hero.read_bytes()
+    with Image.open(out) as im2:
+        assert im2.size == (200, 300)  # turned upright
+        assert not im2.getexif()
+
+
+def test_clean_checkout_has_no_build_dir_committed():
+    repo = Path(__file__).resolve().parents[1]
+    assert "/build/" in (repo / ".gitignore").read_text()
