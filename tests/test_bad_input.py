@@ -246,13 +246,14 @@ CASES = [
                  id="body-javascript-link-in-spaced-angle-brackets",
                  marks=pytest.mark.xfail(strict=True, reason=(
                      "validate/markup.py _INLINE_LINK does not match '[x](< javascript:alert(1)>)' (a blank after "
-                     "'<'), but Python-Markdown renders it as <a href=\"javascript:alert(1)\">: check passes"))),
+                     "'<'), but Python-Markdown renders it as <a href=\"javascript:alert(1)\">: check and build exit 0 "
+                     "(the renderer's sanitizer drops the href, so the page shows a dead <a>x</a> and nobody is told)"))),
     pytest.param(body("Xem [x](\njavascript:alert(1)) nhé."), SRC, 22, "unsafe-link", (),
                  id="body-javascript-link-split-over-lines",
                  marks=pytest.mark.xfail(strict=True, reason=(
                      "validate/markup.py scans links line by line, so '[x](' + newline + 'javascript:alert(1))' is "
                      "never seen, but Python-Markdown joins the lines and renders <a href=\"javascript:alert(1)\">: "
-                     "check passes"))),
+                     "check and build exit 0 (the sanitizer drops the href silently: a dead <a>x</a>)"))),
     pytest.param(body('<a href="https://example.com/">x</a>'), SRC, 22, "unsafe-html", (), id="body-raw-anchor"),
     pytest.param(body("<style>body{display:none}</style>"), SRC, 22, "unsafe-html", (), id="body-style"),
     pytest.param(body("<script\n>alert(1)</script>"), SRC, 22, "unsafe-html", (), id="body-script-split-tag"),
@@ -272,8 +273,8 @@ CASES = [
     pytest.param(write_text("content/categories.yml", "categories: [history, culture\n"), "content/categories.yml", 1,
                  "yaml-syntax", (), id="categories-broken-yaml",
                  marks=pytest.mark.xfail(strict=True, reason=(
-                     "an unclosed '[' in content/categories.yml (line 1) is reported at line 2 "
-                     "(yamlsafe.load uses exc.problem_mark, the end of input, and drops exc.context_mark)"))),
+                     "an unclosed '[' in content/categories.yml line 1 is reported as content/categories.yml:2:1 "
+                     "(the end of input): yamlsafe.load uses exc.problem_mark and drops exc.context_mark (line 1)"))),
     pytest.param(replace_in("locales/km.yml", 'dir: "ltr"', 'dir: "sideways"'), "locales/km.yml", KM_DIR_LINE,
                  "bad-dir", ("sideways",), id="locale-bad-dir"),
 ]

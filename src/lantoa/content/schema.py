@@ -62,7 +62,8 @@ class Checker:
             return ""
         value = value.strip()
         if required and not value:
-            self.err(path + (key,), "missing-field", f"'{key}' is empty", f"write the {key}")
+            where = f" under '{path[0]}'" if path else ""
+            self.err(path + (key,), "missing-field", f"'{key}'{where} is empty", f"write the {key}")
         if limit and len(value) > limit:
             self.err(path + (key,), "too-long", f"'{key}' has {len(value)} characters; at most {limit}",
                      f"shorten the {key}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..content.loader import load_project
 from ..content.model import Project
-from ..diagnostics import Report
+from ..diagnostics import Diagnostic, Report, Severity
 from ..i18n import registry as registry_mod
 from ..i18n.registry import Registry
 from .rules import check_project
@@ -30,4 +30,22 @@ def check(root: Path, now: dt.datetime | None = None) -> Checked:
     project, diags = load_project(root)
     report.extend(diags)
     report.extend(check_project(project, registry, now=now))
+    report.items = _soften_unpublished(project, report.items)
     return Checked(project, registry, report)
+
+
+def _soften_unpublished(project: Project, items: list[Diagnostic]) -> list[Diagnostic]:
+    """A draft is not built, so its problems must not stop everyone else's build: they become
+    warnings (``--strict`` still fails on them). Unreadable files stay errors: their status is unknown."""
+    unpublished: set[str] = set()
+    for entry in project.entries():
+        for variant in entry.variants():
+            readable = variant.doc.yaml is not None and not variant.doc.yaml.problems
+            if readable and (not entry.published or variant.status != "published"):
+                unpublished.add(variant.path)
+    out = []
+    for d in items:
+        if d.path in unpublished and d.severity is Severity.ERROR:
+            d = Diagnostic(d.path, d.line, d.col, d.code, Severity.WARNING, f"(not published) {d.message}", d.hint)
+        out.append(d)
+    return out

@@ -1,0 +1,246 @@
+"""Helpers for tests/test_browser.py: a local HTTP server for the built site, what the
+repository says the site should show (languages, stories, translations), and one
+recorded page load (console, page errors, requests, responses).
+
+Everything expected here is read straight from locales/*.yml and content/ (not through
+lantoa's own code), so the browser tests check the site against the sources.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+#: what the server says each file is (the host's mimetypes database must not matter)
+EXTENSIONS_MAP = {
+    "": "application/octet-stream",
+    ".woff2": "font/woff2",
+    ".webp": "image/webp",
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".txt": "text/plain; charset=utf-8",
+    ".gz": "application/gzip",
+}
+
+#: Unicode blocks of the scripts whose fonts we check; first-level keys are locale tags
+SCRIPT_RANGES = {
+    "Khmr": [(0x1780, 0x17FF), (0x19E0, 0x19FF)],
+    "Laoo": [(0x0E80, 0x0EFF)],
+    "Tavt": [(0xAA80, 0xAADF)],
+    "Cham": [(0xAA00, 0xAA5F)],
+    "Arab": [(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
+}
+
+
+# --------------------------------------------------------------------------
+# the local server
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = EXTENSIONS_MAP
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+class SiteServer:
+    """The built site on http://127.0.0.1:<free port>/, served from a daemon thread."""
+
+    def __init__(self, root: Path):
+        handler = functools.partial(QuietHandler, directory=str(root))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="lantoa-site", daemon=True)
+
+    def __enter__(self) -> "SiteServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+    def url(self, path: str) -> str:
+        return self.origin + "/" + path.lstrip("/")
+
+
+# --------------------------------------------------------------------------
+# what the repository says
+
+
+@dataclass(frozen=True)
+class Language:
+    tag: str
+    dir: str
+    script: str
+    autonym: str
+    fallback: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=None)
+def languages() -> dict[str, Language]:
+    out = {}
+    for path in sorted((REPO / "locales").glob("*.yml")):
+        data = yaml.safe_load(path.read_text("utf-8"))
+        out[data["tag"]] = Language(data["tag"], data.get("dir", "ltr"), data.get("script", ""),
+                                    data.get("autonym", ""), tuple(data.get("fallback") or ()))
+    return out
+
+
+def default_language() -> str:
+    return "vi"
+
+
+def prefix(tag: str) -> str:
+    """Where an edition lives: the default language at /, the others at /<tag>/."""
+    return "" if tag == default_language() else f"{tag}/"
+
+
+def chain(tag: str) -> list[str]:
+    """The language, its fallbacks (depth first), then en: the order docs/writing.md describes."""
+    langs = languages()
+    out: list[str] = []
+    stack = [tag]
+    while stack:
+        t = stack.pop(0)
+        if t in out or t not in langs:
+            continue
+        out.append(t)
+        stack = list(langs[t].fallback) + stack
+    if "en" in langs and "en" not in out:
+        out.append("en")
+    return out
+
+
+def front_matter(path: Path) -> dict:
+    text = path.read_text("utf-8")
+    m = re.match(r"\A---\r?\n(.*?)\r?\n---\r?\n", text, re.S)
+    return (yaml.safe_load(m.group(1)) or {}) if m else {}
+
+
+@dataclass
+class Variant:
+    lang: str
+    title: str
+    status: str
+    machine_unreviewed: bool
+
+
+@dataclass
+class Story:
+    slug: str
+    source_lang: str
+    variants: dict[str, Variant] = field(default_factory=dict)  # published ones, source included
+
+    def translated(self, tag: str) -> bool:
+        return tag in self.variants
+
+    def shown(self, tag: str) -> Variant:
+        """The variant a visitor of edition ``tag`` sees: theirs, else along the chain, else the source."""
+        for t in chain(tag) + [self.source_lang]:
+            if t in self.variants:
+                return self.variants[t]
+        raise AssertionError(f"{self.slug}: no published variant at all")
+
+
+def read_story(folder: Path) -> Story:
+    src = front_matter(folder / "index.md")
+    source_lang = src.get("lang") or default_language()
+    story = Story(folder.name, source_lang)
+    status = src.get("status", "draft")
+    if status == "published":
+        story.variants[source_lang] = Variant(source_lang, str(src.get("title", "")), status, False)
+    for path in sorted(folder.glob("index.*.md")):
+        tag = path.name[len("index."):-len(".md")]
+        meta = front_matter(path)
+        block = meta.get("translation") or {}
+        v = Variant(tag, str(meta.get("title", "")), meta.get("status", status),
+                    block.get("method", "human") == "machine" and not block.get("reviewed_by"))
+        if v.status == "published":
+            story.variants[tag] = v
+    return story
+
+
+def built_stories(site: Path) -> dict[str, Story]:
+    """The stories present in the built site (default edition), with what content/ says about them."""
+    slugs = sorted(p.parent.name for p in (site / "stories").glob("*/index.html"))
+    return {slug: read_story(REPO / "content" / "stories" / slug) for slug in slugs}
+
+
+def in_script(text: str, script: str) -> str:
+    """The characters of ``text`` that belong to ``script`` (an ISO 15924 code from SCRIPT_RANGES)."""
+    ranges = SCRIPT_RANGES[script]
+    return "".join(c for c in text if any(lo <= ord(c) <= hi for lo, hi in ranges))
+
+
+# --------------------------------------------------------------------------
+# one recorded page load
+
+
+@dataclass
+class Visit:
+    url: str
+    status: int | None = None
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    bad_responses: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    html_lang: str | None = None
+    html_dir: str | None = None
+    h1: str = ""
+
+    def problems(self) -> list[str]:
+        return ([f"console error: {m}" for m in self.console_errors]
+                + [f"page error: {m}" for m in self.page_errors]
+                + [f"request failed: {m}" for m in self.failed_requests]
+                + [f"HTTP error: {m}" for m in self.bad_responses])
+
+
+def record(page, url: str, wait_fonts: bool = True) -> Visit:
+    """Load ``url`` in ``page`` (fresh, no listeners yet) and write down everything that happened."""
+    visit = Visit(url)
+
+    def on_console(msg):
+        if msg.type == "error":
+            loc = msg.location or {}
+            visit.console_errors.append(f"{msg.text} ({loc.get('url', '')}:{loc.get('lineNumber', '')})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: visit.page_errors.append(str(exc)))
+    page.on("requestfailed", lambda req: visit.failed_requests.append(f"{req.url} ({req.failure})"))
+    page.on("request", lambda req: visit.requests.append(req.url))
+    page.on("response", lambda resp: resp.status >= 400 and visit.bad_responses.append(f"{resp.status} {resp.url}"))
+    response = page.goto(url, wait_until="load")
+    visit.status = response.status if response else None
+    if visit.status is not None and visit.status >= 400:
+        visit.bad_responses.append(f"{visit.status} {url}")
+    if wait_fonts:
+        page.evaluate("document.fonts.ready.then(() => true)")
+    page.wait_for_load_state("networkidle")
+    visit.html_lang = page.get_attribute("html", "lang")
+    visit.html_dir = page.get_attribute("html", "dir")
+    h1 = page.locator("h1").first
+    visit.h1 = h1.inner_text().strip() if h1.count() else ""
+    return visit

@@ -1,0 +1,65 @@
+"""``lantoa serve``: loopback only, serves the build, rebuilds on an edit, keeps the last good build."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from conftest import make_project
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> str:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read().decode("utf-8")
+
+
+def wait_for(predicate, timeout=90.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except OSError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def test_serve_rebuilds_on_edit_and_survives_errors(tmp_path):
+    root = make_project(tmp_path / "site", langs=("vi", "en"))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "lantoa.cli", "-C", str(root), "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        html = wait_for(lambda: get(f"{base}/en/stories/vinh-ha-long/"))
+        assert "<h1>Ha Long Bay</h1>" in html and "/__lantoa__/build" in html
+        first = get(f"{base}/__lantoa__/build")
+        story = root / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+        story.write_text(story.read_text("utf-8").replace("title: Ha Long Bay", "title: Hạ Long Bay"), "utf-8")
+        wait_for(lambda: get(f"{base}/__lantoa__/build") != first)
+        assert "<h1>Hạ Long Bay</h1>" in get(f"{base}/en/stories/vinh-ha-long/")
+        # an edit with an error keeps the last good preview
+        second = get(f"{base}/__lantoa__/build")
+        story.write_text(story.read_text("utf-8").replace("title: Hạ Long Bay", "title: [broken"), "utf-8")
+        time.sleep(4)
+        assert get(f"{base}/__lantoa__/build") == second
+        assert "<h1>Hạ Long Bay</h1>" in get(f"{base}/en/stories/vinh-ha-long/")
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=20)
+    assert "yaml-syntax" in out and "preview not updated" in out
+    assert "Traceback" not in out
+    assert f"serving http://127.0.0.1:{port}/" in out
