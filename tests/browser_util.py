@@ -8,6 +8,7 @@ lantoa's own code), so the browser tests check the site against the sources.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import re
@@ -62,13 +63,23 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # a browser that closes a page mid-transfer is no error of the site
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SiteServer:
     """The built site on http://127.0.0.1:<free port>/, served from a daemon thread."""
 
     def __init__(self, root: Path):
         handler = functools.partial(QuietHandler, directory=str(root))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
+        self.httpd = QuietServer(("127.0.0.1", 0), handler)
         self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="lantoa-site", daemon=True)
 
@@ -218,6 +229,34 @@ class Visit:
                 + [f"HTTP error: {m}" for m in self.bad_responses])
 
 
+@contextlib.contextmanager
+def settled(page, quiet_ms: int = 150, timeout_ms: int = 10_000):
+    """Run the block, then wait until no request of ``page`` has been in flight for ``quiet_ms``
+    (Playwright's "networkidle" waits a fixed 500 ms; the local server answers in a few)."""
+    pending: set = set()
+
+    def started(req):
+        pending.add(req)
+
+    def ended(req):
+        pending.discard(req)
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
+    try:
+        yield
+        quiet = waited = 0
+        while quiet < quiet_ms and waited < timeout_ms:
+            page.wait_for_timeout(25)
+            waited += 25
+            quiet = 0 if pending else quiet + 25
+    finally:
+        page.remove_listener("request", started)
+        page.remove_listener("requestfinished", ended)
+        page.remove_listener("requestfailed", ended)
+
+
 def record(page, url: str, wait_fonts: bool = True) -> Visit:
     """Load ``url`` in ``page`` (fresh, no listeners yet) and write down everything that happened."""
     visit = Visit(url)
@@ -232,13 +271,11 @@ def record(page, url: str, wait_fonts: bool = True) -> Visit:
     page.on("requestfailed", lambda req: visit.failed_requests.append(f"{req.url} ({req.failure})"))
     page.on("request", lambda req: visit.requests.append(req.url))
     page.on("response", lambda resp: resp.status >= 400 and visit.bad_responses.append(f"{resp.status} {resp.url}"))
-    response = page.goto(url, wait_until="load")
-    visit.status = response.status if response else None
-    if visit.status is not None and visit.status >= 400:
-        visit.bad_responses.append(f"{visit.status} {url}")
-    if wait_fonts:
-        page.evaluate("document.fonts.ready.then(() => true)")
-    page.wait_for_load_state("networkidle")
+    with settled(page):
+        response = page.goto(url, wait_until="load")
+        visit.status = response.status if response else None
+        if wait_fonts:
+            page.evaluate("document.fonts.ready.then(() => true)")
     visit.html_lang = page.get_attribute("html", "lang")
     visit.html_dir = page.get_attribute("html", "dir")
     h1 = page.locator("h1").first

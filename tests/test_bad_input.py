@@ -167,7 +167,11 @@ CASES = [
     pytest.param(copy_story_folder("Vinh-Ha-Long"), STORY_DIR, 1, "duplicate-slug",
                  ("'Vinh-Ha-Long'",), id="duplicate-slug-case"),
     pytest.param(write_text("content/stories/orphan/index.en.md", TRANSLATION_EN), "content/stories/orphan/index.en.md",
-                 1, "translation-without-source", (), id="translation-without-source"),
+                 1, "translation-without-source", (), id="translation-without-source",
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "validate/__init__.py _soften_unpublished() turns it into 'warning[translation-without-source]: "
+                     "(not published) ...' because an entry without index.md is never 'published': check and build exit "
+                     "0 (the build runs and the orphan is silently left out); the same with 'status: published' in the orphan"))),
     # --- media paths
     pytest.param(story("src: hero.jpg", "src: ../../../etc/passwd"), SRC, 9, "path-outside", (),
                  id="hero-path-traversal"),
@@ -225,7 +229,11 @@ CASES = [
     pytest.param(story("title: Vịnh Hạ Long", "title: " + "a" * 121), SRC, 2, "too-long", ("121",),
                  id="title-too-long"),
     pytest.param(story("status: published", "status: publish"), SRC, 18, "bad-value", ("did you mean 'published'",),
-                 id="status-typo"),
+                 id="status-typo",
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "an invalid status falls back to 'draft', so _soften_unpublished() makes the bad-value a warning "
+                     "('(not published) 'status' must be one of ...'): check and build exit 0 and the story the editor "
+                     "meant to publish silently disappears from the rebuilt build/site"))),
     pytest.param(story("date: 2023-09-01", "date: 01/09/2023"), SRC, 4, "bad-date", ("01/09/2023",),
                  id="date-not-iso"),
     pytest.param(story("date: 2023-09-01", "date: 2023-02-30"), SRC, 4, "bad-date", (), id="date-impossible"),
@@ -263,7 +271,11 @@ CASES = [
     pytest.param(write_text(SRC, "Vịnh Hạ Long\n\nKhông có front matter.\n"), SRC, 1, "no-front-matter", (),
                  id="no-front-matter"),
     pytest.param(write_text(SRC, "---\n- title\n- summary\n---\nVịnh.\n"), SRC, 2, "front-matter-type", (),
-                 id="front-matter-is-a-list"),
+                 id="front-matter-is-a-list",
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "front matter that is a YAML list has no readable status, but _soften_unpublished() only keeps "
+                     "errors for files whose doc.yaml has problems; front-matter-type is a doc problem, so it becomes "
+                     "'warning[front-matter-type]: (not published) ...': check and build exit 0"))),
     pytest.param(symlinked_story_folder, "content/stories/etc", 1, "symlink", ("outside",),
                  id="symlinked-story-folder"),
     pytest.param(copy_story_folder("Ha Long"), "content/stories/Ha Long", 1, "bad-slug", ("'ha-long'",),
@@ -361,3 +373,12 @@ def test_yaml_tag_is_not_executed(fresh, tmp_path):
     result = invoke(fresh, "check")
     assert result.exit_code == 1
     assert not marker.exists()
+
+
+def test_twin_folders_report_both(fresh):
+    """'Vinh-Ha-Long' beside 'vinh-ha-long': the capitalised one is not a slug, the pair makes one address."""
+    copy_story_folder("Vinh-Ha-Long")(fresh)
+    result = invoke(fresh, "check")
+    assert_clean_failure(result, "check")
+    assert_diagnostic(result.output, "content/stories/Vinh-Ha-Long", 1, "bad-slug", ("'vinh-ha-long'",))
+    assert_diagnostic(result.output, STORY_DIR, 1, "duplicate-slug", ("'Vinh-Ha-Long'",))

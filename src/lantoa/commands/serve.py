@@ -88,16 +88,17 @@ def make_handler(preview: Preview):
         def log_message(self, fmt, *args):  # quiet unless -v
             log.info("%s " + fmt, self.address_string(), *args)
 
+        def _send(self, body: bytes, content_type: str) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
         def do_GET(self):
             if self.path == RELOAD_PATH:
-                body = str(preview.build_id).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
+                return self._send(str(preview.build_id).encode(), "text/plain")
             url_path = self.path.split("?", 1)[0]
             path = Path(self.translate_path(self.path))
             if path.is_dir():
@@ -106,13 +107,7 @@ def make_handler(preview: Preview):
                 path = path / "index.html"
             if path.suffix == ".html" and path.is_file():
                 data = path.read_bytes().replace(b"</body>", RELOAD_SCRIPT.encode() + b"</body>", 1)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Cache-Control", "no-store")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
+                return self._send(data, "text/html; charset=utf-8")
             return super().do_GET()
 
     return Handler

@@ -27,13 +27,8 @@ class LineExactYAMLHandler(_fm.YAMLHandler):
 HANDLER = LineExactYAMLHandler()
 
 
-@dataclass
-class FileProblem:
-    line: int
-    col: int
-    code: str
-    message: str
-    hint: str = ""
+#: a problem with a file's bytes or its front matter (same shape as YAML problems)
+FileProblem = yamlsafe.YamlProblem
 
 
 @dataclass
@@ -135,7 +130,7 @@ def read(path: Path) -> Document:
     # fm_text starts with the newline that ends the opening '---' line: YAML line 0 is file line 1
     ydoc = yamlsafe.load(fm_text, line_offset=0)
     doc.yaml = ydoc
-    doc.problems.extend(FileProblem(p.line, p.col, p.code, p.message, p.hint) for p in ydoc.problems)
+    doc.problems.extend(ydoc.problems)
     data = ydoc.data
     if data is None:
         data = {}
