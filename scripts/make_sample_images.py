@@ -332,19 +332,24 @@ def desert_pavilion(rng: random.Random) -> Image.Image:
     dome = Image.new("RGBA", (W, H), (0, 0, 0, 0))
     dd = ImageDraw.Draw(dome)
     dd.pieslice((cx - rx, cy - ry, cx + rx, cy + ry), 180, 360, fill=(196, 150, 90, 255))
-    for k in range(-12, 13):
-        # bamboo ribs in two directions
-        for sgn in (-1, 1):
+    rib = (112, 76, 38, 235)
+    # meridians: bamboo ribs rising from the base to the crown, crossing in a weave
+    for k in range(-14, 15):
+        f = k / 14
+        for twist in (-0.35, 0.35):
             pts = []
             for t in range(0, 101, 2):
-                a = math.pi * t / 100
-                x = cx + rx * math.cos(a) * 1.0
+                a = math.pi / 2 * t / 100
+                x = cx + rx * (f * math.cos(a) + twist * math.sin(2 * a) * (1 - abs(f)) * 0.5)
                 y = cy - ry * math.sin(a)
-                x += sgn * k * 22 * math.sin(a)
-                if cx - rx <= x <= cx + rx and y <= cy:
-                    pts.append((x, y))
-            if len(pts) > 1:
-                dd.line(pts, fill=(110, 74, 36, 230), width=4)
+                pts.append((x, y))
+            dd.line(pts, fill=rib, width=3)
+    # parallels: rings of the dome
+    for j in range(1, 9):
+        bang = math.pi / 2 * j / 9
+        y = cy - ry * math.sin(bang)
+        hw = rx * math.cos(bang)
+        dd.arc((cx - hw, y - 10 * math.cos(bang), cx + hw, y + 10 * math.cos(bang)), 0, 180, fill=rib, width=4)
     dd.rectangle((cx - rx - 30, cy - 6, cx + rx + 30, cy + 14), fill=(120, 82, 44, 255))
     mask = Image.new("L", (W, H), 0)
     ImageDraw.Draw(mask).pieslice((cx - rx, cy - ry, cx + rx, cy + ry + 6), 180, 360, fill=255)
