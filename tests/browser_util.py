@@ -281,3 +281,75 @@ def record(page, url: str, wait_fonts: bool = True) -> Visit:
     h1 = page.locator("h1").first
     visit.h1 = h1.inner_text().strip() if h1.count() else ""
     return visit
+
+
+# --------------------------------------------------------------------------
+# fonts.css, and why a cluster may not find one face
+
+
+@dataclass(frozen=True)
+class FontFace:
+    family: str
+    weight: str
+    file: str  # the file name in fonts/
+    chars: frozenset[int]
+
+
+def _unicode_range(value: str) -> frozenset[int]:
+    out: set[int] = set()
+    for part in value.split(","):
+        part = part.strip().upper().removeprefix("U+")
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        out.update(range(int(lo, 16), int(hi or lo, 16) + 1))
+    return frozenset(out)
+
+
+def font_faces(site: Path) -> list[FontFace]:
+    """The @font-face rules of the built site's fonts/fonts.css."""
+    css = (site / "fonts" / "fonts.css").read_text("utf-8")
+    faces = []
+    for block in re.findall(r"@font-face\s*{(.*?)}", css, re.S):
+        family = re.search(r"font-family:\s*['\"]?([^;'\"]+)", block)
+        url = re.search(r"url\(['\"]?([^'\")]+)", block)
+        weight = re.search(r"font-weight:\s*([^;]+)", block)
+        rng = re.search(r"unicode-range:\s*([^;]+)", block)
+        if family and url:
+            faces.append(FontFace(family.group(1).strip(), weight.group(1).strip() if weight else "400",
+                                  url.group(1).rsplit("/", 1)[-1],
+                                  _unicode_range(rng.group(1)) if rng else frozenset(range(0x110000))))
+    return faces
+
+
+#: characters after which the next consonant belongs to the same cluster (Khmer coeng, Brahmic viramas)
+_JOINERS = {0x17D2, 0x0E3A, 0x0EBA, 0xAA5F, 0x200D}
+
+
+def clusters(text: str) -> list[str]:
+    """Rough grapheme clusters for shaping: a base, its marks, and consonants joined by coeng/virama."""
+    import unicodedata
+
+    out: list[str] = []
+    for ch in text:
+        joined = out and ord(out[-1][-1]) in _JOINERS
+        if out and (joined or unicodedata.category(ch) in ("Mn", "Mc", "Me")):
+            out[-1] += ch
+        else:
+            out.append(ch)
+    return out
+
+
+def split_clusters(text: str, faces: list[FontFace], family: str, weight: str = "400") -> dict[str, list[str]]:
+    """Clusters of ``text`` that no single ``family`` face of ``weight`` covers, with the files each
+    character comes from: a browser shapes a cluster with one font file, so such a cluster falls back
+    to a system font (or shows tofu / dotted circles) however many of our files hold its characters."""
+    mine = [f for f in faces if f.family == family and f.weight == weight]
+    out = {}
+    for c in sorted(set(clusters(text))):
+        cps = {ord(ch) for ch in c}
+        if len(c) < 2 or any(cps <= f.chars for f in mine) or not any(cps & f.chars for f in mine):
+            continue  # a single character, covered by one face, or not this family's script
+        out[c] = [f"{ch} U+{ord(ch):04X} in {', '.join(f.file for f in mine if ord(ch) in f.chars) or 'no face'}"
+                  for ch in c]
+    return out

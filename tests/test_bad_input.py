@@ -138,11 +138,7 @@ LATIN1 = STORY.replace("title: Vịnh Hạ Long", "title: Café").encode("utf-8"
 CASES = [
     # --- YAML syntax
     pytest.param(story("  alt: Thuyền", " alt: Thuyền"), SRC, 10, "yaml-syntax", (), id="yaml-bad-indentation"),
-    pytest.param(story("tags: [UNESCO]", "tags: [UNESCO"), SRC, 6, "yaml-syntax", (), id="yaml-unclosed-bracket",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "the '[' left open on line 6 ('tags: [UNESCO') is reported as index.md:7:8 (the next key, "
-                     "'authors:'): content/yamlsafe.load uses exc.problem_mark and drops exc.context_mark (line 6), "
-                     "and the message ('while parsing a flow sequence did not find expected ...') names no line"))),
+    pytest.param(story("tags: [UNESCO]", "tags: [UNESCO"), SRC, 6, "yaml-syntax", (), id="yaml-unclosed-bracket"),
     # --- types and required fields
     pytest.param(story("title: Vịnh Hạ Long", "title: [Vịnh, Hạ Long]"), SRC, 2, "wrong-type", ("'title'",),
                  id="title-is-a-list"),
@@ -167,11 +163,7 @@ CASES = [
     pytest.param(copy_story_folder("Vinh-Ha-Long"), STORY_DIR, 1, "duplicate-slug",
                  ("'Vinh-Ha-Long'",), id="duplicate-slug-case"),
     pytest.param(write_text("content/stories/orphan/index.en.md", TRANSLATION_EN), "content/stories/orphan/index.en.md",
-                 1, "translation-without-source", (), id="translation-without-source",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "validate/__init__.py _soften_unpublished() turns it into 'warning[translation-without-source]: "
-                     "(not published) ...' because an entry without index.md is never 'published': check and build exit "
-                     "0 (the build runs and the orphan is silently left out); the same with 'status: published' in the orphan"))),
+                 1, "translation-without-source", (), id="translation-without-source"),
     # --- media paths
     pytest.param(story("src: hero.jpg", "src: ../../../etc/passwd"), SRC, 9, "path-outside", (),
                  id="hero-path-traversal"),
@@ -229,11 +221,7 @@ CASES = [
     pytest.param(story("title: Vịnh Hạ Long", "title: " + "a" * 121), SRC, 2, "too-long", ("121",),
                  id="title-too-long"),
     pytest.param(story("status: published", "status: publish"), SRC, 18, "bad-value", ("did you mean 'published'",),
-                 id="status-typo",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "an invalid status falls back to 'draft', so _soften_unpublished() makes the bad-value a warning "
-                     "('(not published) 'status' must be one of ...'): check and build exit 0 and the story the editor "
-                     "meant to publish silently disappears from the rebuilt build/site"))),
+                 id="status-typo"),
     pytest.param(story("date: 2023-09-01", "date: 01/09/2023"), SRC, 4, "bad-date", ("01/09/2023",),
                  id="date-not-iso"),
     pytest.param(story("date: 2023-09-01", "date: 2023-02-30"), SRC, 4, "bad-date", (), id="date-impossible"),
@@ -251,17 +239,9 @@ CASES = [
     pytest.param(body("Xem [x][r] nhé.\n\n[r]: javascript:alert(1)"), SRC, 24, "unsafe-link", (),
                  id="body-javascript-reference-link"),
     pytest.param(body("Xem [x](< javascript:alert(1)>) nhé."), SRC, 22, "unsafe-link", (),
-                 id="body-javascript-link-in-spaced-angle-brackets",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "validate/markup.py _INLINE_LINK does not match '[x](< javascript:alert(1)>)' (a blank after "
-                     "'<'), but Python-Markdown renders it as <a href=\"javascript:alert(1)\">: check and build exit 0 "
-                     "(the renderer's sanitizer drops the href, so the page shows a dead <a>x</a> and nobody is told)"))),
-    pytest.param(body("Xem [x](\njavascript:alert(1)) nhé."), SRC, 22, "unsafe-link", (),
-                 id="body-javascript-link-split-over-lines",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "validate/markup.py scans links line by line, so '[x](' + newline + 'javascript:alert(1))' is "
-                     "never seen, but Python-Markdown joins the lines and renders <a href=\"javascript:alert(1)\">: "
-                     "check and build exit 0 (the sanitizer drops the href silently: a dead <a>x</a>)"))),
+                 id="body-javascript-link-in-spaced-angle-brackets"),
+    pytest.param(body("Xem [x](\njavascript:alert(1)) nhé."), SRC, 23, "unsafe-link", (),
+                 id="body-javascript-link-split-over-lines"),
     pytest.param(body('<a href="https://example.com/">x</a>'), SRC, 22, "unsafe-html", (), id="body-raw-anchor"),
     pytest.param(body("<style>body{display:none}</style>"), SRC, 22, "unsafe-html", (), id="body-style"),
     pytest.param(body("<script\n>alert(1)</script>"), SRC, 22, "unsafe-html", (), id="body-script-split-tag"),
@@ -271,11 +251,7 @@ CASES = [
     pytest.param(write_text(SRC, "Vịnh Hạ Long\n\nKhông có front matter.\n"), SRC, 1, "no-front-matter", (),
                  id="no-front-matter"),
     pytest.param(write_text(SRC, "---\n- title\n- summary\n---\nVịnh.\n"), SRC, 2, "front-matter-type", (),
-                 id="front-matter-is-a-list",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "front matter that is a YAML list has no readable status, but _soften_unpublished() only keeps "
-                     "errors for files whose doc.yaml has problems; front-matter-type is a doc problem, so it becomes "
-                     "'warning[front-matter-type]: (not published) ...': check and build exit 0"))),
+                 id="front-matter-is-a-list"),
     pytest.param(symlinked_story_folder, "content/stories/etc", 1, "symlink", ("outside",),
                  id="symlinked-story-folder"),
     pytest.param(copy_story_folder("Ha Long"), "content/stories/Ha Long", 1, "bad-slug", ("'ha-long'",),
@@ -283,10 +259,7 @@ CASES = [
     pytest.param(write_text("content/pages/stories/index.md", "---\ntitle: x\nsummary: y\n---\n"),
                  "content/pages/stories", 1, "reserved-slug", (), id="reserved-page-name"),
     pytest.param(write_text("content/categories.yml", "categories: [history, culture\n"), "content/categories.yml", 1,
-                 "yaml-syntax", (), id="categories-broken-yaml",
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "an unclosed '[' in content/categories.yml line 1 is reported as content/categories.yml:2:1 "
-                     "(the end of input): yamlsafe.load uses exc.problem_mark and drops exc.context_mark (line 1)"))),
+                 "yaml-syntax", (), id="categories-broken-yaml"),
     pytest.param(replace_in("locales/km.yml", 'dir: "ltr"', 'dir: "sideways"'), "locales/km.yml", KM_DIR_LINE,
                  "bad-dir", ("sideways",), id="locale-bad-dir"),
 ]

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_util import (AXE_JS, CHROMIUM, CHROMIUM_ARGS, SiteServer, built_stories, in_script, languages,
-                          prefix, record)
+from browser_util import (AXE_JS, CHROMIUM, CHROMIUM_ARGS, SiteServer, built_stories, font_faces, in_script,
+                          languages, prefix, record, split_clusters)
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -35,6 +35,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 #: the scripts whose self-hosted face we check: edition -> (font family, ISO 15924 code)
 SCRIPT_FONTS = {
     "km": ("Lantoa Khmer", "Khmr"),
+    "lo": ("Lantoa Lao", "Laoo"),
     "blt-Tavt": ("Lantoa Tai Viet", "Tavt"),
     "cjm-Cham": ("Lantoa Cham", "Cham"),
     "ar": ("Lantoa Arabic", "Arab"),
@@ -48,12 +49,8 @@ SCREENSHOT_LANGS = ["vi", "km", "lo", "blt-Tavt", "cjm-Cham", "ar", "zh-Hans", "
 
 
 @pytest.fixture(scope="session")
-def site(request):
-    import os
-    from pathlib import Path
-    if os.environ.get("DEVSITE"):  # TEMPORARY-DEV
-        return Path(os.environ["DEVSITE"])
-    return request.getfixturevalue("sample_site")
+def site(sample_site):
+    return sample_site
 
 
 @pytest.fixture(scope="session")
@@ -220,15 +217,29 @@ def test_language_switcher_keeps_the_story(page, server, stories, tag):
 # 5: the scripts render with our self-hosted fonts
 
 
-def _font_files(site, family: str) -> set[str]:
-    """fonts/*.woff2 that fonts.css declares for ``family``."""
-    css = (site / "fonts" / "fonts.css").read_text("utf-8")
-    files = set()
-    for block in re.findall(r"@font-face\s*{(.*?)}", css, re.S):
-        fam = re.search(r"font-family:\s*['\"]?([^;'\"]+)", block)
-        if fam and fam.group(1) == family:
-            files.update(m.rsplit("/", 1)[-1] for m in re.findall(r"url\(['\"]?([^'\")]+)", block))
-    return files
+#: the text of a story page: the article's blocks and the notices above it
+TEXT_BLOCKS = ", ".join(f"article.lt-story {t}" for t in ("h1", "h2", "h3", "p", "li", "figcaption")) + ", .lt-notice"
+
+
+def _system_fonts(page) -> list[tuple[str, list[dict]]]:
+    """(text, fonts) of each text block whose glyphs Chromium drew (partly) with a system font
+    rather than a web font: where our font lacked a glyph, or could not shape a cluster."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": TEXT_BLOCKS})["nodeIds"]
+        texts = page.locator(TEXT_BLOCKS).evaluate_all("els => els.map(e => e.innerText)")
+        out = []
+        for node, text in zip(nodes, texts):
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            system = [f for f in fonts if not f.get("isCustomFont")]
+            if system:
+                out.append((text, system))
+        return out
+    finally:
+        cdp.detach()
 
 
 @pytest.mark.parametrize("tag", list(SCRIPT_FONTS))
@@ -245,25 +256,15 @@ def test_script_renders_with_self_hosted_font(page, server, site, stories, tag):
     h1 = page.locator("article.lt-story h1").inner_text().strip()
     assert in_script(h1, script), f"{page.url}: the h1 {h1!r} has no {script} characters"
 
+    # The browser has our face, loaded, and considers it ready for the title.
     faces = page.evaluate("""() => [...document.fonts].map(f => ({
-        family: f.family.replace(/^["']|["']$/g, ''), status: f.status, weight: f.weight,
-        unicodeRange: f.unicodeRange}))""")
+        family: f.family.replace(/^["']|["']$/g, ''), status: f.status}))""")
     loaded = [f for f in faces if f["family"] == family and f["status"] == "loaded"]
     assert loaded, f"{page.url}: no loaded {family!r} face; faces: {[(f['family'], f['status']) for f in faces]}"
     assert page.evaluate("([font, text]) => document.fonts.check(font, text)", [f'16px "{family}"', h1])
 
-    # The h1's glyphs really come from web fonts: no system font (or tofu) stands in.
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("DOM.enable")
-    cdp.send("CSS.enable")
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article.lt-story h1"})["nodeId"]
-    used = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    system = [f for f in used if not f.get("isCustomFont")]
-    assert not system, f"{page.url}: the h1 {h1!r} is partly drawn with system fonts {system}"
-
-    # ... and that web font came from this site's fonts/ folder.
-    files = _font_files(site, family)
+    # It came from this site's fonts/ folder.
+    files = {f.file for f in font_faces(site) if f.family == family}
     assert files, f"fonts/fonts.css declares no {family!r} face"
     ours = [r for r in fonts_requested if r.url.rsplit("/", 1)[-1] in files]
     assert ours, f"{page.url}: none of {sorted(files)} was requested; font requests: {[r.url for r in fonts_requested]}"
@@ -271,6 +272,18 @@ def test_script_renders_with_self_hosted_font(page, server, site, stories, tag):
         assert req.url.startswith(server.origin + "/fonts/"), req.url
         resp = req.response()
         assert resp.status == 200 and resp.header_value("content-type") == "font/woff2", (req.url, resp.status)
+
+    # Every glyph of the story was drawn with a web font: no system font (or tofu) stands in.
+    fallback = _system_fonts(page)
+    if fallback:
+        lines = []
+        for text, system in fallback[:6]:
+            used = ", ".join(f"{f['familyName']} ({f['glyphCount']} glyphs)" for f in system)
+            lines.append(f"{text[:60]!r}: {used}")
+            for cluster, where in list(split_clusters(text, font_faces(site), family).items())[:4]:
+                lines.append(f"    cluster {cluster!r} spans several font files: {'; '.join(where)}")
+        pytest.fail(f"{page.url}: {len(fallback)} text blocks partly drawn with system fonts, not {family!r}:\n  "
+                    + "\n  ".join(lines), pytrace=False)
 
 
 # --------------------------------------------------------------------------

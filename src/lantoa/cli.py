@@ -15,7 +15,8 @@ class Ctx:
         self.verbosity = verbosity
 
     def echo(self, message: str = "", err: bool = False) -> None:
-        if self.verbosity >= 0 or err:
+        """Progress and summaries; -q silences them (errors are raised, never echoed here)."""
+        if self.verbosity >= 0:
             click.echo(message, err=err)
 
 

@@ -28,7 +28,7 @@ def run(ctx, strict: bool, fmt: str) -> None:
         summary = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
         stories = len(checked.project.stories)
         langs = len(checked.registry.languages)
-        ctx.echo(f"checked {stories} stories in {langs} languages: {summary}", err=True)
+        ctx.echo(f"checked {stories} {'story' if stories == 1 else 'stories'} in {langs} languages: {summary}", err=True)
     if report.failed(strict):
         raise SilentFailure()
 

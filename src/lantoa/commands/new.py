@@ -18,9 +18,8 @@ _TRANSLIT = str.maketrans({"đ": "d", "Đ": "D", "ð": "d", "ø": "o", "Ø": "O"
 def slugify(title: str, max_length: int = 60) -> str:
     """'Vịnh Hạ Long' → 'vinh-ha-long': Vietnamese letters lose their marks, đ → d, the rest becomes hyphens."""
     text = unicodedata.normalize("NFKD", title.translate(_TRANSLIT))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.encode("ascii", "ignore").decode("ascii").lower()
-    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = re.sub(r"[^a-z0-9]+", "-", text).strip("-")  # any other character (– · ’ or a non-Latin letter) splits words
     if len(text) > max_length:
         text = text[:max_length].rsplit("-", 1)[0]
     return text

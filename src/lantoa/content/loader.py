@@ -126,7 +126,7 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic])
         lang = doc.meta.get("lang") if isinstance(doc.meta.get("lang"), str) else DEFAULT_SOURCE_LANG
         variant = Variant(lang=lang, path=rel(source_path, root), doc=doc, is_source=True)
         entry.source = variant
-        if not any(p.code in _FATAL for p in doc.problems):
+        if not any(p.code in FATAL for p in doc.problems):
             schema.read_source(entry, variant, diags)
     for tag, path in sorted(files.items()):
         doc = frontmatter.read(path)
@@ -137,12 +137,12 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic])
                                f"translation '{path.name}' has no source file index.md beside it",
                                f"add {rel(entry_dir, root)}/index.md in the source language"))
         entry.translations[tag] = variant
-        if not any(p.code in _FATAL for p in doc.problems):
+        if not any(p.code in FATAL for p in doc.problems):
             schema.read_translation(entry, variant, diags)
     return entry
 
 
-_FATAL = {"encoding", "empty-file", "no-front-matter", "unclosed-front-matter", "front-matter-too-large",
+FATAL = {"encoding", "empty-file", "no-front-matter", "unclosed-front-matter", "front-matter-too-large",
           "file-too-large", "unreadable", "yaml-syntax", "yaml-alias", "yaml-tag", "front-matter-type"}
 
 

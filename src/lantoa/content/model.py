@@ -43,6 +43,7 @@ class Variant:
     method: str = "human"
     reviewed_by: str = ""
     is_source: bool = False
+    status_known: bool = True  # False when 'status' had a value we could not read (then nothing is softened)
 
     @property
     def body(self) -> str:

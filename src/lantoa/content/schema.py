@@ -162,6 +162,7 @@ def read_source(entry: Entry, variant: Variant, diags: list[Diagnostic]) -> None
     variant.title = c.text(data, "title", required=True, limit=MAX_TITLE)
     variant.summary = c.text(data, "summary", required=True, limit=MAX_SUMMARY)
     variant.status = c.choice(data, "status", STATUSES, "draft")
+    variant.status_known = data.get("status") is None or data.get("status") in STATUSES
     entry.updated = c.date(data, "updated")
     if not story:
         return
@@ -208,6 +209,7 @@ def read_translation(entry: Entry, variant: Variant, diags: list[Diagnostic]) ->
     variant.summary = c.text(data, "summary", required=True, limit=MAX_SUMMARY)
     default_status = entry.source.status if entry.source else "draft"
     variant.status = c.choice(data, "status", STATUSES, default_status)
+    variant.status_known = data.get("status") is None or data.get("status") in STATUSES
     hero = c.mapping(data, "hero")
     if hero is not None:
         c.unknown_keys(hero, HERO_TRANSLATABLE, ("hero",), " under 'hero' in a translation")

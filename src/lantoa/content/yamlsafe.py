@@ -83,10 +83,15 @@ def load(text: str, line_offset: int = 0) -> YamlDoc:
                 return doc
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed '[' or quote is noticed lines later: point at where the construct began
+        # (context_mark) and say where YAML gave up.
+        opened = exc.context and ("flow" in exc.context or "quoted" in exc.context)
+        mark = (exc.context_mark if opened else exc.problem_mark) or exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + line_offset) if mark else line_offset + 1
         col = (mark.column + 1) if mark else 1
         msg = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+        if opened and exc.context_mark and exc.problem_mark and exc.problem_mark.line != exc.context_mark.line:
+            msg += f" (at line {exc.problem_mark.line + 1 + line_offset})"
         doc.problems.append(
             YamlProblem(line, col, "yaml-syntax", f"YAML syntax error: {msg}",
                         "check indentation and quote values that contain ':' or '#'")

@@ -37,11 +37,15 @@ def check(root: Path, now: dt.datetime | None = None) -> Checked:
 def _soften_unpublished(project: Project, items: list[Diagnostic]) -> list[Diagnostic]:
     """A draft is not built, so its problems must not stop everyone else's build: they become
     warnings (``--strict`` still fails on them). Unreadable files stay errors: their status is unknown."""
+    from ..content.loader import FATAL
+
     unpublished: set[str] = set()
     for entry in project.entries():
+        if entry.source is None:
+            continue  # an orphan translation: its status means nothing without a source
         for variant in entry.variants():
-            readable = variant.doc.yaml is not None and not variant.doc.yaml.problems
-            if readable and (not entry.published or variant.status != "published"):
+            readable = not any(p.code in FATAL for p in variant.doc.problems)
+            if readable and variant.status_known and (not entry.published or variant.status != "published"):
                 unpublished.add(variant.path)
     out = []
     for d in items:

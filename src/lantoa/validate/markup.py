@@ -6,6 +6,7 @@ produces (``lantoa.site``), so this is the first of two walls.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -26,9 +27,10 @@ _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:\s+[^<>]*?)?)\s*(/?)>", re.S)
 _ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
-_INLINE_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+_INLINE_LINK = re.compile(r"(!?)\[([^\]]*)\]\(\s*<?\s*([^)\s>]*)\s*>?(?:\s+(?:\"[^\"]*\"|'[^']*'))?\s*\)")
 _AUTOLINK = re.compile(r"<([A-Za-z][A-Za-z0-9+.\-]{1,31}:[^<>\s]*)>")
-_REF_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s|$)")
+_REF_DEF = re.compile(r"^[ ]{0,3}\[[^\]]+\]:\s*<?\s*([^\s>]+)>?", re.M)
+_UNCLOSED_DANGEROUS = re.compile(r"<\s*(script|iframe|style|object|embed)\b", re.I)
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TEXT_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?]")
@@ -64,39 +66,55 @@ def looks_like_html(text: str) -> bool:
     return bool(_TEXT_TAG.search(text))
 
 
-def _blank_code_spans(line: str) -> str:
-    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+def _mask(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
 
 
-def scan(body: str) -> tuple[list[Finding], list[Link]]:
-    findings: list[Finding] = []
-    links: list[Link] = []
+def mask_code(body: str) -> str:
+    """The body with fenced code blocks, code spans and HTML comments blanked out (newlines kept),
+    so that offsets still map to the editor's lines and columns."""
+    out = []
     fence = None
-    lines = body.split("\n")
-    for i, raw_line in enumerate(lines, start=1):
-        m = _FENCE.match(raw_line)
+    for line in body.split("\n"):
+        m = _FENCE.match(line)
         if fence:
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
                 fence = None
+            out.append(_mask(line))
             continue
         if m:
             fence = m.group(1)
+            out.append(_mask(line))
             continue
-        line = _blank_code_spans(raw_line)
-        line = _HTML_COMMENT.sub(lambda c: " " * len(c.group(0)), line)
-        for tm in _TAG.finditer(line):
-            _check_tag(tm, i, findings)
-        if "<" in line and re.search(r"<\s*(script|iframe|style)\b", line, re.I) and not _TAG.search(line):
-            col = re.search(r"<\s*(script|iframe|style)\b", line, re.I).start() + 1
-            findings.append(Finding(i, col, "unsafe-html", "raw <script>/<iframe>/<style> is not allowed",
+        out.append(line)
+    text = "\n".join(out)
+    text = _CODE_SPAN.sub(lambda m: _mask(m.group(0)), text)
+    return _HTML_COMMENT.sub(lambda m: _mask(m.group(0)), text)
+
+
+def scan(body: str) -> tuple[list[Finding], list[Link]]:
+    """Scan the whole body at once: a tag or a link may span lines."""
+    text = mask_code(body)
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+
+    def where(offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(starts, offset)
+        return line, offset - starts[line - 1] + 1
+
+    findings: list[Finding] = []
+    links: list[Link] = []
+    for tm in _TAG.finditer(text):
+        _check_tag(tm, *where(tm.start()), findings)
+    for um in _UNCLOSED_DANGEROUS.finditer(text):
+        if not _TAG.match(text, um.start()):
+            findings.append(Finding(*where(um.start()), "unsafe-html", f"raw <{um.group(1).lower()}> is not allowed",
                                     "remove it; Markdown cannot carry scripts"))
-        for lm in _INLINE_LINK.finditer(line):
-            links.append(Link(i, lm.start(3) + 1, lm.group(3), lm.group(1) == "!", lm.group(2)))
-        for am in _AUTOLINK.finditer(line):
-            links.append(Link(i, am.start(1) + 1, am.group(1), False, ""))
-        rm = _REF_DEF.match(line)
-        if rm:
-            links.append(Link(i, rm.start(1) + 1, rm.group(1), False, ""))
+    for lm in _INLINE_LINK.finditer(text):
+        links.append(Link(*where(lm.start(3)), lm.group(3), lm.group(1) == "!", lm.group(2)))
+    for am in _AUTOLINK.finditer(text):
+        links.append(Link(*where(am.start(1)), am.group(1), False, ""))
+    for rm in _REF_DEF.finditer(text):
+        links.append(Link(*where(rm.start(1)), rm.group(1), False, ""))
     for link in links:
         scheme = scheme_of(link.url)
         if scheme is not None and scheme not in SAFE_SCHEMES:
@@ -106,10 +124,11 @@ def scan(body: str) -> tuple[list[Finding], list[Link]]:
     return findings, links
 
 
-def _check_tag(tm: re.Match, line: int, findings: list[Finding]) -> None:
+def _check_tag(tm: re.Match, line: int, col: int, findings: list[Finding]) -> None:
     name = tm.group(2).lower()
-    col = tm.start() + 1
     attrs = tm.group(3) or ""
+    if tm.group(1):  # a closing tag: its opening tag was reported already
+        return
     if name in DANGEROUS_TAGS:
         findings.append(Finding(line, col, "unsafe-html", f"raw <{name}> is not allowed in a story",
                                 "use Markdown: ![alt](photo.jpg) for images, [text](https://…) for links; no scripts or embeds"))
