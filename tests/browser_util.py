@@ -42,13 +42,16 @@ EXTENSIONS_MAP = {
     ".gz": "application/gzip",
 }
 
-#: Unicode blocks of the scripts whose fonts we check; first-level keys are locale tags
+#: Unicode blocks of the scripts whose fonts we check, by ISO 15924 code
 SCRIPT_RANGES = {
     "Khmr": [(0x1780, 0x17FF), (0x19E0, 0x19FF)],
     "Laoo": [(0x0E80, 0x0EFF)],
     "Tavt": [(0xAA80, 0xAADF)],
     "Cham": [(0xAA00, 0xAA5F)],
     "Arab": [(0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)],
+    "Hans": [(0x3400, 0x4DBF), (0x4E00, 0x9FFF)],
+    "Jpan": [(0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF)],
+    "Kore": [(0x1100, 0x11FF), (0x3130, 0x318F), (0xAC00, 0xD7AF)],
 }
 
 
@@ -120,6 +123,7 @@ def languages() -> dict[str, Language]:
 
 
 def default_language() -> str:
+    """The edition at the site root (the registry's default: Vietnamese)."""
     return "vi"
 
 

@@ -1,15 +1,21 @@
 """Self-hosted fonts for the built site: subset to the characters its pages use.
 
-Each non-Latin family is cut into two unicode-range slices: the characters of
-the language names (shown in the language switcher of every page) and the
-rest. A Vietnamese page thus downloads Latin plus a few hundred bytes per
-script for the switcher; a Khmer page downloads the Khmer text face as well.
+Every family gets one file per weight holding every character the site uses
+in it: a script's grapheme clusters (a Khmer consonant with its coeng and
+subscript, an Arabic letter with its harakat) must be shaped by one font
+file, so a family is never cut into unicode-range slices.
+
+The language names in the switcher of every page (and on the languages page)
+use separate, tiny "<family> Names" faces subset to the autonyms alone, so a
+Vietnamese page does not download the whole Khmer or CJK text face just to
+show "ភាសាខ្មែរ" or "日本語" in a menu.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,27 +59,30 @@ def page_text(doc: str) -> str:
     return html.unescape(_TAGS.sub(" ", doc)) + " " + " ".join(html.unescape(m) for m in _ATTR_TEXT.findall(doc))
 
 
+NAMES_SUFFIX = " Names"
+
+
 def build(site: Path, names_text: str, cache_dir: Path | None) -> list[lfonts.BuiltFace]:
     """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt."""
     body: dict[str, set[int]] = {}
-    names: dict[str, set[int]] = {}
-    name_cps = {ord(c) for c in names_text}
     for path in sorted(site.rglob("*.html")):
         doc = path.read_text("utf-8")
         m = _LANG.search(doc)
         lang = m.group(1) if m else "vi"
         for cp in {ord(c) for c in page_text(doc)}:
-            if cp < 0x20:
-                continue
-            fam = _family_for(cp, lang)
-            if fam is None:
-                continue
-            target = names if (cp in name_cps and fam != lfonts.LATIN_FAMILY) else body
-            target.setdefault(fam, set()).add(cp)
+            fam = _family_for(cp, lang) if cp >= 0x20 else None
+            if fam is not None:
+                body.setdefault(fam, set()).add(cp)
+    names: dict[str, set[int]] = {}
+    for cp in {ord(c) for c in names_text}:
+        fam = _family_for(cp, "") if cp >= 0x20 else None
+        if fam is not None and fam != lfonts.LATIN_FAMILY:
+            names.setdefault(fam, set()).add(cp)
     body.setdefault(lfonts.LATIN_FAMILY, set())
     faces = lfonts.build_fonts({f: "".join(map(chr, sorted(c))) for f, c in body.items()}, site, cache_dir)
     if names:
-        faces += lfonts.build_fonts({f: "".join(map(chr, sorted(c))) for f, c in names.items()}, site, cache_dir)
+        named = lfonts.build_fonts({f: "".join(map(chr, sorted(c))) for f, c in names.items()}, site, cache_dir)
+        faces += [replace(f, family=f.family + NAMES_SUFFIX) for f in named]
     css = lfonts.font_css(faces, url_prefix="..")  # fonts.css lives in fonts/, beside the faces
     (site / "fonts" / "fonts.css").write_text(css, "utf-8")
     return faces
