@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import LantoaError
 from . import config as site_config
-from . import fonts as site_fonts
+from . import outputs
 from .stage import Staged, stage
 
 log = logging.getLogger(__name__)
@@ -106,14 +106,14 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         if errors:
             raise BuildFailed("MkDocs failed:\n  " + "\n  ".join(errors))
         _merge(parts, wanted, site)
-        names = " ".join(f"{registry[t].autonym} {registry[t].name}" for t in registry.tags())
-        cache_dir = (root / ".cache" / "lantoa" / "fonts") if cache else None
-        try:
-            faces = site_fonts.build(site, names, cache_dir)
-        except site_fonts.lfonts.FontMissingError as exc:
-            raise BuildFailed(str(exc)) from None
+        raw, _ = site_config.read_raw(root)
+        site_url = str(raw.get("site_url") or "")
+        ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
+                                    cache_dir=(root / ".cache" / "lantoa") if cache else None,
+                                    site_url=site_url.rstrip("/") + "/" if site_url else "")
+        counts = outputs.run(ctx)
         _swap(site, out)
-        result = BuildResult(out, dict(staged.pages), staged.images, len(faces))
+        result = BuildResult(out, dict(staged.pages), staged.images, counts.get("fonts", 0))
         result.seconds = time.perf_counter() - start
         return result
     finally:

@@ -1,0 +1,59 @@
+"""Outputs made from the merged site, after every language edition was built.
+
+Each step is a function ``step(ctx: OutputContext) -> int`` that writes into
+``ctx.site`` (the new site, not yet swapped in) and returns how many files it
+wrote. A step that fails raises ``LantoaError``: the swap never happens and
+the previous build/site stays as it was. Steps run in the order of STEPS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import LantoaError
+
+
+@dataclass
+class OutputContext:
+    root: Path  # the project
+    site: Path  # the merged site being assembled
+    checked: object  # lantoa.validate.Checked: project, registry, report
+    staged: object  # lantoa.site.stage.Staged
+    langs: list[str]  # editions built, default language first
+    cache_dir: Path | None  # .cache/lantoa (None with --clean / --no-cache)
+    site_url: str = ""  # from mkdocs.yml, with a trailing slash ("" when unset)
+    counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
+
+    @property
+    def registry(self):
+        return self.checked.registry
+
+    @property
+    def project(self):
+        return self.checked.project
+
+
+def fonts_step(ctx: OutputContext) -> int:
+    from . import fonts as site_fonts
+
+    registry = ctx.registry
+    names = " ".join(f"{registry[t].autonym} {registry[t].name}" for t in registry.tags())
+    try:
+        faces = site_fonts.build(ctx.site, names, ctx.cache_dir / "fonts" if ctx.cache_dir else None)
+    except site_fonts.lfonts.FontMissingError as exc:
+        raise LantoaError(str(exc)) from None
+    return len(faces)
+
+
+#: run in this order; the fonts step runs last because it reads the text of every page
+STEPS: list[Callable[[OutputContext], int]] = [
+    fonts_step,
+]
+
+
+def run(ctx: OutputContext) -> dict[str, int]:
+    for step in STEPS:
+        ctx.counts[step.__name__.removesuffix("_step")] = step(ctx)
+    return ctx.counts
