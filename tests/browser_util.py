@@ -29,6 +29,8 @@ EXTENSIONS_MAP = {
     "": "application/octet-stream",
     ".woff2": "font/woff2",
     ".webp": "image/webp",
+    ".avif": "image/avif",
+    ".zip": "application/zip",
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -357,3 +359,43 @@ def split_clusters(text: str, faces: list[FontFace], family: str, weight: str = 
         out[c] = [f"{ch} U+{ord(ch):04X} in {', '.join(f.file for f in mine if ord(ch) in f.chars) or 'no face'}"
                   for ch in c]
     return out
+
+
+# --------------------------------------------------------------------------
+# Chromium, for a module's fixtures
+
+
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def local_context(browser, server: SiteServer, **options):
+    """A browser context whose requests never leave ``server`` (others are aborted: a failed request)."""
+    local = server.origin + "/"
+    ctx = browser.new_context(service_workers="block", **options)
+    ctx.route(lambda url: not url.startswith(local), lambda route: route.abort("blockedbyclient"))
+    return ctx
+
+
+#: reports every Content-Security-Policy violation as a console error (record() collects those)
+CSP_VIOLATIONS_TO_CONSOLE = (
+    "document.addEventListener('securitypolicyviolation', e => console.error("
+    "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + (e.sample || '')))")
+
+
+def csp_context(browser, allowed: str, **options):
+    """A context whose requests never leave URLs starting with ``allowed`` and whose pages report CSP
+    violations as console errors."""
+    ctx = browser.new_context(service_workers="block", **options)
+    ctx.add_init_script(CSP_VIOLATIONS_TO_CONSOLE)
+    ctx.route(lambda url: not url.startswith(allowed), lambda route: route.abort("blockedbyclient"))
+    return ctx

@@ -81,7 +81,20 @@ def make_project(root: Path, langs=TINY_LANGS) -> Path:
 
     Image.new("RGB", (800, 500), (40, 110, 150)).save(story / "hero.jpg", quality=80)
     (content / "pages" / "home" / "index.md").write_text(HOME, "utf-8")
+    stamp_translations(root)
     return root
+
+
+def stamp_translations(root: Path) -> None:
+    """Record the current source hash in every translation (as 'lantoa translations mark' does)."""
+    from lantoa import validate
+    from lantoa.content import translations
+    from lantoa.content.edit import set_translation_fields
+
+    checked = validate.check(root)
+    for entry in checked.project.entries():
+        for variant in entry.translations.values():
+            set_translation_fields(root / variant.path, {"source_hash": translations.source_hash(entry)})
 
 
 def tree_digest(path: Path) -> str:

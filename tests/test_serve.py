@@ -45,7 +45,8 @@ def test_serve_rebuilds_on_edit_and_survives_errors(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         html = wait_for(lambda: get(f"{base}/en/stories/vinh-ha-long/"))
-        assert "<h1>Ha Long Bay</h1>" in html and "/__lantoa__/build" in html
+        assert "<h1>Ha Long Bay</h1>" in html and '<script src="/__lantoa__/reload.js"></script>' in html
+        assert "/__lantoa__/build" in get(f"{base}/__lantoa__/reload.js")  # a file: the page's CSP allows it
         first = get(f"{base}/__lantoa__/build")
         story = root / "content" / "stories" / "vinh-ha-long" / "index.en.md"
         story.write_text(story.read_text("utf-8").replace("title: Ha Long Bay", "title: Hạ Long Bay"), "utf-8")

@@ -22,11 +22,14 @@ from ..errors import LantoaError
 log = logging.getLogger(__name__)
 WATCHED = ("content", "locales", "theme", "mkdocs.yml")
 RELOAD_PATH = "/__lantoa__/build"
-RELOAD_SCRIPT = (
-    "<script>(function(){var b=null;setInterval(function(){fetch('" + RELOAD_PATH + "',{cache:'no-store'})"
+RELOAD_JS_PATH = "/__lantoa__/reload.js"
+RELOAD_JS = (
+    "(function(){var b=null;setInterval(function(){fetch('" + RELOAD_PATH + "',{cache:'no-store'})"
     ".then(function(r){return r.text()}).then(function(t){if(b===null){b=t}else if(t!==b){location.reload()}})"
-    ".catch(function(){})},1000)})();</script>"
+    ".catch(function(){})},1000)})();"
 )
+#: a script file, not inline: the pages' Content-Security-Policy (lantoa.site.csp) allows 'self' scripts only
+RELOAD_SCRIPT = f'<script src="{RELOAD_JS_PATH}"></script>'
 
 
 def snapshot(root: Path) -> dict[str, float]:
@@ -99,6 +102,8 @@ def make_handler(preview: Preview):
         def do_GET(self):
             if self.path == RELOAD_PATH:
                 return self._send(str(preview.build_id).encode(), "text/plain")
+            if self.path == RELOAD_JS_PATH:
+                return self._send(RELOAD_JS.encode(), "text/javascript; charset=utf-8")
             url_path = self.path.split("?", 1)[0]
             path = Path(self.translate_path(self.path))
             if path.is_dir():

@@ -19,16 +19,16 @@ from pathlib import Path
 
 from ..errors import LantoaError
 from . import config as site_config
-from . import outputs
+from . import incremental, outputs
 from .stage import Staged, stage
 
 log = logging.getLogger(__name__)
 
-#: files every language build writes at its root: each edition keeps its own sitemap
-#: (Material's language switcher fetches sitemap.xml below every rel=alternate link)
-EDITION_ROOT_FILES = {"sitemap.xml", "sitemap.xml.gz"}
+#: files every language build writes at its root: each edition keeps its own copy under <tag>/
+#: (its sitemap, which Material fetches; its 404 page, in its language)
+EDITION_ROOT_FILES = {"sitemap.xml", "sitemap.xml.gz", "404.html"}
 #: files every language build writes at the root; the default language's copy is kept
-SHARED_ROOT_FILES = {"404.html"}
+SHARED_ROOT_FILES: set[str] = set()
 
 
 @dataclass
@@ -50,14 +50,15 @@ class BuildFailed(LantoaError):
     pass
 
 
-def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str) -> str | None:
+def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
+                    kiosk: bool = False) -> str | None:
     """Worker: one MkDocs build of one language edition. Returns an error message or None."""
     import jinja2
     from mkdocs import exceptions
     from mkdocs.commands.build import build
 
     try:
-        cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work))
+        cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work), kiosk=kiosk)
         cfg.plugins.on_startup(command="build", dirty=False)
         try:
             build(cfg)
@@ -73,7 +74,7 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
 
 
 def build_site(checked, langs: list[str] | None = None, out: Path | None = None, jobs: int = 0,
-               cache: bool = True) -> BuildResult:
+               cache: bool = True, kiosk: bool = False) -> BuildResult:
     start = time.perf_counter()
     root = checked.project.root
     registry = checked.registry
@@ -88,29 +89,36 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
     try:
-        staged = stage(checked.project, registry, wanted, work)
+        staged = stage(checked.project, registry, wanted, work, (root / ".cache" / "lantoa") if cache else None)
         site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
-        jobs = jobs or min(len(wanted), os.cpu_count() or 1)
+        cache_dir = (root / ".cache" / "lantoa") if cache else None
+        keys = {lang: incremental.part_key(root, staged, lang, {"kiosk": kiosk}) for lang in wanted} if cache else {}
+        todo = [lang for lang in wanted
+                if not (cache_dir and incremental.restore_part(cache_dir, lang, keys[lang], parts[lang]))]
+        jobs = jobs or min(len(todo), os.cpu_count() or 1)
         errors: list[str] = []
         if jobs <= 1:
-            for lang in wanted:
-                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]))
+            for lang in todo:
+                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk)
                 if err:
                     errors.append(err)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work), str(parts[lang]))
-                           for lang in wanted]
+                futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk)
+                           for lang in todo]
                 errors = [e for e in (f.result() for f in futures) if e]
         if errors:
             raise BuildFailed("MkDocs failed:\n  " + "\n  ".join(errors))
+        if cache_dir:
+            for lang in todo:
+                incremental.store_part(cache_dir, lang, keys[lang], parts[lang])
         _merge(parts, wanted, site)
         raw, _ = site_config.read_raw(root)
         site_url = str(raw.get("site_url") or "")
         ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
                                     cache_dir=(root / ".cache" / "lantoa") if cache else None,
-                                    site_url=site_url.rstrip("/") + "/" if site_url else "")
+                                    site_url=site_url.rstrip("/") + "/" if site_url else "", kiosk=kiosk)
         counts = outputs.run(ctx)
         _swap(site, out)
         result = BuildResult(out, dict(staged.pages), staged.images, counts.get("fonts", 0))

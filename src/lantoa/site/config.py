@@ -71,6 +71,10 @@ def check(root: Path, registry: Registry) -> list[Diagnostic]:
     for key in sorted(DERIVED & set(data)):
         diags.append(warning("mkdocs.yml", _line_of(root, key), 1, "derived-setting",
                              f"'{key}' is set by lantoa and ignored here", f"remove '{key}:' from mkdocs.yml"))
+    if not data.get("site_url"):
+        diags.append(warning("mkdocs.yml", 1, 1, "no-site-url",
+                             "site_url is not set: no sitemaps, feeds or absolute hreflang links will be made",
+                             "add site_url: https://your.domain/"))
     if not data.get("site_name"):
         diags.append(error("mkdocs.yml", 1, 1, "missing-field", "site_name is missing", "add site_name: Lan Tỏa"))
     theme = data.get("theme") or {}
@@ -96,8 +100,12 @@ def check(root: Path, registry: Registry) -> list[Diagnostic]:
     return diags
 
 
-def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: Path, work: Path):
-    """The full MkDocs config for building edition ``lang`` of the staged docs."""
+def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: Path, work: Path,
+                  kiosk: bool = False):
+    """The full MkDocs config for building edition ``lang`` of the staged docs.
+
+    ``kiosk``: a copy that works from file:// (USB sticks, offline kiosks): links name index.html
+    (a browser opens no index.html for a directory URL under file://), no instant navigation."""
     from mkdocs.config import load_config
 
     data, _ = read_raw(root)
@@ -119,6 +127,10 @@ def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: P
     theme["font"] = False
     theme.setdefault("custom_dir", "theme")
     theme["custom_dir"] = str((root / theme["custom_dir"]).resolve())
+    extra = {}
+    if kiosk:
+        theme["features"] = [f for f in theme.get("features") or [] if not str(f).startswith("navigation.instant")]
+        extra["use_directory_urls"] = False
     cfg = load_config(
         config_file=str(root / "mkdocs.yml"),
         docs_dir=str(staged.docs_dir),
@@ -127,5 +139,6 @@ def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: P
         plugins=plugins,
         theme=theme,
         not_in_nav="/stories/\n",
+        **extra,
     )
     return cfg

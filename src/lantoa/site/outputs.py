@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LantoaError
+from . import api, csp, editions, images, kiosk, search, status_page
 
 
 @dataclass
@@ -24,6 +25,7 @@ class OutputContext:
     langs: list[str]  # editions built, default language first
     cache_dir: Path | None  # .cache/lantoa (None with --clean / --no-cache)
     site_url: str = ""  # from mkdocs.yml, with a trailing slash ("" when unset)
+    kiosk: bool = False  # lantoa build --kiosk: a copy for file:// (lantoa.site.kiosk)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
 
     @property
@@ -49,7 +51,16 @@ def fonts_step(ctx: OutputContext) -> int:
 
 #: run in this order; the fonts step runs last because it reads the text of every page
 STEPS: list[Callable[[OutputContext], int]] = [
+    images.media_step,  # first: feeds and the API read the image files it moves into media/
+    editions.sitemaps_step,
+    editions.feeds_step,
+    api.api_step,
+    status_page.status_step,
+    search.search_step,  # writes <prefix>search/index.json, no HTML
+    kiosk.kiosk_step,  # --kiosk only: links name index.html
+    csp.csp_step,  # after every step that changes HTML: it hashes each page's inline scripts
     fonts_step,
+    csp.headers_step,  # last: _headers names every content-hashed file
 ]
 
 

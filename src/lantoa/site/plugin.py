@@ -12,9 +12,13 @@ import re
 from pathlib import Path
 
 import nh3
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import base, config_options
 from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.utils import normalize_url
+
+from . import images
 
 #: what Markdown (with our extensions) produces, plus the inline tags editors may write
 SAFE_TAGS = {
@@ -22,11 +26,13 @@ SAFE_TAGS = {
     "strong", "table", "thead", "tbody", "tr", "th", "td", "hr", "br", "div", "span", "sup", "sub", "abbr",
     "dl", "dt", "dd", "details", "summary", "figure", "figcaption", "kbd", "mark", "small", "b", "i", "q",
     "cite", "s", "u", "bdi", "ruby", "rt", "rp", "time", "dfn", "wbr", "del", "ins",
+    "picture", "source",  # responsive images (lantoa.site.images); srcset is checked by _attribute_filter
 }
 SAFE_ATTRS = {
     "*": {"id", "class", "lang", "dir", "title"},
     "a": {"href", "rel"},
-    "img": {"src", "alt", "width", "height", "loading"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes", "decoding", "style"},
+    "source": {"srcset", "sizes", "type", "media", "width", "height"},
     "th": {"align", "colspan", "rowspan"},
     "td": {"align", "colspan", "rowspan"},
     "time": {"datetime"},
@@ -36,15 +42,35 @@ SAFE_ATTRS = {
 _HTML_TAG = re.compile(r"<html\b([^>]*)>")
 
 
+#: the only CSS an editor's page may carry: the image placeholder colour (lantoa.site.images)
+SAFE_STYLES = {"background-color"}
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    # nh3 checks the schemes of href/src but not of srcset: keep only relative candidates,
+    # so nothing in a srcset can load from another origin
+    if attr == "srcset":
+        for candidate in value.split(","):
+            url = candidate.strip().split(" ")[0]
+            if url.startswith(("/", "\\")) or re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:", url):
+                return None
+    return value
+
+
 def sanitize(html: str) -> str:
     return nh3.clean(html, tags=SAFE_TAGS, attributes=SAFE_ATTRS, url_schemes={"http", "https", "mailto", "tel"},
-                     link_rel=None, strip_comments=True)
+                     link_rel=None, strip_comments=True, filter_style_properties=SAFE_STYLES,
+                     attribute_filter=_attribute_filter)
 
 
-def _root_relative(link: str) -> str:
-    if "://" in link:
-        return link
-    return link.lstrip("/") or "."
+@pass_context
+def _picture_filter(context, pic: dict, alt: str = "", sizes: str = images.HERO_SIZES, priority: bool = False,
+                    cls: str = "") -> Markup:
+    """``{{ hero.picture | picture(alt=…, sizes=…, priority=True) }}``: the <picture> of a staged
+    image, its URLs made relative to the page like Material's ``url`` filter does."""
+    url_filter = context.environment.filters["url"]
+    return Markup(images.picture_html(pic, str(alt), lambda path: url_filter(context, path), sizes=sizes,
+                                      priority=priority, cls=cls))
 
 
 class LantoaPluginConfig(base.Config):
@@ -72,6 +98,9 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         env.globals["lt"] = lambda key, **kw: (strings.get(key) or key).format(**kw) if kw else (strings.get(key) or key)
         env.globals["lantoa"] = {}  # pages without staged data (404) see an empty record
         env.globals["lantoa_edition"] = {k: self.model[k] for k in ("lang", "dir", "script", "autonym")}
+        env.globals["lantoa_edition"]["prefix"] = self.model["editions"][self.model["lang"]]
+        env.globals["lantoa_editions"] = list(self.model["editions"])
+        env.filters["picture"] = _picture_filter
         return env
 
     def on_page_markdown(self, markdown, page, config, files):
@@ -87,25 +116,41 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
 
     @event_priority(-50)
     def on_page_content(self, html, page, config, files):
-        # Last wall against script: whatever Markdown let through is cut to an allowlist.
+        # Body images first (the stager pointed them at lantoa-media:<key>): each becomes a
+        # <picture> of its variants, with URLs relative to this page. Then the last wall against
+        # script: whatever Markdown let through is cut to an allowlist.
+        html = images.rewrite_html(html, self.model.get("images", {}), lambda path: normalize_url(path, page))
         return sanitize(html)
 
     def on_page_context(self, context, page, config, nav):
         # Runs after mkdocs-static-i18n (priority 50) pointed extra.alternate at this page in each
-        # language: the switcher (our partials/alternate.html) keeps those links, while the head's
-        # rel=alternate links go back to each edition's root, where Material finds a sitemap.xml.
+        # language (it stores the list as an attribute of config.extra, which Jinja's getattr finds
+        # before the item). The switcher (our partials/alternate.html) keeps those relative links and
+        # learns which languages only fall back; the head gets absolute hreflang links + x-default.
         key = page.meta.get("lantoa")
-        context["lantoa"] = self.model["pages"].get(key, {}) if key else {}
-        # static-i18n stores the per-page list as an attribute of config.extra (which Jinja's
-        # getattr finds before the item), so read and reset it the same way.
+        data = self.model["pages"].get(key, {}) if key else {}
+        context["lantoa"] = data
+        available = data.get("available", {})
         alternates = vars(config.extra).get("alternate") or config.extra.get("alternate") or []
-        context["lantoa_switcher"] = [dict(a) for a in alternates]
-        i18n = config.plugins.get("lantoa-i18n")
-        if i18n is not None and i18n.extra_alternate:
-            # site-root-relative ("km/"), so the url filter makes them page-relative and the site
-            # works under any base path (embassy mirrors, file://)
-            config.extra.alternate = [dict(a, link=_root_relative(a["link"])) for a in i18n.extra_alternate]
+        context["lantoa_switcher"] = [dict(a, fallback=not available.get(a["lang"], True)) for a in alternates]
+        config.extra.alternate = self._head_alternates(config, data)
         return context
+
+    def _head_alternates(self, config, data: dict) -> list[dict]:
+        """rel=alternate hreflang links: absolute when site_url is set (search engines need that),
+        else site-root-relative so the url filter makes them page-relative (mirrors, file://)."""
+        if "path" not in data:
+            return []
+        base = (config.site_url or "").rstrip("/")
+        editions = self.model["editions"]
+
+        def link(tag: str) -> str:
+            rel = editions[tag] + data["path"]
+            return f"{base}/{rel}" if base else (rel or ".")
+
+        out = [{"name": tag, "link": link(tag), "lang": tag} for tag in editions]
+        out.append({"name": "x-default", "link": link(self.model["default"]), "lang": "x-default"})
+        return out
 
     @event_priority(-100)
     def on_post_page(self, output, page, config):

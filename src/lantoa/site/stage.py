@@ -14,11 +14,11 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..content import translations
 from ..content.model import Entry, Project, Variant
 from ..i18n.registry import Registry
 from ..i18n.strings import LANTOA_KEYS
-from .. import media
-from . import material_strings
+from . import images, material_strings
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class Staged:
     nav_translations: dict[str, dict[str, str]]
     pages: dict[str, int] = field(default_factory=dict)  # pages per language
     images: int = 0
+    media_dir: Path | None = None  # variants, social cards, press kits: moved into the site by media_step
 
 
 def _json_yaml(value) -> str:
@@ -54,17 +55,18 @@ def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | No
     return None
 
 
-def stage(project: Project, registry: Registry, langs: list[str], work: Path) -> Staged:
+def stage(project: Project, registry: Registry, langs: list[str], work: Path, cache_dir: Path | None = None) -> Staged:
+    """``cache_dir`` is .cache/lantoa (None: no cache, as with --no-cache)."""
     docs = work / "docs"
     overrides = work / "overrides"
     docs.mkdir(parents=True)
     staged = Staged(docs, overrides, langs, nav=[], nav_translations={})
-    dims = _stage_media(project, docs)
-    staged.images = len(dims)
+    media = images.stage_all(project, registry, langs, work, cache_dir)
+    staged.images, staged.media_dir = media.count, media.root
     stories = project.published_stories()
     categories = [c for c in project.categories]
     for lang in langs:
-        model = _language_model(project, registry, lang, stories, categories, dims)
+        model = _language_model(project, registry, lang, stories, categories, media)
         count = 0
         for key, page in model["pages"].items():
             meta = {"title": page["title"], "description": page["summary"], "template": page["template"],
@@ -82,36 +84,12 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path) ->
     return staged
 
 
-def _stage_media(project: Project, docs: Path) -> dict[str, tuple[int, int]]:
-    """Re-encode every image of every published story; returns staged path -> (width, height)."""
-    dims: dict[str, tuple[int, int]] = {}
-    for entry in project.published_stories():
-        for path in sorted(entry.dir.iterdir()):
-            if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp") or path.is_symlink():
-                continue
-            out = docs / "stories" / entry.slug / path.name
-            out.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                full = media.process(path)
-            except media.MediaError as exc:
-                from ..errors import LantoaError
-
-                raise LantoaError(f"{path.relative_to(project.root).as_posix()}: {exc} — {exc.hint}") from None
-            out.write_bytes(full.data)
-            dims[f"stories/{entry.slug}/{path.name}"] = (full.width, full.height)
-            if entry.hero and path.name == entry.hero.src:
-                card = media.process(path, max_width=640)
-                (out.parent / f"card-{path.name}").write_bytes(card.data)
-                dims[f"stories/{entry.slug}/card-{path.name}"] = (card.width, card.height)
-    return dims
-
-
 def _edition_prefix(registry: Registry, lang: str) -> str:
     return "" if lang == registry.default else f"{lang}/"
 
 
 def _language_model(project: Project, registry: Registry, lang: str, stories: list[Entry], categories: list[str],
-                    dims: dict[str, tuple[int, int]]) -> dict:
+                    media: images.MediaIndex) -> dict:
     prefix = _edition_prefix(registry, lang)
     L = registry[lang]
 
@@ -126,6 +104,8 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         if shown.lang != lang:
             out.append({"kind": "fallback", "text": t("notice.fallback", language=L.autonym,
                                                        fallback=registry[shown.lang].autonym if shown.lang in registry else shown.lang)})
+        if not shown.is_source and translations.status(entry, shown.lang) == translations.OUTDATED:
+            out.append({"kind": "outdated", "text": t("notice.outdated")})
         if shown.unreviewed_machine:
             out.append({"kind": "machine", "text": t("notice.machine")})
         if out and entry.source and shown is not entry.source:
@@ -134,14 +114,16 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
                         "url": f"{_edition_prefix(registry, src_lang)}{entry.url_path}", "lang": src_lang})
         return out
 
+    def available(entry: Entry) -> dict[str, bool]:
+        """For each edition: does it show this page in its own language (False: it falls back)?"""
+        return {tag: (resolve_variant(entry, registry, tag) or entry.source).lang == tag for tag in registry.tags()}
+
     def card(entry: Entry) -> dict:
         v = resolve_variant(entry, registry, lang)
         hero = None
         if entry.hero:
-            src = f"stories/{entry.slug}/card-{entry.hero.src}"
-            w, h = dims.get(src, (0, 0))
-            hero = {"src": src, "width": w, "height": h,
-                    "alt": v.hero_text.get("alt") or entry.source.hero_text.get("alt", "")}
+            hero = media.hero(entry, [lang, v.lang], card=True,
+                              alt=v.hero_text.get("alt") or entry.source.hero_text.get("alt", ""))
         return {"url": f"{prefix}{entry.url_path}", "title": v.title, "summary": v.summary,
                 "date": entry.date.date().isoformat() if entry.date else "", "lang": v.lang,
                 "dir": registry[v.lang].dir if v.lang in registry else "ltr",
@@ -157,29 +139,37 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         if entry.hero:
             text = dict(src.hero_text)
             text.update({k: val for k, val in v.hero_text.items() if val})
-            hsrc = f"stories/{entry.slug}/{entry.hero.src}"
-            w, h = dims.get(hsrc, (0, 0))
-            hero = {"src": hsrc, "width": w, "height": h,
-                    **{k: text.get(k, "") for k in ("alt", "caption", "credit", "license")}}
+            hero = media.hero(entry, [lang, v.lang], card=False,
+                              **{k: text.get(k, "") for k in ("alt", "caption", "credit", "license")})
         pages[f"story:{entry.slug}"] = {
             "kind": "story", "src": f"stories/{entry.slug}/index.md", "template": "story.html",
-            "title": v.title, "summary": v.summary, "body": v.body, "lang": v.lang,
+            "title": v.title, "summary": v.summary, "body": media.body(entry, v, lang), "lang": v.lang,
+            "social": media.social.get((entry.slug, v.lang)), "press_kit": media.press.get(entry.slug),
             "dir": registry[v.lang].dir if v.lang in registry else "ltr",
             "date": entry.date.date().isoformat() if entry.date else "",
             "updated": entry.updated.date().isoformat() if entry.updated else "",
             "category": cat(entry.category), "tags": entry.tags, "authors": entry.authors, "hero": hero,
             "sources": [{"title": s.title, "url": s.url, "as_of": s.as_of.isoformat() if s.as_of else ""}
                         for s in entry.sources],
-            "notices": notices(entry, v),
+            "notices": notices(entry, v), "path": entry.url_path, "available": available(entry),
         }
     home = project.pages.get("home")
     hv = resolve_variant(home, registry, lang) if home else None
     pages["home"] = {
         "kind": "home", "src": "index.md", "template": "home.html",
         "title": hv.title if hv else t("site.name"), "summary": hv.summary if hv else t("site.description"),
-        "body": hv.body if hv else "", "lang": hv.lang if hv else lang,
+        "body": media.body(home, hv, lang) if hv else "", "lang": hv.lang if hv else lang,
         "dir": registry[hv.lang].dir if hv and hv.lang in registry else L.dir,
-        "notices": notices(home, hv) if hv else [], "cards": cards,
+        "notices": notices(home, hv) if hv else [], "cards": cards, "path": "",
+        "available": available(home) if home else {},
+        # the root suggests (never redirects to) the edition the browser prefers: each line in its own language
+        "suggestions": [
+            {"tag": tag, "url": _edition_prefix(registry, tag), "dir": registry[tag].dir,
+             "text": registry.string(tag, "lang.suggest", language=registry[tag].autonym),
+             "text_lang": registry.string_lang(tag, "lang.suggest"),
+             "dismiss": registry.string(tag, "lang.suggest_dismiss")}
+            for tag in registry.tags() if tag != lang
+        ] if lang == registry.default else [],
     }
     for cid in categories:
         in_cat = [c for c in cards if c["category"]["id"] == cid]
@@ -187,12 +177,13 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
             "kind": "category", "src": f"categories/{cid}/index.md", "template": "category.html",
             "title": t("category.title", category=t(f"category.{cid}")), "summary": t("site.description"),
             "body": "", "lang": lang, "dir": L.dir, "cards": in_cat, "notices": [],
+            "path": f"categories/{cid}/", "available": {tag: True for tag in registry.tags()},
         }
     counts = {tag: sum(1 for s in stories if s.published_variant(tag)) for tag in registry.tags()}
     pages["languages"] = {
         "kind": "languages", "src": "languages/index.md", "template": "languages.html",
         "title": t("nav.languages"), "summary": t("languages.intro"), "body": "", "lang": lang, "dir": L.dir,
-        "notices": [],
+        "notices": [], "path": "languages/", "available": {tag: True for tag in registry.tags()},
         "languages": [
             {"tag": tag, "autonym": registry[tag].autonym, "name": registry[tag].name, "dir": registry[tag].dir,
              "script": registry[tag].script, "native_checked": registry[tag].native_checked,
@@ -206,11 +197,14 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         v = resolve_variant(entry, registry, lang)
         pages[f"page:{slug}"] = {
             "kind": "page", "src": f"{slug}/index.md", "template": "page.html", "title": v.title,
-            "summary": v.summary, "body": v.body, "lang": v.lang,
+            "summary": v.summary, "body": media.body(entry, v, lang), "lang": v.lang,
             "dir": registry[v.lang].dir if v.lang in registry else "ltr", "notices": notices(entry, v),
+            "path": entry.url_path, "available": available(entry),
         }
     return {
-        "lang": lang, "dir": L.dir, "script": L.script, "autonym": L.autonym,
+        "lang": lang, "dir": L.dir, "script": L.script, "autonym": L.autonym, "default": registry.default,
+        "editions": {tag: _edition_prefix(registry, tag) for tag in registry.tags()},
         "strings": {k: t(k) for k in LANTOA_KEYS},
         "pages": pages,
+        "images": media.used.get(lang, {}),  # lantoa-media:<key> of the bodies -> picture (plugin)
     }

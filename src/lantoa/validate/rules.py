@@ -12,6 +12,7 @@ from ..content.yamlsafe import Pos
 from ..diagnostics import Diagnostic, error, warning
 from ..i18n.registry import Registry
 from .. import media
+from ..media import settings as media_settings
 from . import markup
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
@@ -22,6 +23,7 @@ RESERVED_PAGES = {"stories", "categories", "languages", "assets", "fonts", "sear
 def check_project(project: Project, registry: Registry, now: dt.datetime | None = None) -> list[Diagnostic]:
     now = now or dt.datetime.now(dt.timezone.utc)
     out: list[Diagnostic] = []
+    out += media_settings.load(project.root)[1]
     out += _duplicate_slugs(project)
     for entry in project.entries():
         out += _entry_rules(project, registry, entry, now)
@@ -82,14 +84,14 @@ def _entry_rules(project: Project, registry: Registry, entry: Entry, now: dt.dat
             out.append(error(variant.path, 1, 1, "duplicate-language",
                              f"index.md is already in '{tag}'", f"merge it into index.md or rename it"))
     if entry.kind == "story":
-        out += _story_rules(project, entry, now)
+        out += _story_rules(project, entry, now, registry.tags())
     for variant in entry.variants():
         out += _text_rules(variant)
-        out += _body_rules(entry, variant)
+        out += _body_rules(entry, variant, registry.tags())
     return out
 
 
-def _story_rules(project: Project, entry: Entry, now: dt.datetime) -> list[Diagnostic]:
+def _story_rules(project: Project, entry: Entry, now: dt.datetime, tags=()) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     src = entry.source
     assert src is not None
@@ -111,7 +113,7 @@ def _story_rules(project: Project, entry: Entry, now: dt.datetime) -> list[Diagn
         p = doc.pos("updated")
         out.append(error(src.path, p.line, p.col, "future-date", "'updated' is in the future", "fix the date"))
     if entry.hero is not None and entry.hero.src:
-        out += _media_ref(entry, src, entry.hero.src, doc.pos("hero", "src"), "hero.src")
+        out += _media_ref(entry, src, entry.hero.src, doc.pos("hero", "src"), "hero.src", tags)
     for i, ref in enumerate(entry.sources):
         scheme = markup.scheme_of(ref.url)
         if scheme not in ("http", "https"):
@@ -128,7 +130,7 @@ def _story_rules(project: Project, entry: Entry, now: dt.datetime) -> list[Diagn
     return out
 
 
-def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str) -> list[Diagnostic]:
+def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str, tags=()) -> list[Diagnostic]:
     p = PurePosixPath(ref)
     problem = None
     if not ref or "\\" in ref or p.is_absolute() or ref.startswith("~") or ".." in p.parts:
@@ -146,16 +148,71 @@ def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str) -> list
             problem = ("missing-media", f"{what} '{ref}' does not exist",
                        f"did you mean '{close[0]}'?" if close else "add the file to the story folder")
         elif p.suffix.lower() not in IMAGE_EXTENSIONS:
-            problem = ("bad-media-type", f"{what} '{ref}' is not a JPEG, PNG or WebP image",
-                       "use a .jpg, .png or .webp file")
+            problem = _unpublishable(target, what, ref)
         else:
-            try:
-                media.inspect(target)
-            except media.MediaError as exc:
-                problem = ("bad-media", f"{what} '{ref}': {exc}", exc.hint)
+            # the file, and each localized copy (photo.fr.jpg) that replaces it in one edition
+            out = []
+            for path in [target] + _localized_copies(target, tags):
+                out += _image_diagnostics(variant, path, pos, what, ref)
+            return out
     if problem is None:
         return []
     return [error(variant.path, pos.line, pos.col, *problem)]
+
+
+_SETTINGS_CACHE: dict = {}
+
+
+def _settings_of(root) -> media_settings.Settings:
+    """extra.media of mkdocs.yml, read once per version of the file (lantoa serve re-checks on edits)."""
+    try:
+        key = (root, (root / "mkdocs.yml").stat().st_mtime_ns)
+    except OSError:
+        key = (root, 0)
+    if key not in _SETTINGS_CACHE:
+        _SETTINGS_CACHE.clear()
+        _SETTINGS_CACHE[key] = media_settings.load(root)[0]
+    return _SETTINGS_CACHE[key]
+
+
+def _localized_copies(target, tags) -> list:
+    """photo.<tag>.jpg beside photo.jpg, for each registered language tag."""
+    out = []
+    for tag in tags:
+        f = target.with_name(f"{target.stem}.{tag}{target.suffix}")
+        if f.is_file() and not f.is_symlink():
+            out.append(f)
+    return out
+
+
+def _unpublishable(target, what: str, ref: str) -> tuple[str, str, str]:
+    """A referenced file whose extension we do not publish: say precisely why."""
+    try:
+        media.probe(target, media_settings.Settings())
+    except media.MediaError as exc:
+        if exc.code in ("svg-refused", "animated-image"):
+            return exc.code, f"{what} '{ref}' is {exc.message}", exc.hint
+    if target.suffix.lower() == ".svg":
+        return ("svg-refused", f"{what} '{ref}' is an SVG drawing; SVG can carry scripts and is never published",
+                "export it as PNG")
+    return ("bad-media-type", f"{what} '{ref}' is not a JPEG, PNG or WebP image", "use a .jpg, .png or .webp file")
+
+
+def _image_diagnostics(variant: Variant, path, pos, what: str, ref: str) -> list[Diagnostic]:
+    """What the media pipeline would refuse (errors) or fix with a loss (warnings), at the reference."""
+    subject = f"{what} '{ref}'"
+    if path.name != PurePosixPath(ref).name:
+        subject = f"'{path.name}' (which replaces {subject} in one edition)"
+    try:
+        probe = media.probe(path, _media_settings_for(path))
+    except media.MediaError as exc:
+        return [error(variant.path, pos.line, pos.col, exc.code, f"{subject} is {exc.message}", exc.hint)]
+    return [warning(variant.path, pos.line, pos.col, n.code, f"{subject} is {n.message}", n.hint)
+            for n in probe.notes]
+
+
+def _media_settings_for(path) -> media_settings.Settings:
+    return _settings_of(path.parent.parent.parent.parent)
 
 
 def _text_rules(variant: Variant) -> list[Diagnostic]:
@@ -172,7 +229,7 @@ def _text_rules(variant: Variant) -> list[Diagnostic]:
     return out
 
 
-def _body_rules(entry: Entry, variant: Variant) -> list[Diagnostic]:
+def _body_rules(entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
     out = []
     findings, links = markup.scan(variant.body)
     base = variant.body_line - 1
@@ -185,7 +242,7 @@ def _body_rules(entry: Entry, variant: Variant) -> list[Diagnostic]:
             out.append(error(variant.path, base + link.line, link.col, "missing-alt", "image has no alt text",
                              "write what the picture shows: ![a boat on the bay](photo.jpg)"))
         if markup.scheme_of(link.url) is None:
-            out += _media_ref(entry, variant, link.url, Pos(base + link.line, link.col), "image")
+            out += _media_ref(entry, variant, link.url, Pos(base + link.line, link.col), "image", tags)
         elif markup.scheme_of(link.url) in ("http", "https"):
             out.append(error(variant.path, base + link.line, link.col, "remote-media",
                              "images must be stored with the story, not loaded from another site",

@@ -1,0 +1,412 @@
+#!/usr/bin/env python3
+"""Build-speed benchmark: lantoa against plain MkDocs + Material + mkdocs-static-i18n (and Hugo).
+
+    python3 scripts/bench_build.py                      # the default sizes, 3 runs each
+    python3 scripts/bench_build.py --sizes 100x4 400x12 --runs 3 --baseline-runs 1
+
+For each size (stories × languages) it generates a deterministic synthetic corpus
+(≈750-word stories in each language's script, a hero image per story), then runs,
+one after another on the same machine, each measured as the median of the runs:
+
+- lantoa:   `lantoa build` (check, stage, one MkDocs build per language in parallel, outputs)
+- lantoa edit: one story's source sentence changed, then `lantoa build` again
+- lantoa no-change: `lantoa build` again with nothing changed
+- baseline: plain `mkdocs build` with Material + mkdocs-static-i18n + search on the same Markdown
+            (static-i18n refuses three-letter codes, so the corpus uses two-letter/script tags only)
+- hugo:     a minimal multilingual Hugo site with the same pages, when `hugo` is installed
+
+Wall time, peak memory of the whole process tree (RSS summed over children, sampled
+every 20 ms from /proc) and output bytes are written to scripts/results/build.md and
+build.json, with a plot (build.png) of time against stories × languages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "scripts" / "results"
+#: languages the baseline accepts too (static-i18n refuses tyz, blt-Tavt …)
+LANGS = ["vi", "en", "fr", "zh-Hans", "es", "ru", "ar", "ja", "ko", "km", "lo", "pt"]
+CATEGORIES = ["history", "culture", "heritage", "people", "achievements", "economy", "tourism", "diplomacy", "science"]
+
+
+# ----------------------------------------------------------------------------- corpus
+
+def _words(tag: str) -> list[str]:
+    """Words in the language's script, taken from the sample stories of the repository."""
+    import re
+
+    texts = []
+    for path in sorted((REPO / "content").rglob(f"index.{tag}.md" if tag != "vi" else "index.md")):
+        texts.append(path.read_text("utf-8").split("---", 2)[-1])
+    text = " ".join(texts)
+    if tag in ("zh-Hans", "ja"):
+        return [text[i:i + 2] for i in range(0, len(text) - 2, 2) if not re.search(r"[\s#*\[\]()]", text[i:i + 2])]
+    words = [w for w in re.split(r"[\s#*\[\]()]+", text) if w]
+    return words or ["lorem", "ipsum"]
+
+
+def make_corpus(root: Path, stories: int, langs: list[str]) -> None:
+    from PIL import Image
+
+    rng = random.Random(f"{stories}x{len(langs)}")
+    vocab = {tag: _words(tag) for tag in langs}
+    (root / "content" / "stories").mkdir(parents=True)
+    (root / "content" / "pages" / "home").mkdir(parents=True)
+    shutil.copy(REPO / "content" / "categories.yml", root / "content" / "categories.yml")
+    shutil.copytree(REPO / "theme", root / "theme")
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    (root / "locales").mkdir()
+    for tag in langs:
+        shutil.copy(REPO / "locales" / f"{tag}.yml", root / "locales" / f"{tag}.yml")
+    (root / "content" / "pages" / "home" / "index.md").write_text(
+        "---\ntitle: Lan Tỏa\nsummary: Bench\nstatus: published\n---\nBench.\n", "utf-8")
+    sep = {"zh-Hans": "", "ja": ""}
+
+    def paragraph(tag: str, n: int) -> str:
+        return sep.get(tag, " ").join(rng.choice(vocab[tag]) for _ in range(n))
+
+    for i in range(stories):
+        slug = f"story-{i:04d}"
+        folder = root / "content" / "stories" / slug
+        folder.mkdir()
+        Image.new("RGB", (800, 500), (40 + i % 200, 90, 140)).save(folder / "hero.jpg", quality=80)
+        body = "\n\n".join(f"## {paragraph('vi', 4)}\n\n{paragraph('vi', 180)}" for _ in range(4))
+        (folder / "index.md").write_text(textwrap.dedent(f"""\
+            ---
+            title: "{paragraph('vi', 5)} {i}"
+            summary: "{paragraph('vi', 20)}"
+            date: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}
+            category: {CATEGORIES[i % len(CATEGORIES)]}
+            hero:
+              src: hero.jpg
+              alt: "{paragraph('vi', 4)}"
+            sources:
+              - title: Source
+                url: https://example.org/
+                as_of: 2024-01-01
+            status: published
+            ---
+            """) + body + "\n", "utf-8")
+        for tag in langs[1:]:
+            body = "\n\n".join(f"## {paragraph(tag, 4)}\n\n{paragraph(tag, 180)}" for _ in range(4))
+            (folder / f"index.{tag}.md").write_text(
+                f'---\ntitle: "{paragraph(tag, 5)} {i}"\nsummary: "{paragraph(tag, 20)}"\n'
+                f"translation:\n  method: human\n  reviewed_by: Bench\n---\n{body}\n", "utf-8")
+    from lantoa import validate  # stamp source hashes so no page carries an 'outdated' notice
+    from lantoa.content import translations
+    from lantoa.content.edit import set_translation_fields
+
+    checked = validate.check(root)
+    for entry in checked.project.entries():
+        for v in entry.translations.values():
+            set_translation_fields(root / v.path, {"source_hash": translations.source_hash(entry)})
+
+
+def make_baseline(root: Path, base: Path, langs: list[str]) -> None:
+    """The same Markdown as a plain MkDocs + Material + static-i18n project (suffix structure)."""
+    docs = base / "docs"
+    docs.mkdir(parents=True)
+    for src in sorted((root / "content" / "stories").iterdir()):
+        dest = docs / "stories" / src.name
+        dest.mkdir(parents=True)
+        for f in src.iterdir():
+            if f.suffix == ".md":
+                text = f.read_text("utf-8").replace("hero:\n  src: hero.jpg", "hero_src: hero.jpg")
+                target = dest / (f.name if f.name != "index.md" else "index.vi.md")
+                target.write_text(text, "utf-8")
+            else:
+                shutil.copy(f, dest / f.name)
+    for tag in langs:
+        (docs / f"index.{tag}.md").write_text(f"# Lan Tỏa ({tag})\n", "utf-8")
+    overrides = base / "overrides" / "partials" / "languages"
+    overrides.mkdir(parents=True)
+    import material
+
+    mat = Path(material.__file__).parent / "templates" / "partials" / "languages"
+    for tag in langs:  # Material crashes on languages it has no partial for (km, lo, zh-Hans)
+        if not (mat / f"{tag}.html").exists():
+            (overrides / f"{tag}.html").write_text((mat / "en.html").read_text("utf-8"), "utf-8")
+    languages = "\n".join(f"          - locale: {tag}\n            name: {tag}\n            build: true"
+                          + ("\n            default: true" if tag == langs[0] else "") for tag in langs)
+    (base / "mkdocs.yml").write_text(textwrap.dedent("""\
+        site_name: Baseline
+        site_url: https://example.org/
+        theme:
+          name: material
+          custom_dir: overrides
+          font: false
+        plugins:
+          - search
+          - i18n:
+              docs_structure: suffix
+              languages:
+        """) + languages + "\n", "utf-8")
+
+
+def make_hugo(root: Path, base: Path, langs: list[str]) -> None:
+    content = base / "content"
+    for tag in langs:
+        (content / tag / "stories").mkdir(parents=True)
+        (content / tag / "_index.md").write_text(f"---\ntitle: Lan Tỏa {tag}\n---\n", "utf-8")
+    for src in sorted((root / "content" / "stories").iterdir()):
+        for tag in langs:
+            f = src / ("index.md" if tag == langs[0] else f"index.{tag}.md")
+            _, fm, body = f.read_text("utf-8").split("---", 2)
+            title = next(line.split(":", 1)[1].strip() for line in fm.splitlines() if line.startswith("title:"))
+            (content / tag / "stories" / f"{src.name}.md").write_text(f"---\ntitle: {title}\n---\n{body}", "utf-8")
+    layouts = base / "layouts" / "_default"
+    layouts.mkdir(parents=True)
+    (layouts / "baseof.html").write_text('<!doctype html><html lang="{{ .Language.Lang }}"><head><meta charset="utf-8">'
+                                         "<title>{{ .Title }}</title></head><body>{{ block \"main\" . }}{{ end }}</body></html>\n")
+    (layouts / "single.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}\n')
+    (layouts / "list.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">'
+                                       "{{ .Title }}</a></li>{{ end }}</ul>{{ end }}\n")
+    conf = ['baseURL = "https://example.org/"', f'defaultContentLanguage = "{langs[0]}"', "[languages]"]
+    for i, tag in enumerate(langs):
+        conf += [f'[languages.{tag}]', f'contentDir = "content/{tag}"', f"weight = {i + 1}"]
+    (base / "hugo.toml").write_text("\n".join(conf) + "\n", "utf-8")
+
+
+# ----------------------------------------------------------------------------- measuring
+
+def _tree_rss(pid: int) -> int:
+    """RSS in bytes of pid and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+        except (OSError, ValueError, IndexError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+        stack += children.get(p, [])
+    return total
+
+
+def measure(cmd: list[str], cwd: Path, env=None) -> tuple[float, int]:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    _, err = proc.communicate()
+    done.set()
+    thread.join()
+    wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode(errors='replace')[-3000:]}")
+    return wall, peak
+
+
+def du(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def median_of(runs: int, fn) -> dict:
+    samples = [fn() for _ in range(runs)]
+    return {"seconds": statistics.median(s[0] for s in samples), "peak_rss": max(s[1] for s in samples),
+            "runs": [round(s[0], 2) for s in samples]}
+
+
+def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: bool) -> dict:
+    langs = LANGS[:nlangs]
+    work = Path(tempfile.mkdtemp(prefix=f"lantoa-bench-{stories}x{nlangs}-"))
+    try:
+        project = work / "project"
+        print(f"[{stories}×{nlangs}] corpus…", flush=True)
+        make_corpus(project, stories, langs)
+        out = project / "build" / "site"
+        lantoa = [sys.executable, "-m", "lantoa.cli", "-q", "-C", str(project), "build"]
+        row: dict = {"stories": stories, "languages": nlangs}
+
+        def cold():
+            shutil.rmtree(project / "build", ignore_errors=True)
+            shutil.rmtree(project / ".cache", ignore_errors=True)
+            return measure(lantoa, project)
+
+        print(f"[{stories}×{nlangs}] lantoa full…", flush=True)
+        row["lantoa"] = median_of(runs, cold)
+        row["lantoa"]["bytes"] = du(out)
+        print(f"[{stories}×{nlangs}] lantoa no-change…", flush=True)
+        row["lantoa_nochange"] = median_of(runs, lambda: measure(lantoa, project))
+        counter = iter(range(10**6))
+
+        def edit(name: str):
+            story = project / "content" / "stories" / "story-0000" / name
+
+            def run():
+                text = story.read_text("utf-8").rstrip("\n")
+                story.write_text(text + f" ({next(counter)})\n", "utf-8")
+                return measure(lantoa, project)
+            return run
+
+        # an edit of one translation: its edition depends on it (and editions that fall back to it)
+        print(f"[{stories}×{nlangs}] lantoa one-story edit (translation)…", flush=True)
+        row["lantoa_edit"] = median_of(runs, edit(f"index.{langs[1]}.md"))
+        # an edit of the source: every edition shows its card, and its translations become 'outdated'
+        print(f"[{stories}×{nlangs}] lantoa one-story edit (source)…", flush=True)
+        row["lantoa_edit_source"] = median_of(runs, edit("index.md"))
+        base = work / "baseline"
+        make_baseline(project, base, langs)
+        print(f"[{stories}×{nlangs}] baseline mkdocs + static-i18n…", flush=True)
+
+        def baseline():
+            shutil.rmtree(base / "site", ignore_errors=True)
+            return measure([sys.executable, "-m", "mkdocs", "build", "-q"], base)
+
+        row["baseline"] = median_of(baseline_runs, baseline)
+        row["baseline"]["bytes"] = du(base / "site")
+        if shutil.which("hugo"):
+            hugo = work / "hugo"
+            make_hugo(project, hugo, langs)
+            print(f"[{stories}×{nlangs}] hugo…", flush=True)
+
+            def run_hugo():
+                shutil.rmtree(hugo / "public", ignore_errors=True)
+                return measure(["hugo", "--quiet"], hugo)
+
+            row["hugo"] = median_of(runs, run_hugo)
+            row["hugo"]["bytes"] = du(hugo / "public")
+        return row
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- report
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))) // 1024 // 1024
+    import mkdocs
+    import material
+
+    hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip() if shutil.which("hugo") else "not installed"
+    return (f"{os.cpu_count()} cores ({cpu}), {mem} GiB, Python {platform.python_version()}, "
+            f"MkDocs {mkdocs.__version__}, Material {material.__version__ if hasattr(material, '__version__') else '9.x'}, "
+            f"Hugo: {hugo}")
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    from PIL import Image, ImageDraw
+
+    w, h, m = 760, 440, 60
+    im = Image.new("RGB", (w, h), "white")
+    d = ImageDraw.Draw(im)
+    xs = [r["stories"] * r["languages"] for r in rows]
+    series = {"baseline": (200, 40, 40), "lantoa": (30, 110, 200), "hugo": (40, 150, 60)}
+    ymax = max(r[k]["seconds"] for r in rows for k in series if k in r) * 1.1
+    xmax = max(xs) * 1.05
+    d.line([(m, h - m), (w - 20, h - m)], fill="black")
+    d.line([(m, 20), (m, h - m)], fill="black")
+    for i in range(5):
+        y = h - m - (h - m - 20) * i / 4
+        d.text((5, y - 6), f"{ymax * i / 4:.0f} s", fill="black")
+    for x in xs:
+        px = m + (w - m - 20) * x / xmax
+        d.text((px - 15, h - m + 8), str(x), fill="black")
+    d.text((w // 2 - 80, h - 25), "stories × languages (pages)", fill="black")
+    for j, (name, colour) in enumerate(series.items()):
+        pts = [(m + (w - m - 20) * x / xmax, h - m - (h - m - 20) * r[name]["seconds"] / ymax)
+               for x, r in zip(xs, rows) if name in r]
+        if len(pts) > 1:
+            d.line(pts, fill=colour, width=3)
+        for p in pts:
+            d.ellipse([p[0] - 4, p[1] - 4, p[0] + 4, p[1] + 4], fill=colour)
+        d.text((m + 20, 25 + 16 * j), f"— {name}", fill=colour)
+    im.save(path)
+
+
+def report(rows: list[dict], args) -> str:
+    def r(a, b):
+        return f"{a / b:.2f}×" if b else "—"
+
+    lines = [
+        "# Build speed: lantoa vs plain MkDocs + Material + mkdocs-static-i18n (and Hugo)", "",
+        f"Machine: {machine()}.  ", f"Date: {time.strftime('%Y-%m-%d')}.  ",
+        f"Command: `python3 scripts/bench_build.py --sizes {' '.join(args.sizes)} --runs {args.runs} "
+        f"--baseline-runs {args.baseline_runs}`  ",
+        "Times are medians (wall seconds); peak memory is the summed RSS of the process tree; "
+        "ratios are lantoa ÷ baseline measured in the same run.", "",
+        "| stories × langs | lantoa s | baseline s | ratio | hugo s | lantoa ÷ hugo | one-story edit s (÷ full), "
+        "translation / source | "
+        "no change s (÷ full) | peak MB lantoa / baseline | output MB lantoa / baseline (ratio) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lt, bl = row["lantoa"], row["baseline"]
+        hg = row.get("hugo")
+        lines.append(
+            f"| {row['stories']} × {row['languages']} | {lt['seconds']:.1f} | {bl['seconds']:.1f} | "
+            f"{r(lt['seconds'], bl['seconds'])} | {hg['seconds']:.1f} | {r(lt['seconds'], hg['seconds'])} | "
+            if hg else
+            f"| {row['stories']} × {row['languages']} | {lt['seconds']:.1f} | {bl['seconds']:.1f} | "
+            f"{r(lt['seconds'], bl['seconds'])} | — | — | "
+        )
+        lines[-1] += (
+            f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], lt['seconds'])}) / "
+            f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], lt['seconds'])}) | "
+            f"{row['lantoa_nochange']['seconds']:.1f} ({r(row['lantoa_nochange']['seconds'], lt['seconds'])}) | "
+            f"{lt['peak_rss'] / 2**20:.0f} / {bl['peak_rss'] / 2**20:.0f} | "
+            f"{lt['bytes'] / 2**20:.1f} / {bl['bytes'] / 2**20:.1f} ({r(lt['bytes'], bl['bytes'])}) |")
+    lines += ["", "Raw runs: build.json. Plot: build.png.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", nargs="+", default=["100x4", "200x8", "100x12"], help="STORIESxLANGUAGES")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--baseline-runs", type=int, default=3)
+    ap.add_argument("--keep", action="store_true", help="keep the generated projects")
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args()
+    rows = []
+    for size in args.sizes:
+        n, l = (int(x) for x in size.lower().split("x"))
+        rows.append(bench_size(n, l, args.runs, args.baseline_runs, args.keep))
+        print(json.dumps(rows[-1]), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "build.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2) + "\n")
+    (args.out / "build.md").write_text(report(rows, args))
+    plot(rows, args.out / "build.png")
+    print(report(rows, args))
+
+
+if __name__ == "__main__":
+    main()

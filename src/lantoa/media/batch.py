@@ -1,0 +1,113 @@
+"""Process many images on every core, through the cache, with bounded memory.
+
+Workers are pure functions of (source file, kind, settings): each reads its source, looks up its
+cache entry, renders on a miss and writes the entry, and hands back only the small ``meta`` dict.
+At most ``workers`` images are decoded at any moment, so peak memory does not grow with the
+number of images.
+
+Threads, not processes, by measurement (scripts/results/media.md): Pillow releases the GIL in
+JPEG decoding, resizing and every encoder, so two threads reach the same speed-up on two cores
+as two processes, without pickling images or starting interpreters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from collections import Counter
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import Cache, make_key
+from .pipeline import MediaError, Note, render, render_full
+from .settings import FORMATS, Settings
+
+#: what the last batches did, in this process (tests count encoder work with it)
+STATS: Counter = Counter()
+_STATS_LOCK = threading.Lock()
+
+KINDS = ("variants", "full")
+
+
+@dataclass(frozen=True)
+class Job:
+    path: str  # absolute
+    kind: str = "variants"  # "variants" (responsive set) | "full" (full-size cleaned, for the press kit)
+
+
+@dataclass
+class Result:
+    job: Job
+    key: str = ""
+    meta: dict | None = None
+    hit: bool = False
+    encodes: int = 0
+    error: MediaError | None = None
+
+    def file(self, cache: Cache, name: str) -> Path:
+        return cache.file(self.key, name)
+
+    @property
+    def notes(self) -> list[Note]:
+        return [Note(**n) for n in (self.meta or {}).get("notes", [])]
+
+
+def params(kind: str, settings: Settings) -> dict:
+    return settings.key_params() if kind == "variants" else {"full_quality": settings.full_quality}
+
+
+def work(job: Job, settings: Settings, cache_root: str) -> Result:
+    """One image: cached entry, or render and store it. Never raises for a bad image."""
+    cache = Cache(Path(cache_root))
+    name = Path(job.path).name
+    try:
+        data = Path(job.path).read_bytes()
+    except OSError as exc:
+        return Result(job, error=MediaError(f"unreadable ({exc.strerror})", "check the file", "bad-media"))
+    key = make_key(hashlib.sha256(data).hexdigest(), job.kind, params(job.kind, settings))
+    meta = cache.get(key)
+    if meta is not None:
+        return Result(job, key, meta, hit=True)
+    try:
+        rendered = (render if job.kind == "variants" else render_full)(data, name, settings)
+    except MediaError as exc:
+        return Result(job, key, error=exc)
+    files: dict[str, bytes] = {}
+    variants = []
+    for v in rendered.variants:
+        fname = f"{v.width}.{FORMATS[v.format]['ext']}"
+        files[fname] = v.data
+        variants.append({"width": v.width, "height": v.height, "format": v.format, "file": fname,
+                         "bytes": len(v.data), "sha256": hashlib.sha256(v.data).hexdigest()})
+    meta = {"width": rendered.width, "height": rendered.height, "placeholder": rendered.placeholder,
+            "variants": variants, "notes": [n.__dict__ for n in rendered.notes]}
+    meta = cache.put(key, files, meta)
+    return Result(job, key, meta, hit=False, encodes=len(variants))
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run(jobs: list[Job], settings: Settings, cache_root: Path, workers: int = 0,
+        executor: str = "thread") -> list[Result]:
+    """Every job, in the order given (results are collected in the main process)."""
+    workers = workers or default_workers()
+    jobs = list(jobs)
+    if workers <= 1 or len(jobs) <= 1:
+        results = [work(j, settings, str(cache_root)) for j in jobs]
+    else:
+        pool: Executor = (ThreadPoolExecutor if executor == "thread" else ProcessPoolExecutor)(
+            max_workers=min(workers, len(jobs)))
+        with pool:
+            results = list(pool.map(work, jobs, [settings] * len(jobs), [str(cache_root)] * len(jobs)))
+    with _STATS_LOCK:
+        for r in results:
+            STATS["hits" if r.hit else ("errors" if r.error else "misses")] += 1
+            STATS["encodes"] += r.encodes
+    return results

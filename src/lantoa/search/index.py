@@ -1,0 +1,82 @@
+"""The search index of one language edition: ``<prefix>search/index.json``.
+
+An inverted index, not the pages' text: each distinct word (exactly as
+written, in NFC and lower case) maps to the pages it occurs in with a weight
+(title 5, summary 3, body 1 per occurrence). The browser folds the words
+itself when it loads the index (diacritics, Arabic tashkeel, đ → d), so
+"ha long" finds "hạ long" while "hạ long" still ranks the exact spelling
+first, and the index carries each word once. Titles and summaries are kept
+for the result list; the body text is not.
+
+Pages an edition shows in another language (a story not yet translated into
+Tày, shown in Vietnamese) are not indexed twice: the edition lists them under
+``fallbacks`` with the language they are shown in, and the browser searches
+them in that language's own index, then links to this edition's page. Only
+when that language has no edition of its own in this build are they indexed
+here, marked by their ``lang``.
+
+Layout (version 1)::
+
+    {"version": 1, "lang": "tyz", "prefix": "tyz/",
+     "docs": [{"url": "stories/x/", "title": "…", "summary": "…", "lang": "tyz"}, …],
+     "fallbacks": [{"url": "stories/y/", "lang": "vi"}, …],
+     "editions": [{"lang": "vi", "prefix": "", "name": "Tiếng Việt", "dir": "ltr"}, …],
+     "terms": {"word": [doc, weight, doc, weight, …], …}}
+
+``url`` is relative to the edition's root (``prefix``), which is relative to
+the site's root, so the site works under any base path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .segment import words
+
+VERSION = 1
+#: weight of one occurrence of a word, by field
+FIELD_WEIGHTS = {"title": 5, "summary": 3, "text": 1}
+
+
+@dataclass(frozen=True)
+class Doc:
+    url: str  # relative to the edition's root, e.g. "stories/ha-long/"
+    title: str
+    summary: str
+    text: str  # the body as plain text
+    lang: str  # the language the page is shown in
+
+
+@dataclass(frozen=True)
+class Edition:
+    lang: str
+    prefix: str  # "" for the default language, else "<tag>/"
+    name: str  # autonym
+    dir: str  # ltr | rtl
+
+
+def build(lang: str, prefix: str, docs: list[Doc], fallbacks: list[tuple[str, str]],
+          editions: list[Edition]) -> dict:
+    """The index of edition ``lang``: ``docs`` indexed here, ``fallbacks`` (url, shown language) searched
+    in the shown language's index, ``editions`` every edition that has an index (for "all languages")."""
+    postings: dict[str, dict[int, int]] = defaultdict(dict)
+    for i, doc in enumerate(docs):
+        for field, weight in FIELD_WEIGHTS.items():
+            for word in words(getattr(doc, field), doc.lang):
+                postings[word][i] = postings[word].get(i, 0) + weight
+    return {
+        "version": VERSION,
+        "lang": lang,
+        "prefix": prefix,
+        "docs": [{"url": d.url, "title": d.title, "summary": d.summary, "lang": d.lang} for d in docs],
+        "fallbacks": [{"url": url, "lang": shown} for url, shown in sorted(fallbacks)],
+        "editions": [{"lang": e.lang, "prefix": e.prefix, "name": e.name, "dir": e.dir} for e in editions],
+        "terms": {w: [n for d, wt in sorted(p.items()) for n in (d, wt)] for w, p in sorted(postings.items())},
+    }
+
+
+def dumps(index: dict) -> bytes:
+    """Compact, byte-for-byte reproducible JSON (UTF-8, no spaces, keys in a fixed order)."""
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -1,0 +1,132 @@
+"""Output step: a strict Content-Security-Policy in every page, and the host headers file.
+
+Each page gets ``<meta http-equiv="Content-Security-Policy">`` right after its
+``<meta charset>``, before any script or style (a policy only covers what
+follows it). The policy
+comes from ``lantoa.publish.headers`` (the one table of headers) plus the
+sha256 hashes of that page's own inline scripts — Material writes a few
+(``__md_scope``/``__md_get`` in partials/javascripts/base.html, the tabbed
+content fix, palette handling), and they differ per page — and of its inline
+styles, if any. ``'unsafe-inline'`` is never used, so a script that slipped
+into a page by any route does not run. Because the policy travels inside each
+page, it protects mirrors, USB copies and file:// kiosks without any server
+configuration.
+
+Inline event-handler attributes (``onclick=``) and ``javascript:`` URLs
+cannot be allowed by hashes without weakening the policy for every page: a
+page that has one fails the build, naming the file.
+
+``csp_step`` must run after every step that changes HTML; ``headers_step``
+writes ``_headers`` (Netlify / Cloudflare Pages) into the site root from the
+same table and runs last, because it names the site's content-hashed files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import re
+from pathlib import Path
+
+from ..errors import LantoaError
+from ..publish import headers
+
+_SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
+_STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
+_TAG = re.compile(r"<[a-zA-Z][^\s/>]*(?:\s[^>]*)?>")
+_STYLE_ATTR = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+_HANDLER_ATTR = re.compile(r"""\s(on[a-z]+)\s*=""", re.I)
+_JS_URL = re.compile(r"""\s(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.I)
+_TYPE = re.compile(r"""\btype\s*=\s*["']?([^"'\s>]+)""", re.I)
+_SRC = re.compile(r"""\ssrc\s*=""", re.I)
+_OLD_META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="[^"]*">', re.I)
+_CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
+_HEAD = re.compile(r"<head\b[^>]*>", re.I)
+#: script types a browser executes (everything else, e.g. application/json, is data)
+JS_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript", "application/ecmascript"}
+
+
+def sha256_b64(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def inline_hashes(doc: str) -> tuple[list[str], list[str], list[str]]:
+    """(script, <style>, style="" attribute) hashes of a page, each in order of first appearance."""
+    scripts, styles, attrs = [], [], []
+    body = _OLD_META.sub("", doc)
+    for m in _SCRIPT.finditer(body):
+        attributes, text = m.group(1), m.group(2)
+        t = _TYPE.search(attributes)
+        if _SRC.search(attributes) or (t and t.group(1).lower() not in JS_TYPES):
+            continue
+        scripts.append(sha256_b64(text))
+    styles = [sha256_b64(m.group(1)) for m in _STYLE.finditer(body)]
+    for tag in _TAG.finditer(_SCRIPT.sub("", body)):
+        for a in _STYLE_ATTR.finditer(tag.group(0)):
+            attrs.append(sha256_b64(html.unescape(a.group(1) if a.group(1) is not None else a.group(2))))
+    dedup = lambda xs: list(dict.fromkeys(xs))  # noqa: E731
+    return dedup(scripts), dedup(styles), dedup(attrs)
+
+
+def forbidden(doc: str) -> list[str]:
+    """Inline handlers and javascript: URLs: what no hash-based policy allows."""
+    out = []
+    for tag in _TAG.finditer(_SCRIPT.sub("", doc)):
+        text = tag.group(0)
+        for m in _HANDLER_ATTR.finditer(text):
+            out.append(f"inline event handler {m.group(1)}= in {text[:80]}")
+        if _JS_URL.search(text):
+            out.append(f"javascript: URL in {text[:80]}")
+    return out
+
+
+def policy_for(doc: str) -> str:
+    scripts, styles, attrs = inline_hashes(doc)
+    return headers.page_csp(scripts, styles, attrs)
+
+
+def apply(doc: str) -> str:
+    """The page with its policy as the first element of <head> (replacing an earlier one)."""
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy_for(doc), quote=False)}">'
+    doc = _OLD_META.sub("", doc, count=1)
+    anchor = _CHARSET.search(doc) or _HEAD.search(doc)  # right after the charset, before any script
+    if not anchor:
+        return doc
+    return doc[:anchor.end()] + meta + doc[anchor.end():]
+
+
+def meta_policy(doc: str) -> str | None:
+    """The policy a page carries in its <meta> tag (None without one)."""
+    m = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', doc, re.I)
+    return html.unescape(m.group(1)) if m else None
+
+
+def csp_step(ctx) -> int:
+    site: Path = ctx.site
+    problems: list[str] = []
+    count = 0
+    for path in sorted(site.rglob("*.html")):
+        doc = path.read_text("utf-8")
+        bad = forbidden(doc)
+        if bad:
+            rel = path.relative_to(site).as_posix()
+            problems += [f"{rel}: {b} — the Content-Security-Policy blocks it; move the code into a script "
+                         "file under theme/assets/ and attach it with addEventListener" for b in bad[:3]]
+            continue
+        new = apply(doc)
+        if new != doc:
+            path.write_text(new, "utf-8")
+            count += 1
+    if problems:
+        raise LantoaError("pages with script the Content-Security-Policy would block:\n  " + "\n  ".join(problems))
+    return count
+
+
+def headers_step(ctx) -> int:
+    """``_headers`` for Netlify / Cloudflare Pages: runs last, as it names the site's hashed files."""
+    site: Path = ctx.site
+    paths = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()]
+    (site / "_headers").write_text(headers.netlify_headers([p for p in paths if p not in headers.HOST_FILES]),
+                                   "utf-8")
+    return 1

@@ -1,0 +1,140 @@
+"""Per-edition outputs: sitemaps with hreflang alternates, a sitemap index, robots.txt,
+an RSS 2.0 feed and a JSON Feed 1.1 per language.
+
+Everything comes from the staged models (``model.<tag>.json``), the same data
+the pages were rendered from, so feeds, sitemaps and pages never disagree.
+Absolute URLs need ``site_url`` in mkdocs.yml; without it these outputs are
+skipped (``lantoa check`` warns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import gzip
+import json
+import logging
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+log = logging.getLogger(__name__)
+FEED_ITEMS = 50
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def load_models(ctx) -> dict[str, dict]:
+    work = Path(ctx.staged.docs_dir).parent
+    return {tag: json.loads((work / f"model.{tag}.json").read_text("utf-8")) for tag in ctx.langs}
+
+
+def _abs(ctx, rel: str) -> str:
+    return ctx.site_url + rel
+
+
+def _lastmod(page: dict) -> str:
+    return page.get("updated") or page.get("date") or ""
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def sitemaps_step(ctx) -> int:
+    if not ctx.site_url:
+        log.warning("site_url is not set in mkdocs.yml: no sitemaps, feeds or absolute hreflang links")
+        return 0
+    models = load_models(ctx)
+    default = ctx.registry.default
+    written = 0
+    index = []
+    for tag, model in models.items():
+        prefix = model["editions"][tag]
+        urls = []
+        for key in sorted(model["pages"]):
+            page = model["pages"][key]
+            if "path" not in page:
+                continue
+            alternates = [(t, _abs(ctx, model["editions"][t] + page["path"])) for t in models]
+            alternates.append(("x-default", _abs(ctx, model["editions"][default] + page["path"])))
+            lines = [f"  <url>\n    <loc>{escape(_abs(ctx, prefix + page['path']))}</loc>"]
+            if _lastmod(page):
+                lines.append(f"    <lastmod>{_lastmod(page)}</lastmod>")
+            lines += [f'    <xhtml:link rel="alternate" hreflang={quoteattr(t)} href={quoteattr(u)}/>'
+                      for t, u in alternates]
+            urls.append("\n".join(lines) + "\n  </url>")
+        xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">\n'
+               + "\n".join(urls) + "\n</urlset>\n")
+        target = ctx.site / prefix / "sitemap.xml"
+        _write(target, xml)
+        (target.with_suffix(".xml.gz")).write_bytes(gzip.compress(xml.encode("utf-8"), mtime=0))
+        index.append(_abs(ctx, prefix + "sitemap.xml"))
+        written += 2
+    _write(ctx.site / "sitemap_index.xml",
+           f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">\n'
+           + "".join(f"  <sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in index) + "</sitemapindex>\n")
+    _write(ctx.site / "robots.txt",
+           f"User-agent: *\nDisallow: /_status/\n\nSitemap: {_abs(ctx, 'sitemap_index.xml')}\n")
+    return written + 2
+
+
+def _rfc822(date: str) -> str:
+    d = dt.date.fromisoformat(date)
+    return email.utils.format_datetime(dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone(dt.timedelta(hours=7))))
+
+
+def _rfc3339(date: str) -> str:
+    return f"{date}T00:00:00+07:00"
+
+
+def feeds_step(ctx) -> int:
+    if not ctx.site_url:
+        return 0
+    models = load_models(ctx)
+    written = 0
+    for tag, model in models.items():
+        prefix = model["editions"][tag]
+        home = model["pages"]["home"]
+        strings = model["strings"]
+        title = f"{strings.get('site.name', 'Lan Tỏa')} — {strings.get('home.latest', '')}".strip(" —")
+        cards = home["cards"][:FEED_ITEMS]
+        items_json = []
+        items_rss = []
+        for c in cards:
+            url = _abs(ctx, c["url"])
+            item = {"id": url, "url": url, "title": c["title"], "summary": c["summary"],
+                    "content_text": c["summary"], "date_published": _rfc3339(c["date"]), "language": c["lang"],
+                    "tags": [c["category"]["name"]]}
+            if c.get("hero"):
+                item["image"] = _abs(ctx, c["hero"]["src"])
+            items_json.append(item)
+            rss = [f"    <item>", f"      <title>{escape(c['title'])}</title>", f"      <link>{escape(url)}</link>",
+                   f'      <guid isPermaLink="true">{escape(url)}</guid>',
+                   f"      <pubDate>{_rfc822(c['date'])}</pubDate>",
+                   f"      <description>{escape(c['summary'])}</description>",
+                   f"      <category>{escape(c['category']['name'])}</category>"]
+            if c.get("hero"):
+                img = ctx.site / c["hero"]["src"]
+                size = img.stat().st_size if img.is_file() else 0
+                rss.append(f'      <enclosure url={quoteattr(_abs(ctx, c["hero"]["src"]))} length="{size}" type="image/jpeg"/>')
+            items_rss.append("\n".join(rss + ["    </item>"]))
+        feed = {
+            "version": "https://jsonfeed.org/version/1.1", "title": title,
+            "home_page_url": _abs(ctx, prefix), "feed_url": _abs(ctx, prefix + "feed.json"),
+            "description": strings.get("site.description", ""), "language": tag,
+            "authors": [{"name": strings.get("site.name", "Lan Tỏa"), "url": _abs(ctx, prefix)}],
+            "items": items_json,
+        }
+        _write(ctx.site / prefix / "feed.json", json.dumps(feed, ensure_ascii=False, indent=2) + "\n")
+        last = max((c["date"] for c in cards), default="2000-01-01")
+        rss = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">\n'
+               "  <channel>\n"
+               f"    <title>{escape(title)}</title>\n    <link>{escape(_abs(ctx, prefix))}</link>\n"
+               f"    <description>{escape(strings.get('site.description', ''))}</description>\n"
+               f"    <language>{escape(tag)}</language>\n    <lastBuildDate>{_rfc822(last)}</lastBuildDate>\n"
+               f'    <atom:link href={quoteattr(_abs(ctx, prefix + "feed.xml"))} rel="self" type="application/rss+xml"/>\n'
+               + "\n".join(items_rss) + "\n  </channel>\n</rss>\n")
+        _write(ctx.site / prefix / "feed.xml", rss)
+        written += 2
+    return written

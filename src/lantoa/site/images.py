@@ -1,0 +1,314 @@
+"""The site's images: which files the pages reference, their variants in the build, their markup.
+
+The stager calls :func:`stage_media` once per build: every raster image a published page
+references (hero and body, plus its localized copies ``photo.<tag>.jpg``) goes through
+``lantoa.media`` and its variants land in ``<work>/media/`` with content-hashed names; the
+output step ``media_step`` moves that folder into the site. No source file is ever copied.
+
+Body images are Markdown (``![alt](photo.jpg)``). The stager points them at
+``lantoa-media:<key>`` (MkDocs leaves URLs with a scheme alone, so it neither warns about a
+missing file nor copies one), and the plugin replaces each such ``<img>`` with a
+``<picture>`` from :func:`picture_html` before sanitizing. An unknown ``lantoa-media:`` URL is
+dropped by the sanitizer (not an allowed scheme).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Callable
+
+from ..content.model import Entry, Project
+from ..errors import LantoaError
+from ..media import batch
+from ..media import settings as media_settings
+from ..media.cache import Cache
+from ..validate import markup
+
+log = logging.getLogger(__name__)
+
+TOKEN = "lantoa-media:"
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
+MEDIA_DIR = "media"
+#: the hero spans the text column: full width on phones, at most ~46rem beside Material's sidebars
+HERO_SIZES = "(min-width: 76.25em) 46rem, (min-width: 60em) calc(100vw - 15rem), 100vw"
+BODY_SIZES = HERO_SIZES
+#: cards: one column on phones, a grid of ≥12rem columns above
+CARD_SIZES = "(min-width: 76.25em) 14rem, (min-width: 45em) 33vw, 100vw"
+#: names the templates may use for ``sizes``
+SIZES = {"hero": HERO_SIZES, "body": BODY_SIZES, "card": CARD_SIZES}
+#: the width an old browser (no srcset) gets
+FALLBACK_WIDTH = 960
+
+
+def entry_key(entry: Entry) -> str:
+    return f"{'stories' if entry.kind == 'story' else 'pages'}/{entry.slug}"
+
+
+def _local_image(entry: Entry, ref: str) -> Path | None:
+    """The file ``ref`` names inside the entry's folder, or None when it is not a safe local image
+    (``lantoa check`` has reported why)."""
+    p = PurePosixPath(ref)
+    if (not ref or "\\" in ref or p.is_absolute() or ref.startswith("~") or ".." in p.parts
+            or markup.scheme_of(ref) is not None or len(p.parts) != 1 or p.suffix.lower() not in IMAGE_EXTENSIONS):
+        return None
+    path = entry.dir / p.name
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def body_refs(body: str) -> list[tuple[int, int, str]]:
+    """(line, col, url) of every link, image and reference definition in a Markdown body (code
+    excluded); callers keep those naming a local image."""
+    _, links = markup.scan(body)
+    return [(link.line, link.col, link.url) for link in links]
+
+
+def localized_name(name: str, tag: str) -> str:
+    p = PurePosixPath(name)
+    return f"{p.stem}.{tag}{p.suffix}"
+
+
+@dataclass
+class MediaIndex:
+    root: Path  # <work>/media
+    pictures: dict[str, dict] = field(default_factory=dict)  # "stories/<slug>/<file>" -> picture
+    full: dict[str, Path] = field(default_factory=dict)  # "stories/<slug>/<file>" -> full-size cleaned file
+    notes: list[str] = field(default_factory=list)
+    count: int = 0  # source images processed
+    used: dict[str, dict[str, dict]] = field(default_factory=dict)  # edition -> key -> picture (bodies)
+    social: dict[tuple[str, str], dict] = field(default_factory=dict)  # (slug, text language) -> card
+    press: dict[str, dict] = field(default_factory=dict)  # slug -> press kit
+
+    def hero(self, entry: Entry, langs: list[str], card: bool, **text) -> dict | None:
+        """The hero of a story page or card: the picture, plus src/width/height of its fallback
+        file (feeds and the JSON API link that one)."""
+        found = self.picture(entry, entry.hero.src, langs) if entry.hero else None
+        if found is None:
+            return None
+        pic = found[1]
+        if card:
+            return {"src": pic["src"], "width": pic["src_width"], "height": pic["src_height"], "picture": pic, **text}
+        return {"src": pic["largest"], "width": pic["width"], "height": pic["height"], "picture": pic, **text}
+
+    def body(self, entry: Entry, variant, edition: str) -> str:
+        """The variant's Markdown with its local images pointed at their variants."""
+        return rewrite_body(variant.body, entry, self, [edition, variant.lang], self.used.setdefault(edition, {}))
+
+    def picture(self, entry: Entry, ref: str, langs: list[str]) -> tuple[str, dict] | None:
+        """(key, picture) for ``ref`` in a page shown for ``langs`` (edition first): a localized
+        copy ``photo.<tag>.jpg`` wins over ``photo.jpg``."""
+        base = entry_key(entry)
+        for tag in langs:
+            key = f"{base}/{localized_name(ref, tag)}"
+            if key in self.pictures:
+                return key, self.pictures[key]
+        key = f"{base}/{PurePosixPath(ref).name}"
+        return (key, self.pictures[key]) if key in self.pictures else None
+
+
+def referenced_files(project: Project, tags: list[str]) -> dict[str, tuple[Entry, Path]]:
+    """key -> (entry, file) for every image a published page references, and its localized copies."""
+    out: dict[str, tuple[Entry, Path]] = {}
+    entries = project.published_stories() + [e for e in project.pages.values() if e.published]
+    for entry in sorted(entries, key=entry_key):
+        refs = [entry.hero.src] if entry.kind == "story" and entry.hero and entry.hero.src else []
+        for v in entry.variants():
+            if v.status == "published":
+                refs += [url for _, _, url in body_refs(v.body)]
+        for ref in refs:
+            path = _local_image(entry, ref)
+            if path is None:
+                continue
+            for name in [path.name] + [localized_name(path.name, t) for t in tags]:
+                candidate = _local_image(entry, name)
+                if candidate is not None:
+                    out[f"{entry_key(entry)}/{name}"] = (entry, candidate)
+    return dict(sorted(out.items()))
+
+
+def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path | None,
+                settings: media_settings.Settings, press: bool = True) -> MediaIndex:
+    """Process every referenced image (through the cache) into ``work/media``; raise LantoaError
+    naming each image that cannot be published."""
+    index = MediaIndex(work / MEDIA_DIR)
+    files = referenced_files(project, tags)
+    scratch = None
+    if cache_root is None:  # --no-cache: the same code path, in a throw-away folder
+        scratch = work / ".media-scratch"
+        cache_root = scratch
+    cache_root = Path(cache_root)
+    jobs = [batch.Job(str(path), "variants") for _, path in files.values()]
+    if press:
+        jobs += [batch.Job(str(path), "full") for entry, path in files.values() if entry.kind == "story"]
+    results = batch.run(jobs, settings, cache_root)
+    cache = Cache(cache_root)
+    by_job = {r.job: r for r in results}
+    problems = []
+    for key, (entry, path) in files.items():
+        rel = os.path.relpath(path, project.root).replace(os.sep, "/")
+        r = by_job[batch.Job(str(path), "variants")]
+        if r.error:
+            problems.append(f"{rel} is {r.error.message} — {r.error.hint}")
+            continue
+        for n in r.notes:
+            index.notes.append(f"{rel} is {n.message}")
+        index.pictures[key] = _write_picture(index.root, key, r, cache, settings)
+        full = by_job.get(batch.Job(str(path), "full"))
+        if full is not None and not full.error:
+            v = full.meta["variants"][0]
+            dest = index.root / "full" / key
+            dest = dest.with_suffix("." + media_settings.FORMATS[v["format"]]["ext"])
+            _copy(full.file(cache, v["file"]), dest)
+            index.full[key] = dest
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if problems:
+        raise LantoaError("images that cannot be published:\n  " + "\n  ".join(problems))
+    index.count = len(files)
+    log.info("images: %d sources, %d cached, %d made (%d encodes)", len(files), sum(r.hit for r in results),
+             sum(not r.hit for r in results), sum(r.encodes for r in results))
+    return index
+
+
+def stage_all(project: Project, registry, langs: list[str], work: Path, cache_dir: Path | None) -> MediaIndex:
+    """Everything media for one build: variants, social cards, press kits (into ``work/media``)."""
+    from . import config as site_config
+    from . import presskit, social
+
+    settings, _ = media_settings.load(project.root)  # problems were reported by lantoa check
+    index = stage_media(project, registry.tags(), work, cache_dir / "media" if cache_dir else None, settings)
+    raw, _ = site_config.read_raw(project.root)
+    site_url = str(raw.get("site_url") or "")
+    site_url = site_url.rstrip("/") + "/" if site_url else ""
+    index.social = social.stage_cards(project, registry, langs, index, cache_dir / "media" if cache_dir else None,
+                                      site_url)
+    index.press = presskit.stage_kits(project, registry, index, raw)
+    return index
+
+
+def _copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(src, dest)  # same file system as the cache: no bytes copied
+    except OSError:
+        shutil.copyfile(src, dest)
+
+
+def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
+                   settings: media_settings.Settings) -> dict:
+    """Copy one image's variants under content-hashed names; return what templates need."""
+    meta = result.meta
+    stem = PurePosixPath(key).stem
+    folder = PurePosixPath(key).parent  # stories/<slug>
+    sources: dict[str, list] = {}
+    for v in sorted(meta["variants"], key=lambda v: v["width"]):
+        ext = media_settings.FORMATS[v["format"]]["ext"]
+        rel = f"{MEDIA_DIR}/{folder}/{stem}-{v['width']}.{v['sha256'][:12]}.{ext}"
+        _copy(result.file(cache, v["file"]), root.parent / rel)
+        sources.setdefault(v["format"], []).append([rel, v["width"], v["height"]])
+    order = [f for f in settings.formats if f in sources] + [f for f in sources if f not in settings.formats]
+    fallback = sources[order[-1]]
+    largest = fallback[-1]
+    src = next((s for s in fallback if s[1] >= FALLBACK_WIDTH), largest)
+    return {
+        "width": largest[1], "height": largest[2], "placeholder": meta["placeholder"],
+        "src": src[0], "src_width": src[1], "src_height": src[2], "largest": largest[0],
+        "sources": [{"type": media_settings.FORMATS[f]["mime"], "srcset": [[s[0], s[1]] for s in sources[f]]}
+                    for f in order],
+    }
+
+
+def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], used: dict[str, dict]) -> str:
+    """Point every local image of a Markdown body at ``lantoa-media:<key>`` (recorded in ``used``)."""
+    refs = body_refs(body)
+    if not refs:
+        return body
+    lines = body.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    edits = []
+    for line, col, url in refs:
+        if _local_image(entry, url) is None:
+            continue
+        found = index.picture(entry, url, langs)
+        if found is None:
+            continue
+        key, pic = found
+        used[key] = pic
+        offset = starts[line - 1] + col - 1
+        if body[offset:offset + len(url)] == url:
+            edits.append((offset, len(url), TOKEN + key))
+    for offset, length, new in sorted(edits, reverse=True):
+        body = body[:offset] + new + body[offset + length:]
+    return body
+
+
+def srcset(entries: list, url: Callable[[str], str]) -> str:
+    return ", ".join(f"{url(path)} {width}w" for path, width in entries)
+
+
+def picture_html(pic: dict, alt: str, url: Callable[[str], str] = lambda p: p, *, sizes: str = BODY_SIZES,
+                 priority: bool = False, cls: str = "", title: str = "") -> str:
+    """``<picture>``: one ``<source>`` per preferred format, the fallback format on the ``<img>``,
+    intrinsic width/height (no layout shift), the dominant colour as a placeholder background,
+    ``loading="lazy"`` unless ``priority`` (the hero: ``fetchpriority="high"``)."""
+    e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
+    sizes = SIZES.get(sizes, sizes)
+    parts = [f'<picture class="lt-pic{" " + e(cls) if cls else ""}">']
+    for source in pic["sources"][:-1]:
+        parts.append(f'<source type="{e(source["type"])}" srcset="{e(srcset(source["srcset"], url))}" '
+                     f'sizes="{e(sizes)}">')
+    fallback = pic["sources"][-1]
+    attrs = [f'src="{e(url(pic["src"]))}"', f'srcset="{e(srcset(fallback["srcset"], url))}"', f'sizes="{e(sizes)}"',
+             f'width="{pic["width"]}"', f'height="{pic["height"]}"', f'alt="{e(alt)}"']
+    if title:
+        attrs.append(f'title="{e(title)}"')
+    attrs += ['fetchpriority="high"', 'decoding="async"'] if priority else ['loading="lazy"', 'decoding="async"']
+    if re.fullmatch(r"#[0-9a-f]{6}", pic.get("placeholder", "")):
+        attrs.append(f'style="background-color:{pic["placeholder"]}"')
+    parts.append(f"<img {' '.join(attrs)}>")
+    parts.append("</picture>")
+    return "".join(parts)
+
+
+_IMG = re.compile(r"<img\b([^>]*?)\s*/?>", re.S)
+_ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
+_HREF = re.compile(r'href="' + re.escape(TOKEN) + r'([^"]+)"')
+
+
+def rewrite_html(content: str, pictures: dict[str, dict], url: Callable[[str], str]) -> str:
+    """Replace every ``<img src="lantoa-media:…">`` that Markdown rendered with its ``<picture>``;
+    a link to an image points at its largest variant."""
+    if TOKEN not in content:
+        return content
+
+    def img(m: re.Match) -> str:
+        attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(m.group(1))}
+        src = attrs.get("src", "")
+        if not src.startswith(TOKEN) or src[len(TOKEN):] not in pictures:
+            return m.group(0)
+        return picture_html(pictures[src[len(TOKEN):]], attrs.get("alt", ""), url, title=attrs.get("title", ""))
+
+    def href(m: re.Match) -> str:
+        pic = pictures.get(html.unescape(m.group(1)))
+        return f'href="{html.escape(url(pic["largest"]))}"' if pic else m.group(0)
+
+    return _HREF.sub(href, _IMG.sub(img, content))
+
+
+def media_step(ctx) -> int:
+    """Output step: move the staged variants, social cards and press kits into the site."""
+    src = getattr(ctx.staged, "media_dir", None)
+    if not src or not Path(src).is_dir():
+        return 0
+    dest = ctx.site / MEDIA_DIR
+    if dest.exists():
+        raise LantoaError(f"internal error: {MEDIA_DIR}/ already exists in the site (a page or file uses the name)")
+    os.replace(src, dest)
+    return sum(1 for p in dest.rglob("*") if p.is_file())

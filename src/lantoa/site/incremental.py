@@ -1,0 +1,118 @@
+"""Incremental builds: skip what did not change.
+
+Two levels, both keyed by content hashes (never by timestamps alone):
+
+- the whole build: a hash of every input (content/, locales/, theme/, mkdocs.yml,
+  lantoa's version, the build options). When it equals the last successful
+  build's and build/site is still exactly what that build wrote, there is
+  nothing to do, not even checking (the same input gave no error last time).
+- one language edition: a hash of everything its MkDocs run reads (its staged
+  pages and model, every staged asset, the file list, theme, config, registry).
+  An unchanged edition's output is copied from `.cache/lantoa/parts/` instead of
+  being rendered again.
+
+Output is byte-identical to a clean build (tests/test_incremental.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from .. import __version__
+
+log = logging.getLogger(__name__)
+INPUTS = ("content", "locales", "theme", "mkdocs.yml")
+STATE = "last-build.json"
+
+
+def _hash_tree(h, base: Path, rel_to: Path) -> None:
+    paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
+    for p in paths:
+        h.update(p.relative_to(rel_to).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+
+
+def input_key(root: Path, options: dict) -> str:
+    h = hashlib.sha256(f"lantoa {__version__}\0{json.dumps(options, sort_keys=True, default=str)}".encode())
+    for name in INPUTS:
+        _hash_tree(h, root / name, root)
+    return h.hexdigest()
+
+
+def tree_stamp(path: Path) -> str:
+    """Cheap fingerprint of an output tree (paths, sizes, mtimes): was it touched since we wrote it?"""
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            h.update(f"{p.relative_to(path).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def up_to_date(cache_dir: Path, key: str, out: Path) -> bool:
+    try:
+        state = json.loads((cache_dir / STATE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (state.get("key") == key and state.get("out") == str(out) and out.is_dir()
+            and state.get("stamp") == tree_stamp(out))
+
+
+def record(cache_dir: Path, key: str, out: Path) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir / f".{STATE}.tmp"
+    tmp.write_text(json.dumps({"key": key, "out": str(out), "stamp": tree_stamp(out)}), "utf-8")
+    os.replace(tmp, cache_dir / STATE)
+
+
+def forget(cache_dir: Path | None) -> None:
+    if cache_dir is not None:
+        (cache_dir / STATE).unlink(missing_ok=True)
+
+
+def part_key(root: Path, staged, lang: str, extra: dict) -> str:
+    """Everything one edition's MkDocs run reads."""
+    h = hashlib.sha256(f"lantoa {__version__}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}".encode())
+    work = Path(staged.docs_dir).parent
+    h.update((work / f"model.{lang}.json").read_bytes())
+    h.update(json.dumps([staged.nav, staged.nav_translations, staged.languages], sort_keys=True).encode())
+    suffix = f".{lang}.md"
+    for p in sorted(Path(staged.docs_dir).rglob("*")):
+        if not p.is_file():
+            continue
+        rel = p.relative_to(staged.docs_dir).as_posix()
+        h.update(rel.encode() + b"\0")  # every file's name: the language switcher depends on what exists
+        if not rel.endswith(".md") or rel.endswith(suffix):
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
+    for name in ("theme", "mkdocs.yml", "locales"):
+        _hash_tree(h, root / name, root)
+    return h.hexdigest()
+
+
+def restore_part(cache_dir: Path, lang: str, key: str, dest: Path) -> bool:
+    src = cache_dir / "parts" / lang / key
+    if not (src / ".complete").is_file():
+        return False
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".complete"))
+    log.info("edition %s unchanged: reused", lang)
+    return True
+
+
+def store_part(cache_dir: Path, lang: str, key: str, part: Path) -> None:
+    """Keep a copy of a freshly built edition (only the latest one per language)."""
+    base = cache_dir / "parts" / lang
+    try:
+        if base.exists():
+            shutil.rmtree(base)
+        target = base / key
+        shutil.copytree(part, target)
+        (target / ".complete").write_text("ok", "utf-8")
+    except OSError as exc:  # a cache that cannot be written only costs speed next time
+        log.warning("could not cache edition %s: %s", lang, exc)
+        shutil.rmtree(base, ignore_errors=True)

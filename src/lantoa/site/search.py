@@ -1,0 +1,122 @@
+"""Output step: one search index per language edition, ``<prefix>search/index.json``.
+
+Reads what each edition shows from the staged model (``model.<tag>.json``:
+title, summary, the language a page is shown in) and the text of the built
+page (the ``<article lang=…>`` our templates write), and hands both to
+:mod:`lantoa.search`, which segments and indexes them. Stories and editor
+pages are indexed; the home, category and languages pages only list them.
+Runs before the fonts step and changes no HTML.
+
+A ``--kiosk`` copy is opened from file://, where browsers refuse ``fetch``: there each
+index also gets a script twin, ``<prefix>search/index.js``, that hands the same data
+to ``lantoa-search.js`` (loaded by a ``<script>`` element, which file:// allows).
+"""
+
+from __future__ import annotations
+
+import logging
+from html.parser import HTMLParser
+
+from ..errors import LantoaError
+from ..search import index as sindex
+from .editions import load_models
+
+log = logging.getLogger(__name__)
+
+#: page kinds of the staged model that hold text of their own
+INDEXED_KINDS = ("story", "page")
+#: parts of the article that are not its text: the title and summary are fields of their own;
+#: the meta line (category, dates), the photo credit and Markdown's heading permalinks (¶) are chrome
+SKIP_CLASSES = {"lt-story__meta", "lt-story__summary", "lt-credit", "headerlink"}
+SKIP_TAGS = {"h1", "script", "style", "template"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+#: elements whose boundaries separate words (an inline tag inside a Khmer word must not split it)
+BLOCKS = {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+          "table", "tr", "td", "th", "figure", "figcaption", "section", "details", "summary", "br", "hr"}
+
+
+class _ArticleText(HTMLParser):
+    """The text of the first ``<article>`` that has a ``lang`` attribute (ours, not Material's wrapper)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # open elements inside the article; 0 = outside
+        self.done = False
+        self.skip_at = 0  # depth at which a skipped element opened; 0 = not skipping
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.done:
+            return
+        if not self.depth:
+            if tag == "article" and any(k == "lang" for k, _ in attrs):
+                self.depth = 1
+            return
+        if tag in BLOCKS:
+            self.parts.append("\n")
+        if tag in VOID:
+            return
+        self.depth += 1
+        classes = set((dict(attrs).get("class") or "").split())
+        if not self.skip_at and (tag in SKIP_TAGS or classes & SKIP_CLASSES):
+            self.skip_at = self.depth
+
+    def handle_endtag(self, tag):
+        if not self.depth or self.done or tag in VOID:
+            return
+        if self.skip_at == self.depth:
+            self.skip_at = 0
+        self.depth -= 1
+        if tag in BLOCKS:
+            self.parts.append("\n")
+        if not self.depth:
+            self.done = True
+
+    def handle_data(self, data):
+        if self.depth and not self.skip_at and not self.done:
+            self.parts.append(data)
+
+
+def article_text(html: str) -> str | None:
+    """The plain text of the page's article, or None when the page has none."""
+    parser = _ArticleText()
+    parser.feed(html)
+    parser.close()
+    if not parser.depth and not parser.done:
+        return None
+    return " ".join("".join(parser.parts).split())
+
+
+def search_step(ctx) -> int:
+    models = load_models(ctx)
+    registry = ctx.registry
+    built = set(models)
+    editions = [sindex.Edition(tag, models[tag]["editions"][tag], registry[tag].autonym, registry[tag].dir)
+                for tag in ctx.langs]
+    for tag, model in models.items():
+        prefix = model["editions"][tag]
+        docs: list[sindex.Doc] = []
+        fallbacks: list[tuple[str, str]] = []
+        for key, page in sorted(model["pages"].items()):
+            if page.get("kind") not in INDEXED_KINDS:
+                continue
+            url = page["src"].removesuffix("index.md")
+            if page["lang"] != tag and page["lang"] in built:
+                fallbacks.append((url, page["lang"]))  # searched in that language's own index
+                continue
+            built_page = ctx.site / prefix / url / "index.html"
+            try:
+                text = article_text(built_page.read_text("utf-8"))
+            except OSError as exc:
+                raise LantoaError(f"search: cannot read {prefix}{url}index.html of the new site: {exc}") from None
+            if text is None:
+                log.warning("search: %s%sindex.html has no <article lang=…>; only its title and summary are indexed",
+                            prefix, url)
+            docs.append(sindex.Doc(url, page["title"], page["summary"], text or "", page["lang"]))
+        out = ctx.site / prefix / "search" / "index.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions))
+        out.write_bytes(data)
+        if getattr(ctx, "kiosk", False):
+            out.with_suffix(".js").write_bytes(b"lantoaSearch.receive(" + data + b");\n")
+    return len(models) * (2 if getattr(ctx, "kiosk", False) else 1)

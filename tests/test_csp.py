@@ -1,0 +1,225 @@
+"""The Content-Security-Policy in every page and the host headers, from one table: unit checks,
+the built site, a build that refuses inline handlers, docs/hosting.md in sync, and Chromium
+(no violation on real pages and in the preview server; an injected inline script is blocked)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from browser_util import csp_context
+from conftest import REPO, make_project
+
+from lantoa.cli import main
+from lantoa.publish import headers
+from lantoa.site import csp
+
+
+def build(root: Path, *extra) -> object:
+    return CliRunner().invoke(main, ["-C", str(root), "-q", "build", *extra])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("csp") / "site", langs=("vi", "en", "ar"))
+    r = build(root)
+    assert r.exit_code == 0, r.output
+    return root / "build" / "site"
+
+
+# --------------------------------------------------------------------------
+# units
+
+
+DOC = """<!doctype html><html><head><meta charset="utf-8"><title>x</title>
+<script>var a=1</script><script src="x.js"></script><script type="application/json">{"a":1}</script>
+<script type="module">import "./m.js"</script><style>p{color:red}</style></head>
+<body><p style="color: #123">x</p><p style='margin:0'>y</p><p>style="not an attribute"</p></body></html>"""
+
+
+def test_hashes_of_inline_scripts_and_styles():
+    scripts, styles, attrs = csp.inline_hashes(DOC)
+    assert scripts == [csp.sha256_b64("var a=1"), csp.sha256_b64('import "./m.js"')]  # not src=, not JSON data
+    assert styles == [csp.sha256_b64("p{color:red}")]
+    assert attrs == [csp.sha256_b64("color: #123"), csp.sha256_b64("margin:0")]
+    policy = csp.policy_for(DOC)
+    assert "'unsafe-inline'" not in policy
+    assert f"script-src 'self' 'sha256-{scripts[0]}' 'sha256-{scripts[1]}';" in policy
+    assert "style-src 'self' 'unsafe-hashes'" in policy
+
+
+def test_meta_goes_right_after_the_charset_and_replaces_an_old_one():
+    once = csp.apply(DOC)
+    assert once.index('<meta http-equiv="Content-Security-Policy"') == once.index('<meta charset="utf-8">') + len(
+        '<meta charset="utf-8">')
+    assert csp.apply(once) == once  # idempotent
+    assert once.count("Content-Security-Policy") == 1
+    assert csp.meta_policy(once) == csp.policy_for(DOC)
+
+
+def test_inline_handlers_and_javascript_urls_are_found():
+    bad = csp.forbidden('<p><a href="javascript:alert(1)">x</a><img src=x onerror="alert(1)"><b ONCLICK=x>')
+    assert len(bad) == 3 and "onerror=" in bad[1] and "ONCLICK=" in bad[2]
+    assert csp.forbidden("<p>onclick= is text here</p><a href=\"/javascript/\">ok</a>") == []
+
+
+def test_header_table_renders_for_every_host():
+    netlify = headers.netlify_headers(["a/x.0123abcd.js", "a/lunr.js", "b/c/y.0123abcd.css", "fonts/f-0123456789ab.woff2",
+                                       "fonts/fonts.css", "index.html"])
+    rules = [ln for ln in netlify.splitlines() if ln.startswith("/")]
+    assert rules == ["/*", "/a/x.0123abcd.js", "/b/*", "/fonts/f-0123456789ab.woff2"]  # a/* would catch a/lunr.js
+    for k, v in headers.SECURITY_HEADERS.items():
+        assert f"  {k}: {v}" in netlify
+        assert f'add_header {k} "{v}" always;' in headers.nginx_snippet()
+    assert "unsafe-inline" not in netlify + headers.nginx_snippet()
+
+
+def test_docs_quote_the_current_table():
+    doc = (REPO / "docs" / "hosting.md").read_text("utf-8")
+    assert headers.render_doc(doc) == doc, ("docs/hosting.md is out of date with src/lantoa/publish/headers.py: "
+                                            "run python3 -m lantoa.publish.headers docs/hosting.md")
+
+
+# --------------------------------------------------------------------------
+# the built site
+
+
+def test_every_page_carries_a_policy_that_covers_its_inline_scripts(site):
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    for page in pages:
+        doc = page.read_text("utf-8")
+        policy = csp.meta_policy(doc)
+        assert policy, f"{page}: no CSP meta"
+        assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
+        meta_at = doc.index('http-equiv="Content-Security-Policy"')
+        first_script = doc.find("<script")
+        assert first_script == -1 or meta_at < first_script, page
+        for text in re.findall(r"<script>(.*?)</script>", doc, re.S):
+            assert f"'sha256-{csp.sha256_b64(text)}'" in policy, f"{page}: inline script not allowed: {text[:60]}"
+        assert policy.startswith("default-src 'none'; script-src 'self'")
+
+
+def test_headers_file_names_exactly_the_hashed_files(site):
+    text = (site / "_headers").read_text("utf-8")
+    rules = re.findall(r"^(/\S*)\n  Cache-Control: (.*)$", text, re.M)
+    files = [p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p.name != "_headers"]
+
+    def immutable(path):
+        return any(c == headers.IMMUTABLE and (r == "/" + path or r.endswith("/*") and ("/" + path).startswith(r[:-1]))
+                   for r, c in rules)
+
+    wrong = [p for p in files if immutable(p) != headers.is_hashed(p)]
+    assert wrong == []
+    assert [p for p in files if headers.is_hashed(p) and p.startswith("fonts/")], "no hashed font in the build?"
+
+
+def test_a_page_with_an_inline_handler_does_not_build(tmp_path):
+    root = make_project(tmp_path / "site", langs=("vi", "en"))
+    story_html = root / "theme" / "story.html"
+    story_html.write_text(story_html.read_text("utf-8").replace(
+        "{% block content %}", '{% block content %}<button onclick="alert(1)">x</button>', 1), "utf-8")
+    before = sorted((root / "build").rglob("*")) if (root / "build").exists() else []
+    r = build(root)
+    assert r.exit_code == 1
+    assert "pages with script the Content-Security-Policy would block" in r.output
+    assert "stories/vinh-ha-long/index.html: inline event handler onclick=" in r.output and "theme/assets/" in r.output
+    assert "Traceback" not in r.output
+    assert not (root / "build" / "site").exists() and before == []
+
+
+# --------------------------------------------------------------------------
+# Chromium
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing")
+    pytest.importorskip("playwright.sync_api")
+    from browser_util import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.mark.browser
+def test_pages_load_in_chromium_without_violations(browser, site):
+    from browser_util import SiteServer, record
+
+    with SiteServer(site) as server:
+        ctx = csp_context(browser, server.origin + "/")
+        try:
+            for path in ["", "en/", "ar/", "stories/vinh-ha-long/", "en/stories/vinh-ha-long/", "languages/",
+                         "en/about/" if (site / "en" / "about").exists() else "en/languages/"]:
+                page = ctx.new_page()
+                v = record(page, server.url(path))
+                assert v.status == 200 and v.problems() == [], (v.url, v.problems())
+                # Material's inline scripts ran (they define __md_get), so they were allowed by hash
+                assert page.evaluate("typeof __md_get") == "function", v.url
+                page.close()
+        finally:
+            ctx.close()
+
+
+@pytest.mark.browser
+def test_an_injected_inline_script_is_blocked(browser, site, tmp_path):
+    from browser_util import SiteServer, record
+
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy)
+    page_path = copy / "stories" / "vinh-ha-long" / "index.html"
+    doc = page_path.read_text("utf-8")
+    page_path.write_text(doc.replace("</h1>", "</h1><script>document.title='pwned'</script>", 1), "utf-8")
+    with SiteServer(copy) as server:
+        ctx = csp_context(browser, server.origin + "/")
+        try:
+            page = ctx.new_page()
+            v = record(page, server.url("stories/vinh-ha-long/"))
+            assert page.title() != "pwned"
+            assert any("CSP violation: script-src" in m for m in v.console_errors), v.console_errors
+        finally:
+            ctx.close()
+
+
+@pytest.mark.browser
+def test_preview_server_reload_script_runs_under_the_policy(browser, site):
+    """lantoa serve injects its reload script as a file: the page's policy allows it, and it reloads."""
+    from browser_util import record
+
+    from lantoa.commands.serve import make_handler
+
+    class FakePreview:
+        build_id = 1
+
+    preview = FakePreview()
+    handler = functools.partial(make_handler(preview), directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    ctx = csp_context(browser, origin + "/")
+    try:
+        page = ctx.new_page()
+        v = record(page, origin + "/en/")
+        assert v.problems() == [], v.problems()
+        assert origin + "/__lantoa__/reload.js" in v.requests
+        with page.expect_response(lambda r: r.url.endswith("/__lantoa__/build"), timeout=10_000):
+            pass  # the script polls the build number: its first answer (1, already sent) is the baseline
+        page.evaluate("window.__before_reload = true")
+        with page.expect_navigation(timeout=15_000):
+            preview.build_id = 2  # a rebuild finished: the page reloads itself
+        assert page.evaluate("window.__before_reload") is None
+        assert not [m for m in v.console_errors if "CSP" in m]
+    finally:
+        ctx.close()
+        httpd.shutdown()
+        httpd.server_close()

@@ -1,0 +1,173 @@
+"""Every language a first-class edition: feeds, sitemaps, hreflang, 404, status page, content API,
+and the translation workflow (outdated → mark → reviewed)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import feedparser
+import pytest
+from click.testing import CliRunner
+
+from conftest import REPO
+from lantoa.cli import main
+from lantoa.i18n import registry as registry_mod
+
+DATA = Path(__file__).parent / "data"
+SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XH = "{http://www.w3.org/1999/xhtml}"
+SITE_URL = "https://lantoa.example.vn/"
+AWAITING_404_TRANSLATION = {"blt-Tavt", "cjm-Cham"}
+
+
+def run(root: Path, *args):
+    return CliRunner().invoke(main, ["-C", str(root), *args])
+
+
+@pytest.fixture(scope="module")
+def registry():
+    reg, _ = registry_mod.load(REPO / "locales", REPO)
+    return reg
+
+
+def editions(site: Path, registry) -> dict[str, Path]:
+    return {tag: site / ("" if tag == registry.default else tag) for tag in registry.tags()}
+
+
+def test_feeds_parse_and_carry_json_feed_11_fields(sample_site, registry):
+    for tag, root in editions(sample_site, registry).items():
+        rss = feedparser.parse((root / "feed.xml").read_bytes())
+        assert not rss.bozo, (tag, rss.bozo_exception)
+        assert rss.feed.language == tag and rss.entries
+        assert all(e.link.startswith(SITE_URL) and e.published for e in rss.entries)
+        feed = json.loads((root / "feed.json").read_text("utf-8"))
+        assert feed["version"] == "https://jsonfeed.org/version/1.1"
+        assert feed["language"] == tag and feed["feed_url"].startswith(SITE_URL) and feed["home_page_url"]
+        for item in feed["items"]:
+            assert {"id", "url", "title", "summary", "date_published", "language"} <= set(item)
+            assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$", item["date_published"])
+            assert "image" in item and item["image"].startswith(SITE_URL)
+        # the parsed JSON Feed agrees with the RSS feed
+        assert [i["url"] for i in feed["items"]] == [e.link for e in rss.entries]
+
+
+@pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (Debian libxml2-utils) is not installed")
+def test_every_sitemap_validates(sample_site, registry):
+    files = [root / "sitemap.xml" for root in editions(sample_site, registry).values()]
+    out = subprocess.run(["xmllint", "--noout", "--schema", str(DATA / "sitemap.xsd"), *map(str, files)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    out = subprocess.run(["xmllint", "--noout", "--schema", str(DATA / "siteindex.xsd"),
+                          str(sample_site / "sitemap_index.xml")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    index = ET.parse(sample_site / "sitemap_index.xml").getroot()
+    assert len(index.findall(f"{SM}sitemap")) == len(files)
+    assert "Sitemap: https://lantoa.example.vn/sitemap_index.xml" in (sample_site / "robots.txt").read_text()
+
+
+def test_hreflang_is_reciprocal_and_absolute_in_sitemaps(sample_site, registry):
+    alternates: dict[str, dict[str, str]] = {}  # url -> {hreflang: href}
+    for root in editions(sample_site, registry).values():
+        for url in ET.parse(root / "sitemap.xml").getroot().findall(f"{SM}url"):
+            loc = url.find(f"{SM}loc").text
+            alternates[loc] = {link.get("hreflang"): link.get("href") for link in url.findall(f"{XH}link")}
+    assert len(alternates) > 300
+    for loc, alts in alternates.items():
+        assert set(alts) == set(registry.tags()) | {"x-default"}, loc
+        for lang, href in alts.items():
+            assert href.startswith(SITE_URL), href
+            if lang != "x-default":
+                assert href in alternates, f"{loc} names {href}, which no sitemap lists"
+                assert loc in alternates[href].values(), f"{href} does not link back to {loc}"
+    assert not any("/_status/" in loc for loc in alternates)
+
+
+def test_head_hreflang_links_are_absolute_with_x_default(sample_site, registry):
+    page = sample_site / "km" / "stories" / "son-doong-tren-man-anh-the-gioi" / "index.html"
+    html = page.read_text("utf-8")
+    links = dict((m[1], m[0]) for m in re.findall(r'<link rel="alternate" href="([^"]+)" hreflang="([^"]+)">', html))
+    assert set(links) == set(registry.tags()) | {"x-default"}
+    assert links["km"] == SITE_URL + "km/stories/son-doong-tren-man-anh-the-gioi/"
+    assert links["x-default"] == links["vi"] == SITE_URL + "stories/son-doong-tren-man-anh-the-gioi/"
+    assert '<meta property="og:locale" content="km">' in html
+    assert html.count('property="og:locale:alternate"') == len(registry.tags()) - 1
+
+
+def test_404_of_each_edition_is_in_its_language(sample_site, registry):
+    for tag, root in editions(sample_site, registry).items():
+        html = (root / "404.html").read_text("utf-8")
+        assert f'<html lang="{tag}"' in html
+        assert f"<h1>{registry.string(tag, 'notfound.title')}</h1>" in html
+        # every edition has its own words for it, except the two whose script no one here can write yet
+        # (their 404 falls back along the chain, to Vietnamese); see the closing note of issue 3
+        expected = registry.chain(tag)[1] if tag in AWAITING_404_TRANSLATION else tag
+        assert registry.string_lang(tag, "notfound.title") == expected, tag
+    nginx = (REPO / "docs" / "editions.md").read_text("utf-8")
+    assert "error_page 404 /km/404.html" in nginx
+
+
+def test_status_page_is_unlinked_and_unindexed(sample_site):
+    status = sample_site / "_status" / "index.html"
+    assert "noindex" in status.read_text("utf-8") and (sample_site / "_status" / "coverage.png").stat().st_size > 1000
+    for page in sample_site.rglob("*.html"):
+        if "_status" not in page.parts:
+            assert "_status" not in page.read_text("utf-8"), page
+
+
+def test_content_api(sample_site, registry):
+    index = json.loads((sample_site / "api" / "km" / "stories.json").read_text("utf-8"))
+    assert index["language"] == "km" and index["count"] == len(index["stories"]) == 14
+    first = index["stories"][0]
+    assert {"slug", "url", "language", "title", "summary", "date", "category", "hero", "license", "api",
+            "translation_status", "fallback"} <= set(first)
+    story = json.loads((sample_site / "api" / "km" / "stories" / "viet-nam-va-31-danh-hieu-unesco.json")
+                       .read_text("utf-8"))
+    assert story["language"] == "km" and story["translation_status"] == "machine"
+    assert "<h2" in story["html"] and "<script" not in story["html"]
+    assert story["translations"]["vi"]["status"] == "source" and story["translations"]["en"]["status"] == "reviewed"
+    assert "jra" not in story["translations"]  # no Jrai translation of this story
+
+
+def test_switcher_marks_languages_that_fall_back(sample_site):
+    html = (sample_site / "stories" / "viet-nam-va-31-danh-hieu-unesco" / "index.html").read_text("utf-8")
+    assert re.search(r'hreflang="jra" lang="jra" class="md-select__link lt-fallback"', html)
+    assert re.search(r'hreflang="km" lang="km" class="md-select__link"', html)
+
+
+def test_editing_a_source_sentence_outdates_its_translations(project):
+    src = project / "content" / "stories" / "vinh-ha-long" / "index.md"
+    result = run(project, "translations", "--format", "json")
+    assert json.loads(result.output)["stories"][0]["status"]["en"] == "reviewed"
+    src.write_text(src.read_text("utf-8").replace("Vịnh có nhiều đảo đá vôi.", "Vịnh có gần hai nghìn đảo."), "utf-8")
+    status = json.loads(run(project, "translations", "--format", "json").output)
+    assert status["stories"][0]["status"]["en"] == "outdated"
+    assert status["totals"]["en"]["outdated"] == 1
+    assert run(project, "-q", "build").exit_code == 0
+    en = (project / "build" / "site" / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert "lt-notice--outdated" in en and 'hreflang="vi"' in en
+    result = run(project, "translations", "mark", "vinh-ha-long", "en", "--reviewed-by", "Nguyễn Thị Lan")
+    assert result.exit_code == 0, result.output
+    text = (project / "content" / "stories" / "vinh-ha-long" / "index.en.md").read_text("utf-8")
+    assert 'reviewed_by: "Nguyễn Thị Lan"' in text and "method: human" in text
+    assert json.loads(run(project, "translations", "--format", "json").output)["stories"][0]["status"]["en"] == "reviewed"
+    assert run(project, "-q", "build").exit_code == 0
+    en = (project / "build" / "site" / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert "lt-notice--outdated" not in en
+
+
+def test_translations_table_csv_and_errors(project):
+    table = run(project, "translations")
+    assert table.exit_code == 0 and "vinh-ha-long" in table.output and "src" in table.output
+    csv = run(project, "translations", "--lang", "en", "--format", "csv")
+    assert csv.output.splitlines() == ["story,en", "vinh-ha-long,reviewed"]
+    bad = run(project, "translations", "mark", "vinh-ha-lon", "en", "--reviewed-by", "X")
+    assert bad.exit_code == 1 and "did you mean 'vinh-ha-long'" in bad.output
+    missing = run(project, "translations", "mark", "vinh-ha-long", "km", "--reviewed-by", "X")
+    assert missing.exit_code == 1 and "index.km.md" in missing.output
+    unknown = run(project, "translations", "--lang", "zz")
+    assert unknown.exit_code == 1 and "zz" in unknown.output

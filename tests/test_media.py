@@ -1,0 +1,483 @@
+"""The media pipeline: private, upright, responsive, cached images, and every bad input as a diagnostic.
+
+A module-scoped project carries a camera-like photo (EXIF orientation 6, GPS, XMP, a camera
+model) as the hero, body images (a localized copy for the English edition, a palette PNG with
+transparency) and is built once; bad inputs each start from a fresh tiny project.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image, ImageDraw
+
+from conftest import REPO, make_project
+from lantoa.cli import main
+from lantoa.media import batch, pipeline
+from lantoa.media.settings import Settings
+
+STORY_DIR = "content/stories/vinh-ha-long"
+SRC = f"{STORY_DIR}/index.md"
+EN = f"{STORY_DIR}/index.en.md"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"}
+XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+       b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="20,54.0N"/></rdf:RDF>'
+       b'</x:xmpmeta>')
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(main, ["-C", str(root), *args])
+
+
+def photo(size=(2400, 1600), seed=0) -> Image.Image:
+    """Photo-like: gradients, noise and shapes (Pillow only)."""
+    w, h = size
+    r = Image.linear_gradient("L").resize(size)
+    g = Image.linear_gradient("L").rotate(90).resize(size)
+    b = Image.effect_noise(size, 40 + seed)
+    im = Image.merge("RGB", (r, g, b))
+    d = ImageDraw.Draw(im)
+    for i in range(12):
+        x, y = (i * 197 + seed * 31) % w, (i * 113 + seed * 17) % h
+        d.ellipse((x, y, x + w // 8, y + h // 10), fill=((i * 40) % 256, 90, (i * 70) % 256))
+    return im
+
+
+def camera_exif(orientation: int = 1) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "LantoaCam"  # Make
+    exif[0x0110] = "Model X"  # Model
+    exif[0x0112] = orientation
+    exif[0x8825] = {1: "N", 2: (20.0, 54.0, 0.0), 3: "E", 4: (107.0, 5.0, 0.0)}  # GPS: Ha Long Bay
+    return exif.tobytes()
+
+
+def upright_test_image(size=(1600, 2400)) -> Image.Image:
+    """Portrait, red band at the top: easy to tell upright from rotated."""
+    im = photo(size)
+    ImageDraw.Draw(im).rectangle((0, 0, size[0], size[1] // 8), fill=(255, 0, 0))
+    return im
+
+
+def add_body_line(root: Path, rel: str, line: str) -> int:
+    """Append a paragraph to a Markdown file; returns its line number."""
+    path = root / rel
+    text = path.read_text("utf-8").rstrip("\n") + "\n\n" + line + "\n"
+    path.write_text(text, "utf-8")
+    return len(text.rstrip("\n").split("\n"))
+
+
+def images_in(site: Path):
+    """(name, PIL image) of every raster file of a built site, press-kit zips included."""
+    for p in sorted(site.rglob("*")):
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            with Image.open(p) as im:
+                im.load()
+                yield p.relative_to(site).as_posix(), im
+        elif p.suffix == ".zip":
+            with zipfile.ZipFile(p) as z:
+                for name in z.namelist():
+                    if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                        with Image.open(io.BytesIO(z.read(name))) as im:
+                            im.load()
+                            yield f"{p.name}!{name}", im
+
+
+def assert_private(name: str, im: Image.Image) -> None:
+    exif = im.getexif()
+    assert not exif, f"{name} keeps EXIF {dict(exif)}"
+    assert not exif.get_ifd(0x8825), f"{name} keeps GPS"
+    for key in ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment"):
+        assert not im.info.get(key), f"{name} keeps {key}"
+
+
+# ---------------------------------------------------------------------------------------------- the built project
+
+
+@pytest.fixture(scope="module")
+def media_project(tmp_path_factory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("media") / "site")
+    story = root / STORY_DIR
+    # the hero: a camera photo stored sideways (orientation 6), with GPS and XMP
+    upright = upright_test_image()
+    upright.transpose(Image.Transpose.ROTATE_90).save(story / "hero.jpg", quality=92, exif=camera_exif(6), xmp=XMP)
+    # body images: a photo with a localized English copy, and a palette PNG with transparency
+    photo((1000, 700), seed=1).save(story / "photo.jpg", quality=90, exif=camera_exif())
+    Image.new("RGB", (1000, 700), (200, 30, 30)).save(story / "photo.en.jpg", quality=90, exif=camera_exif())
+    pal = Image.new("P", (300, 200), 0)
+    pal.putpalette([0, 0, 0, 20, 120, 200] + [0] * 762)
+    ImageDraw.Draw(pal).rectangle((50, 50, 250, 150), fill=1)
+    pal.save(story / "map.png", transparency=0)
+    add_body_line(root, SRC, "![Ảnh chụp vịnh](photo.jpg) và ![Bản đồ](map.png)")
+    add_body_line(root, EN, "![A photo of the bay](photo.jpg) and ![Map](map.png)")
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def site(media_project) -> Path:
+    return media_project / "build" / "site"
+
+
+def page(site: Path, lang: str = "") -> str:
+    return (site / lang / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+
+
+def test_no_exif_or_gps_in_any_output_image(site):
+    names = [name for name, im in images_in(site) if assert_private(name, im) is None]
+    assert any(n.endswith(".avif") for n in names) and any(".zip!" in n for n in names)
+    assert any("/social/" in n for n in names)
+
+
+def test_no_source_file_is_copied_verbatim(media_project, site):
+    sources = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (media_project / STORY_DIR).iterdir()
+               if p.suffix in IMAGE_SUFFIXES}
+    for p in site.rglob("*"):
+        if p.is_file():
+            assert hashlib.sha256(p.read_bytes()).hexdigest() not in sources, p
+
+
+def test_rotated_photo_comes_out_upright(site):
+    heroes = sorted((site / "media" / "stories" / "vinh-ha-long").glob("hero-*"))
+    assert heroes
+    for p in heroes:
+        with Image.open(p) as im:
+            rgb = im.convert("RGB")
+            assert rgb.height > rgb.width, p.name  # portrait, as the camera was held
+            top = rgb.getpixel((rgb.width // 2, rgb.height // 40))
+            bottom = rgb.getpixel((rgb.width // 2, rgb.height - rgb.height // 40))
+            assert top[0] > 200 and top[1] < 60 and top[2] < 60, (p.name, top)  # the red band is on top
+            assert bottom != top
+
+
+def test_no_variant_is_wider_than_its_original(media_project, site):
+    originals = {}
+    for p in (media_project / STORY_DIR).iterdir():
+        if p.suffix in (".jpg", ".png"):
+            with Image.open(p) as im:
+                w, h = im.size
+                originals[p.stem] = h if im.getexif().get(0x0112, 1) in (5, 6, 7, 8) else w
+    for p in (site / "media" / "stories" / "vinh-ha-long").iterdir():
+        stem, width = re.fullmatch(r"(.+)-(\d+)\.[0-9a-f]{12}\.\w+", p.name).groups()
+        with Image.open(p) as im:
+            assert im.width == int(width) <= originals[stem], p.name
+    # the 300-pixel map gets one variant per format, at its own width
+    assert {p.name.split(".")[0] for p in (site / "media" / "stories" / "vinh-ha-long").glob("map-*")} == {"map-300"}
+
+
+def test_hero_markup(site):
+    html = page(site, "en")
+    hero = re.search(r'<figure class="lt-hero">\s*(<picture.*?</picture>)', html, re.S).group(1)
+    assert '<source type="image/avif" srcset="' in hero
+    assert re.search(r'srcset="[^"]*hero-480\.[0-9a-f]{12}\.jpg 480w, [^"]*hero-960\.', hero)
+    assert 'sizes="' in hero and 'width="1600" height="2400"' in hero
+    assert 'fetchpriority="high"' in hero and 'loading="lazy"' not in hero
+    assert re.search(r'style="background-color:#[0-9a-f]{6}"', hero)
+    assert 'alt="Sailing boats among limestone islands"' in hero  # the English alt text
+
+
+def test_body_images_are_pictures_and_localized(site):
+    vi, en = page(site), page(site, "en")
+    for html in (vi, en):
+        body = html.split("<!--lantoa:body-->")[1].split("<!--/lantoa:body-->")[0]
+        assert "lantoa-media:" not in body
+        pictures = re.findall(r"<picture.*?</picture>", body, re.S)
+        assert len(pictures) == 2
+        assert all('loading="lazy"' in p and 'fetchpriority' not in p for p in pictures)
+    assert "/photo-1000." in vi and "/photo.en-" not in vi and 'alt="Ảnh chụp vịnh"' in vi
+    assert "/photo.en-1000." in en and "/photo-1000." not in en  # photo.en.jpg replaces photo.jpg
+    assert re.search(r'<source type="image/avif" srcset="[^"]*map-300\.[0-9a-f]{12}\.avif 300w"', en)
+    assert re.search(r'<img src="[^"]*map-300\.[0-9a-f]{12}\.png"', en)  # transparency: PNG fallback, not JPEG
+
+
+def test_cards_use_the_variants(site):
+    home = (site / "en" / "index.html").read_text("utf-8")
+    card = re.search(r'<picture class="lt-pic lt-card__img">.*?</picture>', home, re.S).group(0)
+    assert "hero-480." in card and 'loading="lazy"' in card and "card-hero" not in home
+
+
+def test_palette_png_keeps_transparency(site):
+    for p in (site / "media" / "stories" / "vinh-ha-long").glob("map-*"):
+        with Image.open(p) as im:
+            rgba = im.convert("RGBA")
+            assert rgba.getpixel((5, 5))[3] == 0 and rgba.getpixel((150, 100))[3] == 255, p.name
+            assert rgba.getpixel((150, 100))[:3] == pytest.approx((20, 120, 200), abs=12)
+
+
+def test_press_kit(site):
+    html = page(site, "en")
+    href = re.search(r'<p class="lt-story__press"><a href="([^"]+)" download>', html).group(1)
+    kit = (site / "en" / "stories" / "vinh-ha-long" / href).resolve()
+    with zipfile.ZipFile(kit) as z:
+        names = set(z.namelist())
+        assert {"vinh-ha-long/CREDITS.txt", "vinh-ha-long/text/vi.md", "vinh-ha-long/text/en.md",
+                "vinh-ha-long/images/hero.jpg", "vinh-ha-long/images/photo.jpg",
+                "vinh-ha-long/images/photo.en.jpg", "vinh-ha-long/images/map.png"} <= names
+        credits = z.read("vinh-ha-long/CREDITS.txt").decode()
+        assert "CC BY 4.0" in credits and "Lan Tỏa" in credits and "[en English]" in credits
+        with Image.open(io.BytesIO(z.read("vinh-ha-long/images/hero.jpg"))) as im:
+            assert im.size == (1600, 2400)  # full size, upright
+
+
+# ---------------------------------------------------------------------------------------------- the cache
+
+
+def _build_counting(root: Path, *args: str) -> dict:
+    """Build after a text edit (an unchanged project is not rebuilt at all); count the image work."""
+    add_body_line(root, SRC, f"Câu mới {sum(batch.STATS.values())}.")
+    before = dict(batch.STATS)
+    result = run(root, "build", *args)
+    assert result.exit_code == 0, result.output
+    return {k: batch.STATS[k] - before.get(k, 0) for k in ("hits", "misses", "encodes", "errors")}, result
+
+
+def test_cache_hits_misses_and_no_cache(project):
+    photo((1200, 800)).save(project / STORY_DIR / "hero.jpg", quality=90)
+    cold, _ = _build_counting(project)
+    assert cold["misses"] == 2 and cold["encodes"] > 2 and cold["hits"] == 0  # variants + full size
+    site = project / "build" / "site"
+    first = sorted(p.relative_to(site).as_posix() for p in (site / "media" / "stories").rglob("*") if p.is_file())
+    warm, _ = _build_counting(project)
+    assert warm == {"hits": 2, "misses": 0, "encodes": 0, "errors": 0}  # a text edit does no image work
+    assert sorted(p.relative_to(site).as_posix() for p in (site / "media" / "stories").rglob("*") if p.is_file()) == first
+    cache = project / ".cache" / "lantoa" / "media"
+    entries = sorted(p for p in cache.rglob("meta.json"))
+    nocache, _ = _build_counting(project, "--no-cache")
+    assert nocache["encodes"] == cold["encodes"] and nocache["hits"] == 0
+    assert sorted(p for p in cache.rglob("meta.json")) == entries  # neither read nor written
+    # a new width is a new key: the variants are made again
+    (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text("utf-8")
+                                        + "\nextra:\n  media:\n    widths: [320, 640]\n", "utf-8")
+    changed, _ = _build_counting(project)
+    assert changed["misses"] == 1 and changed["hits"] == 1  # the full-size copy does not depend on widths
+    assert sorted(p.name.split(".")[0] for p in (site / "media" / "stories").rglob("hero-*")) == [
+        "hero-320", "hero-320", "hero-640", "hero-640"]
+
+
+def test_corrupt_cache_entry_is_rebuilt_not_fatal(project, caplog):
+    _build_counting(project)
+    site = project / "build" / "site"
+    before = {p.name: p.read_bytes() for p in (site / "media" / "stories").rglob("*.avif")}
+    cache = project / ".cache" / "lantoa" / "media"
+    victim = next(cache.rglob("*.avif"))
+    victim.write_bytes(b"garbage")
+    with caplog.at_level("WARNING", logger="lantoa.media.cache"):
+        counts, _ = _build_counting(project)
+    assert counts["misses"] == 1 and counts["encodes"] > 0
+    assert any("is corrupt" in r.getMessage() and "rebuilding" in r.getMessage() for r in caplog.records)
+    assert {p.name: p.read_bytes() for p in (site / "media" / "stories").rglob("*.avif")} == before
+    # an unreadable meta.json is rebuilt the same way
+    next(cache.rglob("meta.json")).write_text("{not json", "utf-8")
+    counts, _ = _build_counting(project)
+    assert counts["misses"] == 1
+
+
+def test_threads_and_processes_give_the_same_bytes(tmp_path):
+    src = tmp_path / "a.jpg"
+    photo((900, 600)).save(src, quality=90, exif=camera_exif(3))
+    jobs = [batch.Job(str(src)), batch.Job(str(src), "full")]
+    t = batch.run(jobs, Settings(), tmp_path / "t", workers=2, executor="thread")
+    p = batch.run(jobs, Settings(), tmp_path / "p", workers=2, executor="process")
+    assert [r.meta["files"] for r in t] == [r.meta["files"] for r in p]
+
+
+def test_draft_decoding_keeps_enough_pixels():
+    """JPEG DCT scaling must never hand back fewer pixels than the widest variant."""
+    im = photo((4000, 3000))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=85)
+    rendered = pipeline.render(buf.getvalue(), "x.jpg", Settings(widths=(480, 1920)))
+    assert sorted({v.width for v in rendered.variants}) == [480, 1920]
+    assert all(v.height == round(3000 * v.width / 4000) for v in rendered.variants)
+
+
+# ---------------------------------------------------------------------------------------------- bad input
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims a size: all a decompression bomb needs to be refused."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+
+
+def _jpeg(im: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", **kw)
+    return buf.getvalue()
+
+
+def _png(im: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    im.save(buf, "PNG", **kw)
+    return buf.getvalue()
+
+
+def _animated(fmt: str) -> bytes:
+    frames = [Image.new("RGB", (64, 64), (i * 80, 40, 40)) for i in range(3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return buf.getvalue()
+
+
+SVG = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="9" height="9"/></svg>'
+
+#: (file name, bytes, severity, code): each referenced from the body as ![Ảnh](name)
+BAD_INPUT = [
+    pytest.param("cut.jpg", lambda: _jpeg(photo((800, 600)), quality=90)[:6000], "error", "corrupt-image",
+                 id="truncated-jpeg"),
+    pytest.param("noise.jpg", lambda: b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40, "error", "corrupt-image",
+                 id="corrupt-jpeg"),
+    pytest.param("empty.png", lambda: b"", "error", "corrupt-image", id="empty-file"),
+    pytest.param("fake.jpg", lambda: _png(photo((300, 200))), "error", "wrong-extension", id="png-named-jpg"),
+    pytest.param("bomb.png", lambda: _png_header_only(20_000, 15_000), "error", "image-too-large",
+                 id="decompression-bomb"),
+    pytest.param("huge.png", lambda: _png_header_only(9_000, 9_000), "error", "image-too-large",
+                 id="over-configured-megapixels"),
+    pytest.param("strip.png", lambda: _png(Image.new("RGB", (4000, 20))), "error", "absurd-dimensions",
+                 id="absurd-dimensions"),
+    pytest.param("dot.png", lambda: _png(Image.new("RGB", (1, 1))), "error", "absurd-dimensions", id="one-pixel"),
+    pytest.param("anim.gif", lambda: _animated("GIF"), "error", "animated-image", id="animated-gif"),
+    pytest.param("anim.png", lambda: _animated("PNG"), "error", "animated-image", id="animated-png"),
+    pytest.param("anim.webp", lambda: _animated("WEBP"), "error", "animated-image", id="animated-webp"),
+    pytest.param("logo.svg", lambda: SVG, "error", "svg-refused", id="svg"),
+    pytest.param("logo.png", lambda: SVG, "error", "svg-refused", id="svg-named-png"),
+    pytest.param("scan.tif", lambda: _tiff(), "error", "bad-media-type", id="tiff"),
+    pytest.param("print.jpg", lambda: _jpeg(Image.new("CMYK", (400, 300), (0, 200, 200, 0)), quality=90),
+                 "warning", "cmyk-image", id="cmyk"),
+    pytest.param("deep.png", lambda: _png(Image.new("I;16", (400, 300), 32896)), "warning", "deep-image",
+                 id="16-bit"),
+    pytest.param("pal.png", lambda: _png(photo((400, 300)).quantize(16)), "warning", "palette-image", id="palette"),
+]
+
+
+def _tiff() -> bytes:
+    buf = io.BytesIO()
+    photo((200, 100)).save(buf, "TIFF")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name,make,severity,code", BAD_INPUT)
+def test_bad_image(project, name, make, severity, code):
+    (project / STORY_DIR / name).write_bytes(make())
+    if name == "huge.png":  # 81 megapixels is under Pillow's own limit: ours is configured lower
+        (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text("utf-8")
+                                            + "\nextra:\n  media:\n    max_megapixels: 50\n", "utf-8")
+    line = add_body_line(project, SRC, f"![Ảnh minh hoạ]({name})")
+    result = run(project, "check")
+    output = result.output
+    assert "Traceback" not in output
+    expected = f"{SRC}:{line}:{len('![Ảnh minh hoạ](') + 1}: {severity}[{code}]: image '{name}' is "
+    assert expected in output, output
+    build = run(project, "build")
+    assert "Traceback" not in build.output
+    if severity == "error":
+        assert result.exit_code == 1 and build.exit_code == 1, build.output
+        assert not (project / "build" / "site").exists()  # nothing half-written
+    else:
+        assert result.exit_code == 0 and build.exit_code == 0, build.output
+        assert run(project, "check", "--strict").exit_code == 1
+        out = sorted((project / "build" / "site" / "media" / "stories" / "vinh-ha-long").glob(
+            Path(name).stem + "-*"))
+        assert out
+        for p in out:
+            with Image.open(p) as im:
+                assert_private(p.name, im)
+                rgb = im.convert("RGB")
+                assert rgb.size[0] <= 400
+                if code == "deep-image":  # 32896/65535 is mid-grey, not clipped to white
+                    assert 110 <= rgb.getpixel((10, 10))[0] <= 145, rgb.getpixel((10, 10))
+                if code == "cmyk-image":  # cyan+magenta... (0, 200, 200, 0) is red-ish in RGB
+                    r, g, b = rgb.getpixel((10, 10))
+                    assert r > 200 and g < 90 and b < 90, (r, g, b)
+
+
+def test_hero_bad_input_points_at_hero_src(project):
+    (project / STORY_DIR / "hero.jpg").write_bytes(_png(photo((300, 200))))
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert f"{SRC}:9:3: error[wrong-extension]: hero.src 'hero.jpg' is a PNG file but its name ends in .jpg" \
+           " — rename it to hero.png" in result.output
+
+
+def test_localized_copy_is_checked_at_the_reference(project):
+    (project / STORY_DIR / "hero.km.jpg").write_bytes(b"\xff\xd8\xff garbage")
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert f"{SRC}:9:3: error[corrupt-image]: 'hero.km.jpg' (which replaces hero.src 'hero.jpg' in one edition)" \
+        in result.output
+
+
+def test_path_outside_content_is_refused(project):
+    secret = project / "secret.jpg"
+    photo((300, 200)).save(secret)
+    line = add_body_line(project, SRC, "![Bí mật](../../../secret.jpg)")
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert f"{SRC}:{line}:{len('![Bí mật](') + 1}: error[path-outside]" in result.output
+
+
+def test_bad_media_settings_are_diagnostics(project):
+    (project / "mkdocs.yml").write_text((project / "mkdocs.yml").read_text("utf-8")
+                                        + "\nextra:\n  media:\n    widths: [0, big]\n    formats: [gif]\n", "utf-8")
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert "mkdocs.yml:" in result.output and "error[media-settings]: 'widths' must be" in result.output
+    assert "error[media-settings]: 'formats' must be" in result.output
+
+
+# ---------------------------------------------------------------------------------------------- the sample site
+
+
+def test_sample_site_never_copies_a_source_raster(sample_site):
+    sources = {}
+    for p in (REPO / "content").rglob("*"):
+        if p.suffix.lower() in IMAGE_SUFFIXES:
+            sources[hashlib.sha256(p.read_bytes()).hexdigest()] = p
+    assert sources
+    copied = [p for p in sample_site.rglob("*") if p.is_file()
+              and hashlib.sha256(p.read_bytes()).hexdigest() in sources]
+    assert not copied
+    count = 0
+    for name, im in images_in(sample_site):
+        assert_private(name, im)
+        count += 1
+    assert count > len(sources)
+
+
+# ---------------------------------------------------------------------------------------------- Chromium
+
+
+@pytest.mark.browser
+def test_browser_picks_small_variant_on_phone_and_large_on_desktop(site):
+    from playwright import sync_api
+
+    from browser_util import CHROMIUM, CHROMIUM_ARGS, SiteServer
+
+    with SiteServer(site) as server, sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            chosen = {}
+            for name, viewport in (("phone", {"width": 375, "height": 740}),
+                                   ("desktop", {"width": 1440, "height": 900})):
+                ctx = browser.new_context(viewport=viewport, device_scale_factor=1)
+                pg = ctx.new_page()
+                pg.goto(server.url("en/stories/vinh-ha-long/"))
+                pg.wait_for_function("document.querySelector('.lt-hero img').complete")
+                src = pg.evaluate("document.querySelector('.lt-hero img').currentSrc")
+                chosen[name] = (int(re.search(r"hero-(\d+)\.", src).group(1)), src)
+                ctx.close()
+        finally:
+            browser.close()
+    assert chosen["phone"][0] == 480 and chosen["phone"][1].endswith(".avif"), chosen
+    assert chosen["desktop"][0] >= 960 and chosen["desktop"][1].endswith(".avif"), chosen

@@ -1,0 +1,231 @@
+"""Search: ICU word segmentation, the per-edition index and the output step that writes it.
+
+What a visitor finds in a browser is tested in tests/test_search_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import unicodedata
+
+import pytest
+from click.testing import CliRunner
+
+from lantoa.cli import main
+from lantoa.errors import LantoaError
+from lantoa.search import index as sindex
+from lantoa.search.segment import words
+from lantoa.site.search import article_text
+
+pytest.importorskip("icu", reason="PyICU is not installed (scripts/setup installs it)")
+
+
+# --------------------------------------------------------------------------
+# segmentation
+
+
+@pytest.mark.parametrize("lang, text, word", [
+    # words of the sample stories that sit inside a longer run written without spaces
+    ("km", "ជួរភ្នំថ្មកំបោរលេចឡើង", "ថ្មកំបោរ"),  # limestone
+    ("km", "បានថតរូងភ្នំសឺនដុង", "រូងភ្នំ"),  # cave
+    ("lo", "ບັນຊີຄວາມຊົງຈຳຂອງໂລກພາກພື້ນອາຊີ", "ພາກພື້ນ"),  # region
+    ("lo", "ພູຫີນປູນຮຽງລາຍ", "ຫີນປູນ"),  # limestone
+    ("zh-Hans", "列入《世界记忆亚太地区名录》", "亚太地区"),
+    ("ja", "ベトナムの文化を紹介する", "ベトナム"),
+])
+def test_dictionary_scripts_are_segmented_into_words(lang, text, word):
+    out = words(text, lang)
+    assert word in out, out
+    assert "".join(out) == text.replace("《", "").replace("》", "")  # nothing lost but punctuation
+
+
+def test_spaced_scripts_split_at_spaces_and_punctuation():
+    assert words("Vịnh Hạ Long, năm 1994.", "vi") == ["vịnh", "hạ", "long", "năm", "1994"]
+    assert words("L'eau du Mékong", "fr") == ["l'eau", "du", "mékong"]
+    assert words("Залив Халонг", "ru") == ["залив", "халонг"]
+    assert words("하롱베이 만", "ko") == ["하롱베이", "만"]
+    assert words("ꪫꪸꪒ ꪙꪾ ꪵꪩ 31", "blt-Tavt") == ["ꪫꪸꪒ", "ꪙꪾ", "ꪵꪩ", "31"]
+    assert words("ꨘꨈꩉ ꨥꨳꨮꩅ", "cjm-Cham") == ["ꨘꨈꩉ", "ꨥꨳꨮꩅ"]
+    assert words("خليج ها لونغ", "ar") == ["خليج", "ها", "لونغ"]
+
+
+def test_words_are_lower_case_nfc_and_keep_diacritics():
+    nfd = unicodedata.normalize("NFD", "Hạ Long")
+    assert words(nfd, "vi") == ["hạ", "long"]  # composed, lower case, tone mark kept (folding is the browser's)
+    assert words("", "km") == [] and words("  \n", "vi") == []
+
+
+def test_astral_characters_keep_their_offsets():
+    assert words("𠀀 下龙湾", "zh-Hans")[0] == "𠀀"
+    assert "".join(words("𠀀下龙湾", "zh-Hans")) == "𠀀下龙湾"
+
+
+def test_missing_pyicu_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "icu", None)
+    with pytest.raises(LantoaError, match="PyICU.*libicu-dev"):
+        words("Hạ Long", "vi")
+
+
+# --------------------------------------------------------------------------
+# the index
+
+
+def _docs():
+    return [
+        sindex.Doc("stories/a/", "Vịnh Hạ Long", "Hơn một nghìn hòn đảo.", "Vịnh có nhiều đảo đá vôi. " * 20, "vi"),
+        sindex.Doc("stories/b/", "Hà Nội", "Thủ đô.", "Hà Nội có hồ Gươm.", "vi"),
+    ]
+
+
+def test_index_maps_words_to_weighted_postings():
+    ix = sindex.build("vi", "", _docs(), [], [])
+    assert ix["version"] == sindex.VERSION and ix["lang"] == "vi" and ix["prefix"] == ""
+    assert ix["terms"]["hạ"] == [0, 5]  # title only
+    assert ix["terms"]["hà"] == [1, 5 + 1]  # title + body
+    assert ix["terms"]["đảo"] == [0, 3 + 20]  # summary + 20 times in the body
+    assert ix["terms"]["nội"] == [1, 6]
+    assert list(ix["terms"]) == sorted(ix["terms"])
+    assert ix["docs"][0] == {"url": "stories/a/", "title": "Vịnh Hạ Long", "summary": "Hơn một nghìn hòn đảo.",
+                             "lang": "vi"}
+
+
+def test_index_does_not_carry_the_body_text():
+    docs = _docs()
+    data = sindex.dumps(sindex.build("vi", "", docs, [], [])).decode()
+    assert "đảo đá vôi" not in data and "hồ Gươm" not in data
+    assert data.count('"đảo"') == 1  # each word once
+    body = sum(len(d.text.encode()) for d in docs)
+    assert len(data.encode()) < body
+
+
+def test_fallback_pages_point_to_the_shown_language_and_editions_are_listed():
+    editions = [sindex.Edition("vi", "", "Tiếng Việt", "ltr"), sindex.Edition("ar", "ar/", "العربية", "rtl")]
+    ix = sindex.build("tyz", "tyz/", [], [("stories/b/", "vi"), ("stories/a/", "vi")], editions)
+    assert ix["fallbacks"] == [{"url": "stories/a/", "lang": "vi"}, {"url": "stories/b/", "lang": "vi"}]
+    assert ix["editions"][1] == {"lang": "ar", "prefix": "ar/", "name": "العربية", "dir": "rtl"}
+    assert ix["docs"] == [] and ix["terms"] == {}
+
+
+def test_dumps_is_compact_and_reproducible():
+    a = sindex.dumps(sindex.build("vi", "", _docs(), [], []))
+    b = sindex.dumps(sindex.build("vi", "", list(_docs()), [], []))
+    assert a == b and b", " not in a and b": " not in a
+    json.loads(a)
+
+
+# --------------------------------------------------------------------------
+# text of a built page
+
+
+def test_article_text_skips_title_meta_summary_credit_and_permalinks():
+    html = """<html><body><article class="md-content__inner">
+      <nav>menu</nav>
+      <article class="lt-story" lang="km" dir="ltr">
+        <p class="lt-story__meta"><a href="#">ប្រវត្តិសាស្ត្រ</a> · 2024</p>
+        <h1>ចំណងជើង</h1>
+        <figure><img src="x.jpg" alt="រូប"><figcaption>ផ្ទៃមេឃ <span class="lt-credit">រូបថត: Lan Tỏa</span></figcaption></figure>
+        <p class="lt-story__summary">សេចក្ដីសង្ខេប</p>
+        <h2 id="a">ក្បាល<a class="headerlink" href="#a">¶</a></h2>
+        <p>ថ្ម<em>កំបោរ</em> និង&nbsp;ភ្នំ</p><p>ទឹក</p>
+        <br><hr>
+        <script>alert(1)</script>
+      </article>
+      <p>outside</p>
+    </article></body></html>"""
+    assert article_text(html) == "ផ្ទៃមេឃ ក្បាល ថ្មកំបោរ និង ភ្នំ ទឹក"
+
+
+def test_article_text_without_an_article_is_none():
+    assert article_text("<html><body><article class='md-content__inner'><p>x</p></article></body></html>") is None
+
+
+# --------------------------------------------------------------------------
+# the output step, on a tiny project (vi, en, km, ar, tyz, blt-Tavt; one story in vi and en)
+
+
+def _index(site, prefix=""):
+    return json.loads((site / prefix / "search" / "index.json").read_text("utf-8"))
+
+
+def _shown(site, path: str) -> str:
+    """The language a built page shows its text in (its <article lang>)."""
+    import re
+
+    return re.search(r'<article class="lt-story" lang="([^"]+)"', (site / path / "index.html").read_text("utf-8"))[1]
+
+
+def test_every_edition_gets_its_index(built_project):
+    site = built_project / "build" / "site"
+    vi = _index(site)
+    assert vi["lang"] == "vi" and vi["prefix"] == ""
+    urls = {d["url"]: d for d in vi["docs"]}
+    assert urls["stories/vinh-ha-long/"]["title"] == "Vịnh Hạ Long"
+    assert "kỳ" in vi["terms"] and "vôi" in vi["terms"]  # the body is indexed
+    assert "quan" in vi["terms"]  # a word of an <h2>
+    en = _index(site, "en")
+    assert {d["url"] for d in en["docs"]} == {"stories/vinh-ha-long/"}
+    assert "limestone" in en["terms"] and "vôi" not in en["terms"]
+    assert en["editions"][0]["lang"] == "vi"
+    assert {e["lang"] for e in en["editions"]} == {"vi", "en", "km", "ar", "tyz", "blt-Tavt"}
+    assert next(e for e in en["editions"] if e["lang"] == "ar")["dir"] == "rtl"
+
+
+def test_untranslated_pages_are_searched_in_the_shown_language(built_project):
+    site = built_project / "build" / "site"
+    km = _index(site, "km")
+    shown = _shown(site, "km/stories/vinh-ha-long")
+    assert shown in ("vi", "en")  # along km's fallback chain
+    assert km["docs"] == []  # nothing is in Khmer: nothing indexed twice
+    assert {"url": "stories/vinh-ha-long/", "lang": shown} in km["fallbacks"]
+    assert km["terms"] == {}
+
+
+EN_STORY = """---
+title: The Mekong Delta
+summary: Rivers, rice fields and floating markets.
+date: 2024-01-01
+category: tourism
+lang: en
+status: published
+---
+Boats meet at dawn on the river.
+"""
+
+
+def test_pages_shown_in_a_language_without_edition_are_indexed_where_shown(tmp_path):
+    from conftest import make_project
+
+    root = make_project(tmp_path / "site")
+    folder = root / "content" / "stories" / "mekong"
+    folder.mkdir()
+    (folder / "index.md").write_text(EN_STORY, "utf-8")
+    result = CliRunner().invoke(main, ["-C", str(root), "-q", "build", "--lang", "km"])
+    assert result.exit_code == 0, result.output
+    site = root / "build" / "site"
+    for prefix in ("", "km"):  # no en edition in this build: the English story is indexed in both
+        ix = _index(site, prefix)
+        assert [e["lang"] for e in ix["editions"]] == ["vi", "km"]  # the default first
+        doc = next(d for d in ix["docs"] if d["url"] == "stories/mekong/")
+        assert doc["lang"] == "en" and doc["title"] == "The Mekong Delta"
+        assert "boats" in ix["terms"]
+        assert not any(f["url"] == "stories/mekong/" for f in ix["fallbacks"])
+    km = _index(site, "km")
+    if _shown(site, "km/stories/vinh-ha-long") == "vi":  # km's chain reaches vi first: point to vi's index
+        assert {"url": "stories/vinh-ha-long/", "lang": "vi"} in km["fallbacks"]
+    else:  # it reaches en, which has no edition here: indexed in place
+        assert next(d for d in km["docs"] if d["url"] == "stories/vinh-ha-long/")["lang"] == "en"
+
+
+def test_a_kiosk_copy_gets_script_twins_of_its_indexes(tmp_path):
+    from conftest import make_project
+
+    root = make_project(tmp_path / "site")
+    result = CliRunner().invoke(main, ["-C", str(root), "-q", "build", "--kiosk"])
+    assert result.exit_code == 0, result.output
+    site = root / "build" / "kiosk"  # where --kiosk writes by default
+    for prefix in ("", "en", "km"):
+        folder = site / prefix / "search"
+        script = (folder / "index.js").read_text("utf-8")
+        assert script.startswith("lantoaSearch.receive(") and script.endswith(");\n")
+        assert script[len("lantoaSearch.receive("):-len(");\n")] == (folder / "index.json").read_text("utf-8")
