@@ -77,8 +77,9 @@ def make_corpus(root: Path, stories: int, langs: list[str]) -> None:
         "---\ntitle: Lan Tỏa\nsummary: Bench\nstatus: published\n---\nBench.\n", "utf-8")
     sep = {"zh-Hans": "", "ja": ""}
 
-    def paragraph(tag: str, n: int) -> str:
-        return sep.get(tag, " ").join(rng.choice(vocab[tag]) for _ in range(n))
+    def paragraph(tag: str, n: int, limit: int = 0) -> str:
+        text = sep.get(tag, " ").join(rng.choice(vocab[tag]) for _ in range(n))
+        return text[:limit].strip() if limit else text
 
     for i in range(stories):
         slug = f"story-{i:04d}"
@@ -88,8 +89,8 @@ def make_corpus(root: Path, stories: int, langs: list[str]) -> None:
         body = "\n\n".join(f"## {paragraph('vi', 4)}\n\n{paragraph('vi', 180)}" for _ in range(4))
         (folder / "index.md").write_text(textwrap.dedent(f"""\
             ---
-            title: "{paragraph('vi', 5)} {i}"
-            summary: "{paragraph('vi', 20)}"
+            title: "{paragraph('vi', 5, 100)} {i}"
+            summary: "{paragraph('vi', 20, 250)}"
             date: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}
             category: {CATEGORIES[i % len(CATEGORIES)]}
             hero:
@@ -105,7 +106,7 @@ def make_corpus(root: Path, stories: int, langs: list[str]) -> None:
         for tag in langs[1:]:
             body = "\n\n".join(f"## {paragraph(tag, 4)}\n\n{paragraph(tag, 180)}" for _ in range(4))
             (folder / f"index.{tag}.md").write_text(
-                f'---\ntitle: "{paragraph(tag, 5)} {i}"\nsummary: "{paragraph(tag, 20)}"\n'
+                f'---\ntitle: "{paragraph(tag, 5, 100)} {i}"\nsummary: "{paragraph(tag, 20, 250)}"\n'
                 f"translation:\n  method: human\n  reviewed_by: Bench\n---\n{body}\n", "utf-8")
     from lantoa import validate  # stamp source hashes so no page carries an 'outdated' notice
     from lantoa.content import translations

@@ -23,13 +23,16 @@ from ..diagnostics import Diagnostic, error
 
 #: Encoders we know, with the quality and effort used for each.
 #:
-#: Chosen by measurement (scripts/bench_media.py, results in scripts/results/media.md): at equal
-#: SSIM against a reference resize, AVIF at speed 9 needs ~20–30% fewer bytes than WebP and
-#: ~30–45% fewer than JPEG, and encodes about as fast as WebP at its default effort (method 4),
-#: so the default set is AVIF with a JPEG fallback. WebP would add an encode per variant for
-#: the ~2% of browsers that have WebP but not AVIF (Safari 14–16.3), which JPEG serves anyway.
+#: Chosen by measurement (scripts/bench_media.py; numbers in scripts/results/media.md): to match
+#: the SSIM of JPEG q82 (against a reference resize), AVIF needs q≈75 and WebP q≈90 (method 4); then
+#: AVIF is the smallest (~18% under JPEG on grainy camera-like photos, far more on smooth
+#: pictures and drawings), and at speed 9 with one thread it encodes in about the time WebP takes
+#: (speeds 6–8 cost 2–3× more for ~5% fewer bytes). Hence AVIF with a JPEG fallback: every current
+#: browser decodes AVIF, the rest (and every crawler, mail client, press tool) read JPEG. WebP would
+#: add one more encode per variant for the few browsers that have WebP but not AVIF, which the
+#: JPEG serves already.
 FORMATS = {
-    "avif": {"mime": "image/avif", "ext": "avif", "quality": 65, "speed": 9},
+    "avif": {"mime": "image/avif", "ext": "avif", "quality": 75, "speed": 9},
     "webp": {"mime": "image/webp", "ext": "webp", "quality": 80, "method": 4},
     "jpeg": {"mime": "image/jpeg", "ext": "jpg", "quality": 82},
     "png": {"mime": "image/png", "ext": "png"},

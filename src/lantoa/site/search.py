@@ -117,6 +117,6 @@ def search_step(ctx) -> int:
         out.parent.mkdir(parents=True, exist_ok=True)
         data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions))
         out.write_bytes(data)
-        if getattr(ctx, "kiosk", False):
+        if ctx.kiosk:
             out.with_suffix(".js").write_bytes(b"lantoaSearch.receive(" + data + b");\n")
-    return len(models) * (2 if getattr(ctx, "kiosk", False) else 1)
+    return len(models) * (2 if ctx.kiosk else 1)
