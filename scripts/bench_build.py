@@ -89,13 +89,13 @@ def make_corpus(root: Path, stories: int, langs: list[str]) -> None:
         body = "\n\n".join(f"## {paragraph('vi', 4)}\n\n{paragraph('vi', 180)}" for _ in range(4))
         (folder / "index.md").write_text(textwrap.dedent(f"""\
             ---
-            title: "{paragraph('vi', 5, 100)} {i}"
-            summary: "{paragraph('vi', 20, 250)}"
+            title: {json.dumps(paragraph('vi', 5, 100) + " " + str(i), ensure_ascii=False)}
+            summary: {json.dumps(paragraph('vi', 20, 250), ensure_ascii=False)}
             date: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}
             category: {CATEGORIES[i % len(CATEGORIES)]}
             hero:
               src: hero.jpg
-              alt: "{paragraph('vi', 4)}"
+              alt: {json.dumps(paragraph('vi', 4), ensure_ascii=False)}
             sources:
               - title: Source
                 url: https://example.org/
@@ -106,7 +106,7 @@ def make_corpus(root: Path, stories: int, langs: list[str]) -> None:
         for tag in langs[1:]:
             body = "\n\n".join(f"## {paragraph(tag, 4)}\n\n{paragraph(tag, 180)}" for _ in range(4))
             (folder / f"index.{tag}.md").write_text(
-                f'---\ntitle: "{paragraph(tag, 5, 100)} {i}"\nsummary: "{paragraph(tag, 20, 250)}"\n'
+                f'---\ntitle: {json.dumps(paragraph(tag, 5, 100) + " " + str(i), ensure_ascii=False)}\nsummary: {json.dumps(paragraph(tag, 20, 250), ensure_ascii=False)}\n'
                 f"translation:\n  method: human\n  reviewed_by: Bench\n---\n{body}\n", "utf-8")
     from lantoa import validate  # stamp source hashes so no page carries an 'outdated' notice
     from lantoa.content import translations

@@ -21,7 +21,7 @@ from PIL import Image, ImageDraw
 
 from conftest import REPO, make_project
 from lantoa.cli import main
-from lantoa.media import batch, pipeline
+from lantoa.media import batch, pipeline  # noqa: F401 - also caps AVIF decoding at one thread (see pipeline)
 from lantoa.media.settings import Settings
 
 STORY_DIR = "content/stories/vinh-ha-long"

@@ -24,7 +24,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps
+from PIL import AvifImagePlugin, Image, ImageCms, ImageOps
 
 from .settings import ALPHA_FALLBACK, MAX_ASPECT, MAX_SIDE, MIN_SIDE, Settings
 
@@ -39,6 +39,11 @@ FIX = "re-export the picture as JPEG (photos) or PNG (drawings)"
 ORIENTATION = 0x0112
 
 _SRGB = ImageCms.createProfile("sRGB")
+
+# One codec thread: the batch keeps every core busy with one image each. It matters beyond speed:
+# Pillow's AVIF decoder otherwise starts dav1d worker threads that stay alive, and a process holding
+# them can deadlock the MkDocs workers it forks next (seen in the test suite, which reads AVIF back).
+AvifImagePlugin.DEFAULT_MAX_THREADS = 1
 
 
 class MediaError(Exception):
