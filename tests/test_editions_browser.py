@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_util import CHROMIUM, CHROMIUM_ARGS, SiteServer
+from browser_util import CHROMIUM, SiteServer, chromium, local_context
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -22,17 +22,13 @@ def server(sample_site):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_context(browser, server, locale: str, requests: list):
-    ctx = browser.new_context(locale=locale, service_workers="block")
-    local = server.origin + "/"
+    ctx = local_context(browser, server, locale=locale)
     ctx.on("request", lambda r: requests.append(r.url))
-    ctx.route(lambda url: not url.startswith(local), lambda route: route.abort("blockedbyclient"))
     return ctx
 
 
