@@ -5,9 +5,10 @@ cache entry, renders on a miss and writes the entry, and hands back only the sma
 At most ``workers`` images are decoded at any moment, so peak memory does not grow with the
 number of images.
 
-Threads, not processes, by measurement (scripts/results/media.md): Pillow releases the GIL in
-JPEG decoding, resizing and every encoder, so two threads reach the same speed-up on two cores
-as two processes, without pickling images or starting interpreters.
+Threads by default, by measurement (scripts/results/media.md): Pillow releases the GIL in JPEG
+decoding, resizing and the encoders, and two threads used the same CPU time and wall time as two
+processes (within the noise of a shared machine), without starting interpreters or pickling.
+``executor="process"`` stays available.
 """
 
 from __future__ import annotations
