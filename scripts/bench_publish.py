@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "src"))
 
+from lantoa.publish.headers import HOST_FILES  # noqa: E402
 from publish_proxy import FaultProxy  # noqa: E402
 
 MOTO = """
@@ -141,15 +142,15 @@ def main() -> None:
         results = []
         with FaultProxy(("127.0.0.1", port)) as proxy:
             for name, site in (("sample site", sample), (f"generated ({args.files} files)", big)):
-                files = [p for p in site.rglob("*") if p.is_file() and p.name != "_headers"]
+                files = [p for p in site.rglob("*") if p.is_file() and p.relative_to(site).as_posix() not in HOST_FILES]
                 size = sum(p.stat().st_size for p in files)
                 tools = {"lantoa publish": lambda s, b: [sys.executable, "-m", "lantoa.cli", "-q", "publish",
                                                            "--site", str(s), "--to", f"s3://{b}/site",
                                                            "--endpoint-url", proxy.url, "--yes", "-j", str(args.jobs)]}
                 if aws:
                     tools["aws s3 sync"] = lambda s, b: [*aws, "s3", "sync", str(s), f"s3://{b}/site", "--delete",
-                                                        "--exclude", "_headers", "--no-progress",
-                                                        "--only-show-errors", "--endpoint-url", proxy.url]
+                                                        *(a for f in sorted(HOST_FILES) for a in ("--exclude", f)),
+                                                        "--no-progress", "--only-show-errors", "--endpoint-url", proxy.url]
                 for tool, cmd in tools.items():
                     runs = {"first": [], "again": [], "touched": []}
                     for i in range(args.runs):

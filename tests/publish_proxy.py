@@ -246,8 +246,11 @@ def crawl_origin(s3, bucket: str, prefix: str, ignore: set[str] = frozenset()) -
 
 
 def site_files(site: Path) -> dict[str, bytes]:
+    """Every file lantoa publish uploads: the site without its host configuration (_headers, _redirects)."""
+    from lantoa.publish.headers import HOST_FILES
+
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*"))
-            if p.is_file() and p.name != "_headers"}
+            if p.is_file() and p.relative_to(site).as_posix() not in HOST_FILES}
 
 
 def origin_matches(s3, bucket: str, prefix: str, site: Path) -> list[str]:

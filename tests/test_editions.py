@@ -22,7 +22,6 @@ DATA = Path(__file__).parent / "data"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XH = "{http://www.w3.org/1999/xhtml}"
 SITE_URL = "https://lantoa.example.vn/"
-AWAITING_404_TRANSLATION = {"blt-Tavt", "cjm-Cham"}
 
 
 def run(root: Path, *args):
@@ -103,10 +102,8 @@ def test_404_of_each_edition_is_in_its_language(sample_site, registry):
         html = (root / "404.html").read_text("utf-8")
         assert f'<html lang="{tag}"' in html
         assert f"<h1>{registry.string(tag, 'notfound.title')}</h1>" in html
-        # every edition has its own words for it, except the two whose script no one here can write yet
-        # (their 404 falls back along the chain, to Vietnamese); see the closing note of issue 3
-        expected = registry.chain(tag)[1] if tag in AWAITING_404_TRANSLATION else tag
-        assert registry.string_lang(tag, "notfound.title") == expected, tag
+        # every edition has its own words for it: none falls back along its chain to another language's
+        assert registry.string_lang(tag, "notfound.title") == tag, tag
     nginx = (REPO / "docs" / "editions.md").read_text("utf-8")
     assert "error_page 404 /km/404.html" in nginx
 

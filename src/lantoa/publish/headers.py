@@ -80,7 +80,7 @@ REVALIDATE = "public, max-age=0, must-revalidate"
 _HASHED = re.compile(r"[.-](?=[0-9a-f]*[0-9])(?=[0-9a-f]*[a-f])[0-9a-f]{8,64}(?:\.min)?(?:\.[a-z0-9]+){1,2}$")
 
 #: files that configure a host and are not part of the site a visitor loads
-HOST_FILES = frozenset({"_headers"})
+HOST_FILES = frozenset({"_headers", "_redirects"})
 
 #: the policy of every page (the <meta> tag; script-src and style-src get the page's hashes)
 CSP_DIRECTIVES: dict[str, list[str]] = {
@@ -277,10 +277,15 @@ _BLOCK = re.compile(r"(<!-- generated: (\w+) -->\n```[a-z]*\n)(.*?)(```\n)", re.
 _TABLE = re.compile(r"(<!-- generated: (\w+) -->\n)(\|.*?\n)(?=\n|$)", re.S)
 
 
+def fill_blocks(text: str, blocks: dict[str, str]) -> str:
+    """``text`` with the body of each fenced block after ``<!-- generated: NAME -->`` set to ``blocks[NAME]``."""
+    return _BLOCK.sub(lambda m: m.group(1) + blocks[m.group(2)] + m.group(4), text)
+
+
 def render_doc(text: str) -> str:
     """docs/hosting.md with every generated block replaced by the current table's rendering."""
     blocks = doc_blocks()
-    text = _BLOCK.sub(lambda m: m.group(1) + blocks[m.group(2)] + m.group(4), text)
+    text = fill_blocks(text, blocks)
     return _TABLE.sub(lambda m: m.group(1) + "| extension | Content-Type |\n|---|---|\n" + blocks[m.group(2)], text)
 
 
