@@ -23,6 +23,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
+#: the window the browser tests' shared context renders in (tests/conftest.py)
+VIEWPORT = {"width": 1280, "height": 900}
 
 #: what the server says each file is (the host's mimetypes database must not matter)
 EXTENSIONS_MAP = {
@@ -399,3 +401,25 @@ def csp_context(browser, allowed: str, **options):
     ctx.add_init_script(CSP_VIOLATIONS_TO_CONSOLE)
     ctx.route(lambda url: not url.startswith(allowed), lambda route: route.abort("blockedbyclient"))
     return ctx
+
+
+def system_fonts(page, selector: str) -> list[tuple[str, list[dict]]]:
+    """(text, fonts) of each element matching ``selector`` whose glyphs Chromium drew (partly)
+    with a system font rather than a web font: where our font lacked a glyph, or could not
+    shape a cluster."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]
+        texts = page.locator(selector).evaluate_all("els => els.map(e => e.innerText)")
+        out = []
+        for node, text in zip(nodes, texts):
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            system = [f for f in fonts if not f.get("isCustomFont")]
+            if system:
+                out.append((text, system))
+        return out
+    finally:
+        cdp.detach()

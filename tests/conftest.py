@@ -138,3 +138,54 @@ def sample_site(tmp_path_factory) -> Path:
     result = CliRunner().invoke(main, ["-C", str(REPO), "-q", "build", "--out", str(out)])
     assert result.exit_code == 0, result.output
     return out
+
+
+# --------------------------------------------------------------------------
+# browser tests: the sample site on a local server, Chromium, a local context and a page
+# (helpers in tests/browser_util.py; each test_*_browser.py module skips itself without Chromium)
+
+
+@pytest.fixture(scope="session")
+def server(sample_site):
+    """The sample site on http://127.0.0.1:<free port>/, one server for the session."""
+    from browser_util import SiteServer
+
+    with SiteServer(sample_site) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, one per module: Playwright's sync API runs one instance at a time per
+    process, and test_csp.py and test_media.py start their own."""
+    from browser_util import chromium
+
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def network_log():
+    """Every request URL of every page the module's ``context`` opened."""
+    return []
+
+
+@pytest.fixture(scope="module")
+def context(browser, server, network_log):
+    """One context per module. Its route keeps every request from leaving 127.0.0.1 (a test must
+    never hang on, or reach, the internet) and, as any route does, turns the HTTP cache off: every
+    page really fetches its fonts and images, so the tests see those requests."""
+    from browser_util import VIEWPORT, local_context
+
+    ctx = local_context(browser, server, viewport=VIEWPORT)
+    ctx.on("request", lambda req: network_log.append(req.url))
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):
+    """A new page of the module's ``context``, closed after the test."""
+    p = context.new_page()
+    yield p
+    p.close()

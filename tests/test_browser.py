@@ -1,8 +1,8 @@
 """The built sample site in a real browser (Debian's Chromium, driven by Playwright).
 
-One HTTP server, one browser and one browser context per session, a new page per test
-(the plain "does this page load cleanly" checks share one recorded load per page). The
-context's route keeps every request on 127.0.0.1 and turns the HTTP cache off, so every
+One HTTP server per session, one browser and one browser context per module, a new page per
+test (tests/conftest.py; the plain "does this page load cleanly" checks share one recorded load
+per page). The context's route keeps every request on 127.0.0.1 and turns the HTTP cache off, so every
 page's font and image requests are seen. What a page should show is read from
 locales/*.yml and content/ (tests/browser_util.py), not from lantoa's own code.
 """
@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser_util import (AXE_JS, CHROMIUM, CHROMIUM_ARGS, SiteServer, built_stories, font_faces, in_script,
-                          languages, prefix, record, split_clusters)
+from browser_util import (AXE_JS, CHROMIUM, built_stories, font_faces, in_script, languages, prefix, record,
+                          split_clusters, system_fonts)
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -30,7 +30,6 @@ except ImportError:  # pragma: no cover - run from elsewhere
 pytestmark = pytest.mark.browser
 
 LANGS = sorted(languages(), key=lambda t: (t != "vi", t))
-VIEWPORT = {"width": 1280, "height": 900}
 
 #: the scripts whose self-hosted face we check: edition -> (font family, ISO 15924 code)
 SCRIPT_FONTS = {
@@ -48,54 +47,12 @@ SCREENSHOT_LANGS = ["vi", "km", "lo", "blt-Tavt", "cjm-Cham", "ar", "zh-Hans", "
 
 
 # --------------------------------------------------------------------------
-# fixtures
+# fixtures (server, browser, context, page and network_log come from tests/conftest.py)
 
 
 @pytest.fixture(scope="session")
 def site(sample_site):
     return sample_site
-
-
-@pytest.fixture(scope="session")
-def server(site):
-    with SiteServer(site) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")  # Playwright's sync API runs one instance at a time per process
-def browser():
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-
-
-@pytest.fixture(scope="module")
-def network_log():
-    """Every request URL of every page any test of this module opened."""
-    return []
-
-
-@pytest.fixture(scope="module")
-def context(browser, server, network_log):
-    """One context for the session. Its route keeps every request from leaving 127.0.0.1 (a test must
-    never hang on, or reach, the internet) and, as any route does, turns the HTTP cache off: every
-    page really fetches its fonts and images, so the tests see those requests."""
-    local = server.origin + "/"
-    ctx = browser.new_context(viewport=VIEWPORT, service_workers="block")
-    ctx.on("request", lambda req: network_log.append(req.url))
-    ctx.route(lambda url: not url.startswith(local), lambda route: route.abort("blockedbyclient"))
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    p = context.new_page()
-    yield p
-    p.close()
 
 
 @pytest.fixture(scope="session")
@@ -224,27 +181,6 @@ def test_language_switcher_keeps_the_story(page, server, stories, tag):
 TEXT_BLOCKS = ", ".join(f"article.lt-story {t}" for t in ("h1", "h2", "h3", "p", "li", "figcaption")) + ", .lt-notice"
 
 
-def _system_fonts(page) -> list[tuple[str, list[dict]]]:
-    """(text, fonts) of each text block whose glyphs Chromium drew (partly) with a system font
-    rather than a web font: where our font lacked a glyph, or could not shape a cluster."""
-    cdp = page.context.new_cdp_session(page)
-    try:
-        cdp.send("DOM.enable")
-        cdp.send("CSS.enable")
-        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-        nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": TEXT_BLOCKS})["nodeIds"]
-        texts = page.locator(TEXT_BLOCKS).evaluate_all("els => els.map(e => e.innerText)")
-        out = []
-        for node, text in zip(nodes, texts):
-            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-            system = [f for f in fonts if not f.get("isCustomFont")]
-            if system:
-                out.append((text, system))
-        return out
-    finally:
-        cdp.detach()
-
-
 @pytest.mark.parametrize("tag", list(SCRIPT_FONTS))
 def test_script_renders_with_self_hosted_font(page, server, site, stories, tag):
     family, script = SCRIPT_FONTS[tag]
@@ -277,7 +213,7 @@ def test_script_renders_with_self_hosted_font(page, server, site, stories, tag):
         assert resp.status == 200 and resp.header_value("content-type") == "font/woff2", (req.url, resp.status)
 
     # Every glyph of the story was drawn with a web font: no system font (or tofu) stands in.
-    fallback = _system_fonts(page)
+    fallback = system_fonts(page, TEXT_BLOCKS)
     if fallback:
         lines = []
         for text, system in fallback[:4]:

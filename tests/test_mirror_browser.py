@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
-from browser_util import CHROMIUM, EXTENSIONS_MAP, chromium, csp_context, record
+from browser_util import CHROMIUM, QuietHandler, csp_context, record
 from conftest import make_project
 
 from lantoa.cli import main
@@ -54,12 +54,7 @@ class SubPathServer:
     """A folder served only under http://127.0.0.1:<port>/mirror/sub/ (everything else is 404)."""
 
     def __init__(self, folder: Path):
-        class Handler(http.server.SimpleHTTPRequestHandler):
-            extensions_map = EXTENSIONS_MAP
-
-            def log_message(self, *args):
-                pass
-
+        class Handler(QuietHandler):
             def translate_path(self, path):
                 p = urlsplit(path).path
                 if not p.startswith(SUB):
@@ -78,10 +73,7 @@ class SubPathServer:
         self.httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
+# browser: tests/conftest.py
 
 
 def _check_pages(browser, base: str, pages, allowed_problem=lambda p: False, directory_urls=False):

@@ -15,8 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from browser_util import (AXE_JS, CHROMIUM, REPO, SiteServer, chromium, front_matter, local_context, prefix,
-                          read_story, record)
+from browser_util import AXE_JS, CHROMIUM, REPO, front_matter, local_context, prefix, read_story, record
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
@@ -26,32 +25,7 @@ pytest.importorskip("icu", reason="PyICU is not installed (scripts/setup install
 pytestmark = pytest.mark.browser
 
 STORIES = REPO / "content" / "stories"
-
-
-@pytest.fixture(scope="module")
-def server(sample_site):
-    with SiteServer(sample_site) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
-
-
-@pytest.fixture(scope="module")
-def context(browser, server):
-    ctx = local_context(browser, server, viewport={"width": 1280, "height": 900})
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    p = context.new_page()
-    yield p
-    p.close()
+# server, browser, context and page: tests/conftest.py
 
 
 # --------------------------------------------------------------------------
