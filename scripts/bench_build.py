@@ -185,8 +185,8 @@ def make_hugo(root: Path, base: Path, langs: list[str]) -> None:
 
 # ----------------------------------------------------------------------------- measuring
 
-def _tree_rss(pid: int) -> int:
-    """RSS in bytes of pid and all its descendants (from /proc)."""
+def _tree(pid: int) -> list[int]:
+    """pid and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -197,28 +197,43 @@ def _tree_rss(pid: int) -> int:
             children.setdefault(ppid, []).append(int(entry))
         except (OSError, ValueError, IndexError):
             continue
-    total, stack = 0, [pid]
+    out, stack = [], [pid]
     while stack:
         p = stack.pop()
+        out.append(p)
+        stack += children.get(p, [])
+    return out
+
+
+def _memory(pids: list[int]) -> tuple[int, int]:
+    """(summed RSS, summed PSS) in bytes. RSS counts a page shared by several processes (a forked
+    worker's copy of its parent's imports) once per process; PSS splits it between them, so the
+    PSS sum is the memory the tree really holds."""
+    rss = pss = 0
+    for p in pids:
         try:
-            with open(f"/proc/{p}/statm") as fh:
-                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except OSError:
             pass
-        stack += children.get(p, [])
-    return total
+    return rss, pss
 
 
-def measure(cmd: list[str], cwd: Path, env=None) -> tuple[float, int]:
+def measure(cmd: list[str], cwd: Path, env=None) -> tuple[float, int, int]:
+    """(wall seconds, peak summed RSS, peak summed PSS) of the command's process tree."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    peak = 0
+    peak = [0, 0]
     done = threading.Event()
 
     def sample():
-        nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _memory(_tree(proc.pid))
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
             time.sleep(0.02)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -229,17 +244,27 @@ def measure(cmd: list[str], cwd: Path, env=None) -> tuple[float, int]:
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode(errors='replace')[-3000:]}")
-    return wall, peak
+    return wall, peak[0], peak[1]
 
 
 def du(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def edition_bytes(site: Path, langs: list[str]) -> dict[str, int]:
+    """Bytes of each edition's own files (the default edition: the root minus the others and the
+    shared assets, fonts, media and API); "shared" is everything the editions share."""
+    out = {tag: du(site / tag) for tag in langs[1:] if (site / tag).is_dir()}
+    shared = sum(du(site / d) for d in ("assets", "fonts", "media", "api") if (site / d).is_dir())
+    out[langs[0]] = du(site) - sum(out.values()) - shared
+    out["shared"] = shared
+    return out
+
+
 def median_of(runs: int, fn) -> dict:
     samples = [fn() for _ in range(runs)]
     return {"seconds": statistics.median(s[0] for s in samples), "peak_rss": max(s[1] for s in samples),
-            "runs": [round(s[0], 2) for s in samples]}
+            "peak_pss": max(s[2] for s in samples), "runs": [round(s[0], 2) for s in samples]}
 
 
 def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: bool) -> dict:
@@ -258,9 +283,20 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
             shutil.rmtree(project / ".cache", ignore_errors=True)
             return measure(lantoa, project)
 
-        print(f"[{stories}×{nlangs}] lantoa full…", flush=True)
+        def warm():
+            # every page rendered again (as after a theme change, or in CI with a kept cache), with
+            # the image and font work of earlier builds reused from .cache/lantoa (content-keyed)
+            shutil.rmtree(project / "build", ignore_errors=True)
+            shutil.rmtree(project / ".cache" / "lantoa" / "parts", ignore_errors=True)
+            (project / ".cache" / "lantoa" / "last-build.json").unlink(missing_ok=True)
+            return measure(lantoa, project)
+
+        print(f"[{stories}×{nlangs}] lantoa full, cold…", flush=True)
         row["lantoa"] = median_of(runs, cold)
         row["lantoa"]["bytes"] = du(out)
+        row["lantoa"]["bytes_per_edition"] = edition_bytes(out, langs)
+        print(f"[{stories}×{nlangs}] lantoa full, media and fonts cached…", flush=True)
+        row["lantoa_warm"] = median_of(runs, warm)
         print(f"[{stories}×{nlangs}] lantoa no-change…", flush=True)
         row["lantoa_nochange"] = median_of(runs, lambda: measure(lantoa, project))
         counter = iter(range(10**6))
@@ -330,7 +366,8 @@ def plot(rows: list[dict], path: Path) -> None:
     im = Image.new("RGB", (w, h), "white")
     d = ImageDraw.Draw(im)
     xs = [r["stories"] * r["languages"] for r in rows]
-    series = {"baseline": (200, 40, 40), "lantoa": (30, 110, 200), "hugo": (40, 150, 60)}
+    series = {"baseline": (200, 40, 40), "lantoa": (30, 110, 200), "lantoa_warm": (120, 60, 180),
+              "hugo": (40, 150, 60)}
     ymax = max(r[k]["seconds"] for r in rows for k in series if k in r) * 1.1
     xmax = max(xs) * 1.05
     d.line([(m, h - m), (w - 20, h - m)], fill="black")
@@ -349,7 +386,8 @@ def plot(rows: list[dict], path: Path) -> None:
             d.line(pts, fill=colour, width=3)
         for p in pts:
             d.ellipse([p[0] - 4, p[1] - 4, p[0] + 4, p[1] + 4], fill=colour)
-        d.text((m + 20, 25 + 16 * j), f"— {name}", fill=colour)
+        label = {"lantoa": "lantoa, cold", "lantoa_warm": "lantoa, cached assets"}.get(name, name)
+        d.text((m + 20, 25 + 16 * j), f"— {label}", fill=colour)
     im.save(path)
 
 
@@ -357,34 +395,45 @@ def report(rows: list[dict], args) -> str:
     def r(a, b):
         return f"{a / b:.2f}×" if b else "—"
 
+    def mb(n):
+        return f"{n / 2**20:.0f}"
+
     lines = [
         "# Build speed: lantoa vs plain MkDocs + Material + mkdocs-static-i18n (and Hugo)", "",
         f"Machine: {machine()}.  ", f"Date: {time.strftime('%Y-%m-%d')}.  ",
         f"Command: `python3 scripts/bench_build.py --sizes {' '.join(args.sizes)} --runs {args.runs} "
         f"--baseline-runs {args.baseline_runs}`  ",
-        "Times are medians (wall seconds); peak memory is the summed RSS of the process tree; "
-        "ratios are lantoa ÷ baseline measured in the same run.", "",
-        "| stories × langs | lantoa s | baseline s | ratio | hugo s | lantoa ÷ hugo | one-story edit s (÷ full), "
-        "translation / source | "
-        "no change s (÷ full) | peak MB lantoa / baseline | output MB lantoa / baseline (ratio) |",
+        "Times are medians of the runs (wall seconds); ratios are measured in the same run. "
+        "*Cold*: empty `.cache/` (every image variant, social card, press kit and font subset made). "
+        "*Cached assets*: every page rendered again, images and fonts reused from `.cache/lantoa` "
+        "(keyed by content: what CI with a kept cache, or a theme change, costs). "
+        "Edits and no-change are ÷ the cached-assets full build. "
+        "Memory: peak of the summed RSS of the process tree, and of the summed PSS (shared pages "
+        "split between the processes that share them: what the tree really holds).", "",
+        "| stories × langs | lantoa cold s (÷ baseline) | lantoa full, cached assets s (÷ baseline) | "
+        "baseline s | hugo s | cached ÷ hugo | one-story edit s (÷ full), translation / source | "
+        "no change s (÷ full) | peak MB RSS / PSS: lantoa · baseline | output MB lantoa / baseline (ratio) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
-        lt, bl = row["lantoa"], row["baseline"]
+        lt, bl, wm = row["lantoa"], row["baseline"], row["lantoa_warm"]
         hg = row.get("hugo")
         lines.append(
-            f"| {row['stories']} × {row['languages']} | {lt['seconds']:.1f} | {bl['seconds']:.1f} | "
-            f"{r(lt['seconds'], bl['seconds'])} | {hg['seconds']:.1f} | {r(lt['seconds'], hg['seconds'])} | "
-            if hg else
-            f"| {row['stories']} × {row['languages']} | {lt['seconds']:.1f} | {bl['seconds']:.1f} | "
-            f"{r(lt['seconds'], bl['seconds'])} | — | — | "
-        )
-        lines[-1] += (
-            f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], lt['seconds'])}) / "
-            f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], lt['seconds'])}) | "
-            f"{row['lantoa_nochange']['seconds']:.1f} ({r(row['lantoa_nochange']['seconds'], lt['seconds'])}) | "
-            f"{lt['peak_rss'] / 2**20:.0f} / {bl['peak_rss'] / 2**20:.0f} | "
+            f"| {row['stories']} × {row['languages']} | {lt['seconds']:.1f} ({r(lt['seconds'], bl['seconds'])}) | "
+            f"{wm['seconds']:.1f} ({r(wm['seconds'], bl['seconds'])}) | {bl['seconds']:.1f} | "
+            + (f"{hg['seconds']:.1f} | {r(wm['seconds'], hg['seconds'])} | " if hg else "— | — | ")
+            + f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], wm['seconds'])}) / "
+            f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], wm['seconds'])}) | "
+            f"{row['lantoa_nochange']['seconds']:.2f} ({r(row['lantoa_nochange']['seconds'], wm['seconds'])}) | "
+            f"{mb(max(lt['peak_rss'], wm['peak_rss']))} / {mb(max(lt['peak_pss'], wm['peak_pss']))} · "
+            f"{mb(bl['peak_rss'])} / {mb(bl['peak_pss'])} | "
             f"{lt['bytes'] / 2**20:.1f} / {bl['bytes'] / 2**20:.1f} ({r(lt['bytes'], bl['bytes'])}) |")
+    lines += ["", "Output bytes per edition (kB; *shared*: Material's assets, fonts, media and the API, "
+              "served once for all editions):", ""]
+    for row in rows:
+        per = row["lantoa"].get("bytes_per_edition", {})
+        lines.append(f"- {row['stories']} × {row['languages']}: "
+                     + ", ".join(f"{k} {v / 1024:.0f}" for k, v in per.items()))
     lines += ["", "Raw runs: build.json. Plot: build.png.", ""]
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import re
@@ -376,10 +377,17 @@ def _build_face(
     key = _cache_key(_file_sha256(path), font_number, weight, src.script, chars)
     cache_file = cache_dir / f"{key}.woff2" if cache_dir is not None else None
 
+    # Beside each cached face, what was checked when it was made: its sha256 and its cmap. A hit
+    # re-checks the bytes against that digest (truncation, bit rot) instead of decoding the whole
+    # WOFF2 again, which for the CJK faces cost more than everything else in a cached build.
+    meta_file = cache_file.with_suffix(".json") if cache_file is not None else None
     if cache_file is not None and cache_file.exists():
         try:
             data = cache_file.read_bytes()
-            kept = _inspect_woff2(data)
+            meta = json.loads(meta_file.read_text("utf-8"))
+            if meta.get("sha256") != hashlib.sha256(data).hexdigest():
+                raise ValueError("its bytes do not match the digest recorded when it was made")
+            kept = frozenset(meta["kept"])
             if not kept <= chars:
                 raise ValueError("cmap has characters that were not requested")
             log.debug("font cache hit %s %d (%s)", src.family, weight, cache_file.name)
@@ -393,6 +401,8 @@ def _build_face(
     if cache_file is not None:
         try:
             _write_atomic(cache_file, data)
+            _write_atomic(meta_file, json.dumps({"sha256": hashlib.sha256(data).hexdigest(),
+                                                 "kept": sorted(kept)}).encode())
         except OSError as exc:
             log.warning("cannot write font cache entry %s: %s", cache_file, exc)
     return data, kept

@@ -51,11 +51,16 @@ class BuildFailed(LantoaError):
 
 
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
-                    kiosk: bool = False) -> str | None:
-    """Worker: one MkDocs build of one language edition. Returns an error message or None."""
+                    kiosk: bool = False, built: tuple[str, ...] = ()) -> str | None:
+    """Worker: one MkDocs build of one language edition, then what is made from that edition
+    alone (its search index). ``built``: the editions of this build. Returns an error message or None."""
+    import json
+
     import jinja2
     from mkdocs import exceptions
     from mkdocs.commands.build import build
+
+    from . import csp, search
 
     try:
         cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work), kiosk=kiosk)
@@ -64,6 +69,14 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
             build(cfg)
         finally:
             cfg.plugins.on_shutdown()
+        model = json.loads((Path(work) / f"model.{lang}.json").read_text("utf-8"))
+        search.edition_index(Path(out), lang, model, list(built or staged.languages), registry, kiosk)
+        if not kiosk:  # a kiosk copy's pages are rewritten after the merge: csp_step covers them then
+            part = Path(out)
+            csp.apply_pages(part, sorted(part.rglob("*.html")),
+                            name=lambda rel: site_path(rel, lang, model["default"]))
+    except LantoaError as exc:
+        return f"{lang}: {exc.message}"
     except jinja2.TemplateSyntaxError as exc:
         return f"{lang}: template {exc.filename or exc.name}:{exc.lineno}: {exc.message} — fix the template in theme/"
     except jinja2.TemplateError as exc:
@@ -90,35 +103,43 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
     work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
     try:
         staged = stage(checked.project, registry, wanted, work, (root / ".cache" / "lantoa") if cache else None)
+        log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
         site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
-        keys = {lang: incremental.part_key(root, staged, lang, {"kiosk": kiosk}) for lang in wanted} if cache else {}
+        # an edition's output also depends on which editions are built with it (its search index
+        # sends fallback pages to theirs)
+        options = {"kiosk": kiosk, "built": wanted}
+        keys = {lang: incremental.part_key(root, staged, lang, options) for lang in wanted} if cache else {}
         todo = [lang for lang in wanted
                 if not (cache_dir and incremental.restore_part(cache_dir, lang, keys[lang], parts[lang]))]
         jobs = jobs or min(len(todo), os.cpu_count() or 1)
         errors: list[str] = []
         if jobs <= 1:
             for lang in todo:
-                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk)
+                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
+                                      tuple(wanted))
                 if err:
                     errors.append(err)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk)
-                           for lang in todo]
+                futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work),
+                                       str(parts[lang]), kiosk, tuple(wanted)) for lang in todo]
                 errors = [e for e in (f.result() for f in futures) if e]
         if errors:
             raise BuildFailed("MkDocs failed:\n  " + "\n  ".join(errors))
+        log.info("rendered %d editions (%d reused) with %d processes; %.2f s since start",
+                 len(todo), len(wanted) - len(todo), jobs, time.perf_counter() - start)
         if cache_dir:
             for lang in todo:
                 incremental.store_part(cache_dir, lang, keys[lang], parts[lang])
-        _merge(parts, wanted, site)
+        pages = _merge(parts, wanted, site)
         raw, _ = site_config.read_raw(root)
         site_url = str(raw.get("site_url") or "")
         ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
                                     cache_dir=(root / ".cache" / "lantoa") if cache else None,
-                                    site_url=site_url.rstrip("/") + "/" if site_url else "", kiosk=kiosk)
+                                    site_url=site_url.rstrip("/") + "/" if site_url else "", kiosk=kiosk,
+                                    edition_pages=pages)
         counts = outputs.run(ctx)
         _swap(site, out)
         result = BuildResult(out, dict(staged.pages), staged.images, counts.get("fonts", 0))
@@ -128,17 +149,24 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _merge(parts: dict[str, Path], order: list[str], site: Path) -> None:
-    """Copy each language's output into one tree; shared files must be identical (or are the default's)."""
+def site_path(rel: str, lang: str, default: str) -> str:
+    """Where a file of edition ``lang``'s MkDocs output (``rel`` within it) goes in the site."""
+    return f"{lang}/{rel}" if lang != default and rel in EDITION_ROOT_FILES else rel
+
+
+def _merge(parts: dict[str, Path], order: list[str], site: Path) -> set[str]:
+    """Copy each language's output into one tree; shared files must be identical (or are the default's).
+    Returns the site paths of the HTML pages."""
     site.mkdir(parents=True)
-    for i, lang in enumerate(order):
+    pages = set()
+    for lang in order:
         part = parts[lang]
         for src in sorted(part.rglob("*")):
             if src.is_dir():
                 continue
-            rel = src.relative_to(part)
-            if i > 0 and rel.as_posix() in EDITION_ROOT_FILES:
-                rel = Path(lang) / rel
+            rel = Path(site_path(src.relative_to(part).as_posix(), lang, order[0]))
+            if rel.suffix == ".html":
+                pages.add(rel.as_posix())
             dest = site / rel
             if dest.exists():
                 if rel.as_posix() in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
@@ -146,6 +174,7 @@ def _merge(parts: dict[str, Path], order: list[str], site: Path) -> None:
                 raise BuildFailed(f"internal error: languages disagree on {rel.as_posix()}")
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dest)
+    return pages
 
 
 def _swap(new: Path, out: Path) -> None:

@@ -16,7 +16,9 @@ Inline event-handler attributes (``onclick=``) and ``javascript:`` URLs
 cannot be allowed by hashes without weakening the policy for every page: a
 page that has one fails the build, naming the file.
 
-``csp_step`` must run after every step that changes HTML; ``headers_step``
+Each edition's worker applies the policy to its pages right after its MkDocs run
+(``apply_pages``); ``csp_step`` covers the rest and must run after every step that
+changes HTML; ``headers_step``
 writes ``_headers`` (Netlify / Cloudflare Pages) into the site root from the
 same table and runs last, because it names the site's content-hashed files.
 """
@@ -102,15 +104,16 @@ def meta_policy(doc: str) -> str | None:
     return html.unescape(m.group(1)) if m else None
 
 
-def csp_step(ctx) -> int:
-    site: Path = ctx.site
+def apply_pages(root: Path, paths, name=lambda rel: rel) -> int:
+    """Give each page its policy; ``name`` turns a path relative to ``root`` into the one the
+    site will have (for messages). Raises LantoaError naming every page that cannot have one."""
     problems: list[str] = []
     count = 0
-    for path in sorted(site.rglob("*.html")):
+    for path in paths:
         doc = path.read_text("utf-8")
         bad = forbidden(doc)
         if bad:
-            rel = path.relative_to(site).as_posix()
+            rel = name(path.relative_to(root).as_posix())
             problems += [f"{rel}: {b} — the Content-Security-Policy blocks it; move the code into a script "
                          "file under theme/assets/ and attach it with addEventListener" for b in bad[:3]]
             continue
@@ -121,6 +124,15 @@ def csp_step(ctx) -> int:
     if problems:
         raise LantoaError("pages with script the Content-Security-Policy would block:\n  " + "\n  ".join(problems))
     return count
+
+
+def csp_step(ctx) -> int:
+    """The pages the edition workers did not already give a policy (lantoa.site.builder does
+    that per edition, in parallel and kept in the build cache): the status page, and with
+    --kiosk every page, as the kiosk step rewrote them after the workers."""
+    site: Path = ctx.site
+    done = set() if ctx.kiosk else ctx.edition_pages
+    return apply_pages(site, [p for p in sorted(site.rglob("*.html")) if p.relative_to(site).as_posix() not in done])
 
 
 def headers_step(ctx) -> int:

@@ -64,12 +64,14 @@ NAMES_SUFFIX = " Names"
 
 def build(site: Path, names_text: str, cache_dir: Path | None) -> list[lfonts.BuiltFace]:
     """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt."""
-    body: dict[str, set[int]] = {}
+    by_lang: dict[str, set[str]] = {}  # the characters of the pages in each language
     for path in sorted(site.rglob("*.html")):
         doc = path.read_text("utf-8")
         m = _LANG.search(doc)
-        lang = m.group(1) if m else "vi"
-        for cp in {ord(c) for c in page_text(doc)}:
+        by_lang.setdefault(m.group(1) if m else "vi", set()).update(page_text(doc))
+    body: dict[str, set[int]] = {}
+    for lang, chars in by_lang.items():
+        for cp in map(ord, chars):
             fam = _family_for(cp, lang) if cp >= 0x20 else None
             if fam is not None:
                 body.setdefault(fam, set()).add(cp)

@@ -8,12 +8,16 @@ the previous build/site stays as it was. Steps run in the order of STEPS.
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from ..errors import LantoaError
-from . import api, csp, editions, images, kiosk, search, status_page
+from . import api, csp, editions, images, kiosk, status_page
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -26,6 +30,9 @@ class OutputContext:
     cache_dir: Path | None  # .cache/lantoa (None with --clean / --no-cache)
     site_url: str = ""  # from mkdocs.yml, with a trailing slash ("" when unset)
     kiosk: bool = False  # lantoa build --kiosk: a copy for file:// (lantoa.site.kiosk)
+    #: site paths of the pages the edition workers made (already with their search index and,
+    #: without --kiosk, their Content-Security-Policy)
+    edition_pages: set[str] = field(default_factory=set)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
 
     @property
@@ -49,6 +56,14 @@ def fonts_step(ctx: OutputContext) -> int:
     return len(faces)
 
 
+def redirects_step(ctx: OutputContext) -> int:
+    """``_redirects`` (Netlify): each built edition's own 404 page for missing paths under its prefix."""
+    from ..publish import errorpages
+
+    (ctx.site / "_redirects").write_text(errorpages.netlify_redirects(ctx.registry, ctx.langs), "utf-8")
+    return 1
+
+
 #: run in this order; the fonts step runs last because it reads the text of every page
 STEPS: list[Callable[[OutputContext], int]] = [
     images.media_step,  # first: feeds and the API read the image files it moves into media/
@@ -56,15 +71,18 @@ STEPS: list[Callable[[OutputContext], int]] = [
     editions.feeds_step,
     api.api_step,
     status_page.status_step,
-    search.search_step,  # writes <prefix>search/index.json, no HTML
     kiosk.kiosk_step,  # --kiosk only: links name index.html
     csp.csp_step,  # after every step that changes HTML: it hashes each page's inline scripts
     fonts_step,
+    redirects_step,  # host configuration, like _headers (lantoa publish uploads neither)
     csp.headers_step,  # last: _headers names every content-hashed file
 ]
 
 
 def run(ctx: OutputContext) -> dict[str, int]:
     for step in STEPS:
-        ctx.counts[step.__name__.removesuffix("_step")] = step(ctx)
+        name = step.__name__.removesuffix("_step")
+        start = time.perf_counter()
+        ctx.counts[name] = step(ctx)
+        log.info("output %s: %d files in %.2f s", name, ctx.counts[name], time.perf_counter() - start)
     return ctx.counts

@@ -103,6 +103,17 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         env.filters["picture"] = _picture_filter
         return env
 
+    def on_files(self, files, config):
+        # The stager resolved every page of this edition into index.<lang>.md already, so the other
+        # editions' Markdown is of no use to this build. Handing it on would make mkdocs-static-i18n
+        # (priority -100, after us) sort every file of every language and work out alternates for
+        # each: the bulk of a language build's time, growing with languages × pages. The switcher's
+        # links come from the staged model instead (on_page_context).
+        suffix = f".{self.model['lang']}.md"
+        for file in [f for f in files.documentation_pages() if not f.src_uri.endswith(suffix)]:
+            files.remove(file)
+        return files
+
     def on_page_markdown(self, markdown, page, config, files):
         # Front-matter text reaches Material's templates unescaped ({{ page.meta.description }}),
         # so hand them escaped Markup; the title is plain text as well.
@@ -123,18 +134,27 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         return sanitize(html)
 
     def on_page_context(self, context, page, config, nav):
-        # Runs after mkdocs-static-i18n (priority 50) pointed extra.alternate at this page in each
-        # language (it stores the list as an attribute of config.extra, which Jinja's getattr finds
-        # before the item). The switcher (our partials/alternate.html) keeps those relative links and
+        # Runs after mkdocs-static-i18n (priority 50) reset extra.alternate to the configured editions
+        # (it stores the list as an attribute of config.extra, which Jinja's getattr finds before the
+        # item). The switcher (our partials/alternate.html) keeps their names and order, links to this
+        # page in each edition (from the model: on_files left static-i18n only this edition's files) and
         # learns which languages only fall back; the head gets absolute hreflang links + x-default.
         key = page.meta.get("lantoa")
         data = self.model["pages"].get(key, {}) if key else {}
         context["lantoa"] = data
         available = data.get("available", {})
         alternates = vars(config.extra).get("alternate") or config.extra.get("alternate") or []
-        context["lantoa_switcher"] = [dict(a, fallback=not available.get(a["lang"], True)) for a in alternates]
+        context["lantoa_switcher"] = [dict(a, fallback=not available.get(a["lang"], True),
+                                           link=self._edition_link(a["lang"], data) or a["link"])
+                                      for a in alternates]
         config.extra.alternate = self._head_alternates(config, data)
         return context
+
+    def _edition_link(self, tag: str, data: dict) -> str | None:
+        """This page in edition ``tag``, relative to the site root (for the ``url`` filter)."""
+        if "path" not in data or tag not in self.model["editions"]:
+            return None
+        return self.model["editions"][tag] + data["path"] or "."
 
     def _head_alternates(self, config, data: dict) -> list[dict]:
         """rel=alternate hreflang links: absolute when site_url is set (search engines need that),
@@ -145,8 +165,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         editions = self.model["editions"]
 
         def link(tag: str) -> str:
-            rel = editions[tag] + data["path"]
-            return f"{base}/{rel}" if base else (rel or ".")
+            return f"{base}/{editions[tag]}{data['path']}" if base else self._edition_link(tag, data)
 
         out = [{"name": tag, "link": link(tag), "lang": tag} for tag in editions]
         out.append({"name": "x-default", "link": link(self.model["default"]), "lang": "x-default"})

@@ -8,7 +8,6 @@ editor's files. The zip is reproducible: sorted names, fixed timestamps, so its 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from pathlib import PurePosixPath
@@ -73,7 +72,7 @@ def build_zip(entry: Entry, registry, full: dict[str, bytes], licence: str) -> b
 
 
 def stage_kits(project, registry, index, raw_config: dict) -> dict:
-    """slug -> {"src", "bytes"} for every published story; zips written under index.root/press."""
+    """slug -> {"src", "size", "images"} for every published story; zips written under index.root/press."""
     licence = str(raw_config.get("copyright") or "")
     out = {}
     for entry in project.published_stories():
@@ -83,12 +82,15 @@ def stage_kits(project, registry, index, raw_config: dict) -> dict:
             if key.startswith(prefix):
                 full[PurePosixPath(key).stem + path.suffix] = path.read_bytes()
         data = build_zip(entry, registry, full, licence)
-        rel = f"media/press/{entry.slug}.{hashlib.sha256(data).hexdigest()[:12]}.zip"
+        # A stable name, not a content hash: the kit holds every translation's text, so a hashed
+        # name would change every edition's page of the story (and defeat the per-edition build
+        # cache) whenever one translation is edited. Hosts revalidate it (not immutable).
+        rel = f"media/press/{entry.slug}.zip"
         dest = index.root.parent / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         dest.write_bytes(data)
         size = f"{len(data) / 1e6:.1f} MB" if len(data) >= 1e6 else f"{max(1, round(len(data) / 1e3))} kB"
-        out[entry.slug] = {"src": rel, "bytes": len(data), "size": size, "images": len(full)}
+        out[entry.slug] = {"src": rel, "size": size, "images": len(full)}
     # the full-size files were only needed for the zips: no visitor loads them on their own
     import shutil
 

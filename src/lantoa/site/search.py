@@ -1,11 +1,15 @@
-"""Output step: one search index per language edition, ``<prefix>search/index.json``.
+"""One search index per language edition, ``<prefix>search/index.json``.
+
+Made by each edition's worker right after its MkDocs run (``lantoa.site.builder``), so
+the indexes are built in parallel and kept with the edition in the build cache: an
+edition that did not change is not parsed or indexed again.
 
 Reads what each edition shows from the staged model (``model.<tag>.json``:
 title, summary, the language a page is shown in) and the text of the built
 page (the ``<article lang=…>`` our templates write), and hands both to
 :mod:`lantoa.search`, which segments and indexes them. Stories and editor
 pages are indexed; the home, category and languages pages only list them.
-Runs before the fonts step and changes no HTML.
+It changes no HTML.
 
 A ``--kiosk`` copy is opened from file://, where browsers refuse ``fetch``: there each
 index also gets a script twin, ``<prefix>search/index.js``, that hands the same data
@@ -16,10 +20,10 @@ from __future__ import annotations
 
 import logging
 from html.parser import HTMLParser
+from pathlib import Path
 
 from ..errors import LantoaError
 from ..search import index as sindex
-from .editions import load_models
 
 log = logging.getLogger(__name__)
 
@@ -87,36 +91,35 @@ def article_text(html: str) -> str | None:
     return " ".join("".join(parser.parts).split())
 
 
-def search_step(ctx) -> int:
-    models = load_models(ctx)
-    registry = ctx.registry
-    built = set(models)
-    editions = [sindex.Edition(tag, models[tag]["editions"][tag], registry[tag].autonym, registry[tag].dir)
-                for tag in ctx.langs]
-    for tag, model in models.items():
-        prefix = model["editions"][tag]
-        docs: list[sindex.Doc] = []
-        fallbacks: list[tuple[str, str]] = []
-        for key, page in sorted(model["pages"].items()):
-            if page.get("kind") not in INDEXED_KINDS:
-                continue
-            url = page["src"].removesuffix("index.md")
-            if page["lang"] != tag and page["lang"] in built:
-                fallbacks.append((url, page["lang"]))  # searched in that language's own index
-                continue
-            built_page = ctx.site / prefix / url / "index.html"
-            try:
-                text = article_text(built_page.read_text("utf-8"))
-            except OSError as exc:
-                raise LantoaError(f"search: cannot read {prefix}{url}index.html of the new site: {exc}") from None
-            if text is None:
-                log.warning("search: %s%sindex.html has no <article lang=…>; only its title and summary are indexed",
-                            prefix, url)
-            docs.append(sindex.Doc(url, page["title"], page["summary"], text or "", page["lang"]))
-        out = ctx.site / prefix / "search" / "index.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions))
-        out.write_bytes(data)
-        if ctx.kiosk:
-            out.with_suffix(".js").write_bytes(b"lantoaSearch.receive(" + data + b");\n")
-    return len(models) * (2 if ctx.kiosk else 1)
+def edition_index(root: Path, tag: str, model: dict, built: list[str], registry, kiosk: bool = False) -> int:
+    """Write edition ``tag``'s index under ``root`` (its MkDocs output, or the merged site) from its
+    model and its built pages; ``built`` lists the editions of this build (a page shown in another
+    built edition's language is searched in that edition's index). Returns the files written."""
+    editions = [sindex.Edition(t, model["editions"][t], registry[t].autonym, registry[t].dir) for t in built]
+    prefix = model["editions"][tag]
+    docs: list[sindex.Doc] = []
+    fallbacks: list[tuple[str, str]] = []
+    for key, page in sorted(model["pages"].items()):
+        if page.get("kind") not in INDEXED_KINDS:
+            continue
+        url = page["src"].removesuffix("index.md")
+        if page["lang"] != tag and page["lang"] in built:
+            fallbacks.append((url, page["lang"]))  # searched in that language's own index
+            continue
+        built_page = root / prefix / url / "index.html"
+        try:
+            text = article_text(built_page.read_text("utf-8"))
+        except OSError as exc:
+            raise LantoaError(f"search: cannot read {prefix}{url}index.html of the new site: {exc}") from None
+        if text is None:
+            log.warning("search: %s%sindex.html has no <article lang=…>; only its title and summary are indexed",
+                        prefix, url)
+        docs.append(sindex.Doc(url, page["title"], page["summary"], text or "", page["lang"]))
+    out = root / prefix / "search" / "index.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions))
+    out.write_bytes(data)
+    if kiosk:
+        out.with_suffix(".js").write_bytes(b"lantoaSearch.receive(" + data + b");\n")
+        return 2
+    return 1

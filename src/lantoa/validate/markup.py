@@ -62,6 +62,9 @@ def scheme_of(url: str) -> str | None:
     return m.group(1) if m else None
 
 
+_NEWLINE = re.compile("\n")
+
+
 def looks_like_html(text: str) -> bool:
     return bool(_TEXT_TAG.search(text))
 
@@ -95,7 +98,7 @@ def mask_code(body: str) -> str:
 def scan(body: str) -> tuple[list[Finding], list[Link]]:
     """Scan the whole body at once: a tag or a link may span lines."""
     text = mask_code(body)
-    starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
     def where(offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(starts, offset)
