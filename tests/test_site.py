@@ -56,6 +56,34 @@ def test_switcher_links_to_the_same_story(built_project):
     links = dict(re.findall(r'href="([^"]+)" hreflang="([^"]+)" lang="[^"]+" class="md-select__link"', html))
     assert links["../../../en/stories/vinh-ha-long/"] == "en"
     assert links["../../../stories/vinh-ha-long/"] == "vi"
+    # every language listed once, in the registry's order, on every kind of page, with relative links
+    # (static-i18n's own links for a home page are root-absolute, "/km/", which break on a sub-path mirror)
+    home = (built_project / "build" / "site" / "km" / "index.html").read_text("utf-8")
+    home_links = re.findall(r'href="([^"]+)" hreflang="([^"]+)" lang="[^"]+" class="md-select__link', home)
+    story_tags = re.findall(r'hreflang="([^"]+)" lang="[^"]+" class="md-select__link', html)
+    assert [tag for _, tag in home_links] == story_tags and len(set(story_tags)) == len(story_tags) > 2
+    assert dict(home_links) == {"..": "vi", "./": "km", **{f"../{t}/": t for _, t in home_links if t not in ("vi", "km")}}
+
+
+def test_each_edition_build_hands_static_i18n_only_its_own_pages(tmp_path):
+    """Our plugin's on_files runs before mkdocs-static-i18n's (priority -100) and drops the other
+    editions' pages: upstream would otherwise sort every file of every language and work out
+    alternates for each, in every language's build (the bulk of the time, growing with languages × pages)."""
+    from mkdocs.structure.files import File, Files
+
+    from lantoa.site.plugin import LantoaPlugin
+
+    docs = tmp_path / "docs"
+    names = ["index.vi.md", "index.km.md", "stories/a/index.vi.md", "stories/a/index.km.md",
+             "stories/a/index.blt-Tavt.md", "assets/x.css"]
+    files = Files([File(n, str(docs), str(tmp_path / "site"), True) for n in names])
+    plugin = LantoaPlugin()
+    plugin.model = {"lang": "km"}
+    kept = plugin.on_files(files, config=None)
+    assert sorted(f.src_uri for f in kept) == ["assets/x.css", "index.km.md", "stories/a/index.km.md"]
+    from mkdocs_static_i18n.plugin import I18n
+
+    assert I18n.on_files.mkdocs_priority == -100 and not hasattr(LantoaPlugin.on_files, "mkdocs_priority")
 
 
 def test_nothing_is_loaded_from_another_origin(built_project):
