@@ -32,3 +32,55 @@ def test_serial_parallel_and_incremental_builds_are_identical(project):
     shutil.rmtree(project / "build")
     shutil.rmtree(project / ".cache", ignore_errors=True)
     assert build(project, "-j", "1") == serial
+
+
+def test_shards_built_apart_assemble_the_same_site(project, tmp_path):
+    """A CI matrix: each shard renders its editions on a machine of its own (here: a copy of the
+    project), a last job gathers their parts and assembles the site, byte-identical to one build."""
+    serial = build(project, "--clean", "-j", "1")
+    machines = []
+    for k in (1, 2):
+        copy = tmp_path / f"machine{k}"
+        shutil.copytree(project, copy, ignore=shutil.ignore_patterns("build", ".cache"))
+        r = CliRunner().invoke(main, ["-C", str(copy), "build", "--shard", f"{k}/2"])
+        assert r.exit_code == 0, r.output
+        assert f"shard {k}/2: rendered" in r.output and not (copy / "build" / "site").exists()
+        machines.append(copy)
+    rendered = [{p.name for p in (m / ".cache" / "lantoa" / "parts").iterdir()} for m in machines]
+    # every edition rendered by exactly one shard, and both shards rendered some
+    assert all(rendered) and not rendered[0] & rendered[1] and len(rendered[0] | rendered[1]) == 6
+    final = tmp_path / "final"
+    shutil.copytree(project, final, ignore=shutil.ignore_patterns("build", ".cache"))
+    for m in machines:
+        shutil.copytree(m / ".cache" / "lantoa" / "parts", final / ".cache" / "lantoa" / "parts", dirs_exist_ok=True)
+    r = CliRunner().invoke(main, ["-C", str(final), "-v", "build"])
+    assert r.exit_code == 0, r.output
+    assert "rendered 0 editions (6 reused)" in r.output  # nothing rendered again
+    assert tree_digest(final / "build" / "site") == serial
+
+
+def test_shard_option_is_checked(project):
+    for bad in ("0/2", "3/2", "1-2", "x"):
+        r = CliRunner().invoke(main, ["-C", str(project), "build", "--shard", bad])
+        assert r.exit_code == 2 and "K/N" in r.output and "Traceback" not in r.output, r.output
+    r = CliRunner().invoke(main, ["-C", str(project), "build", "--shard", "1/2", "--clean"])
+    assert r.exit_code == 1 and "cannot run with --clean" in r.output
+
+
+def test_a_kept_edition_changed_in_place_is_built_again(project):
+    """Kept editions share their files with build/site (hard links): a page of build/site edited
+    in place must not come back in the next build."""
+    serial = build(project, "--clean", "-j", "1")
+    shutil.rmtree(project / "build")
+    assert build(project) == serial  # fills .cache/lantoa/parts
+    page = project / "build" / "site" / "tyz" / "index.html"  # tyz does not show the English story
+    with open(page, "a", encoding="utf-8") as fh:  # in place: the same inode as the kept copy
+        fh.write("<!-- edited by hand -->")
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    original = story.read_text("utf-8")
+    story.write_text(original + "\nOne more sentence.\n", "utf-8")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0 and "kept edition tyz was changed after it was stored" in r.output, r.output
+    assert "edited by hand" not in page.read_text("utf-8")
+    story.write_text(original, "utf-8")
+    assert build(project) == serial

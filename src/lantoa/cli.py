@@ -80,13 +80,17 @@ def check(ctx: Ctx, strict: bool, fmt: str) -> None:
 @click.option("-j", "--jobs", type=int, default=0, help="Parallel language builds (default: number of cores).")
 @click.option("--kiosk", is_flag=True, help="A copy that works offline from file:// (links name index.html); "
               "default output build/kiosk.")
+@click.option("--shard", metavar="K/N", default=None,
+              help="Render only the K-th of N shares of the editions into .cache/lantoa/parts (for a CI "
+              "matrix); then a plain build with every shard's parts assembles the site.")
 @pass_ctx
 def build(ctx: Ctx, langs: tuple[str, ...], clean: bool, no_cache: bool, strict: bool, out: Path | None, jobs: int,
-          kiosk: bool) -> None:
+          kiosk: bool, shard: str | None) -> None:
     """Check, then build the whole site into build/site (swapped in only when it succeeded)."""
     from .commands import build as cmd
 
-    cmd.run(ctx, langs=list(langs), clean=clean or no_cache, strict=strict, out=out, jobs=jobs, kiosk=kiosk)
+    cmd.run(ctx, langs=list(langs), clean=clean or no_cache, strict=strict, out=out, jobs=jobs, kiosk=kiosk,
+            shard=cmd.parse_shard(shard) if shard else None)
 
 
 @main.group(invoke_without_command=True)

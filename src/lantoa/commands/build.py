@@ -7,7 +7,17 @@ import click
 from .check import SilentFailure, collect
 
 
-def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = False) -> None:
+def parse_shard(text: str) -> tuple[int, int]:
+    """'2/3' -> (2, 3); anything else is a usage error naming the expected form."""
+    k, _, n = text.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise click.BadParameter(f"'{text}' is not K/N with 1 ≤ K ≤ N (e.g. --shard 1/3, --shard 2/3, --shard 3/3)",
+                                 param_hint="--shard")
+    return int(k), int(n)
+
+
+def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = False,
+        shard: tuple[int, int] | None = None) -> None:
     from ..site import incremental
 
     if kiosk and out is None:
@@ -16,7 +26,7 @@ def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = Fal
     cache_dir = ctx.root / ".cache" / "lantoa"
     key = incremental.input_key(ctx.root, {"langs": sorted(langs), "strict": strict, "kiosk": kiosk,
                                            "out": str(target)})
-    if not clean and incremental.up_to_date(cache_dir, key, target):
+    if not clean and not shard and incremental.up_to_date(cache_dir, key, target):
         ctx.echo(f"{target} is up to date (no input changed since the last build)")
         return
     checked = collect(ctx.root)
@@ -29,6 +39,12 @@ def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = Fal
         raise SilentFailure()
     from ..site.builder import build_site
 
-    result = build_site(checked, langs=langs, out=target, jobs=jobs, cache=not clean, kiosk=kiosk)
+    result = build_site(checked, langs=langs, out=target, jobs=jobs, cache=not clean, kiosk=kiosk, shard=shard)
+    if shard:
+        ctx.echo(f"shard {shard[0]}/{shard[1]}: rendered {', '.join(result.pages) or 'no editions'} "
+                 f"({sum(result.pages.values())} pages) into {result.site_dir} in {result.seconds:.1f} s; "
+                 f"{target} is untouched. Gather every shard's {result.site_dir.name}/ into one "
+                 ".cache/lantoa/parts/ and run `lantoa build` to assemble the site.")
+        return
     incremental.record(cache_dir, key, target)
     ctx.echo(result.summary())

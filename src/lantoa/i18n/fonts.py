@@ -460,6 +460,8 @@ def build_fonts(
 
     if text_by_family:
         fonts_dir.mkdir(parents=True, exist_ok=True)
+        # a new file, not a write into the old one (which may be a hard link to a kept build's)
+        (fonts_dir / "OFL.txt").unlink(missing_ok=True)
         shutil.copyfile(licence, fonts_dir / "OFL.txt")
 
     faces.sort(key=lambda f: (f.family, f.weight))

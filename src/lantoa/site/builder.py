@@ -86,8 +86,20 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
     return None
 
 
+def shard_editions(tags: list[str], shard: tuple[int, int]) -> list[str]:
+    """Shard k of n (1-based): every n-th edition starting at the k-th, so that the shards of one
+    build split the editions between them, each exactly once."""
+    k, n = shard
+    return [t for i, t in enumerate(tags) if i % n == k - 1]
+
+
 def build_site(checked, langs: list[str] | None = None, out: Path | None = None, jobs: int = 0,
-               cache: bool = True, kiosk: bool = False) -> BuildResult:
+               cache: bool = True, kiosk: bool = False, shard: tuple[int, int] | None = None) -> BuildResult:
+    """``shard=(k, n)``: render only shard k of n of the editions into the build cache
+    (``.cache/lantoa/parts``) and stop there: no merge, no outputs, ``out`` untouched. A CI matrix
+    runs each shard on a machine of its own; a last job gathers every shard's parts into one
+    ``.cache/lantoa/parts`` and runs a normal build, which reuses them (their keys are content
+    hashes of everything an edition reads) and assembles the site, byte-identical to one build."""
     start = time.perf_counter()
     root = checked.project.root
     registry = checked.registry
@@ -102,7 +114,12 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
     try:
-        staged = stage(checked.project, registry, wanted, work, (root / ".cache" / "lantoa") if cache else None)
+        mine = shard_editions(wanted, shard) if shard else wanted
+        if shard and not cache:
+            raise BuildFailed("--shard keeps what it renders in .cache/lantoa/parts: it cannot run with --clean "
+                              "or --no-cache")
+        staged = stage(checked.project, registry, wanted, work, (root / ".cache" / "lantoa") if cache else None,
+                       render=mine)
         log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
         site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
@@ -110,8 +127,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         # an edition's output also depends on which editions are built with it (its search index
         # sends fallback pages to theirs)
         options = {"kiosk": kiosk, "built": wanted}
-        keys = {lang: incremental.part_key(root, staged, lang, options) for lang in wanted} if cache else {}
-        todo = [lang for lang in wanted
+        keys = {lang: incremental.part_key(root, staged, lang, options) for lang in mine} if cache else {}
+        todo = [lang for lang in mine
                 if not (cache_dir and incremental.restore_part(cache_dir, lang, keys[lang], parts[lang]))]
         jobs = jobs or min(len(todo), os.cpu_count() or 1)
         errors: list[str] = []
@@ -129,10 +146,18 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         if errors:
             raise BuildFailed("MkDocs failed:\n  " + "\n  ".join(errors))
         log.info("rendered %d editions (%d reused) with %d processes; %.2f s since start",
-                 len(todo), len(wanted) - len(todo), jobs, time.perf_counter() - start)
+                 len(todo), len(mine) - len(todo), jobs, time.perf_counter() - start)
         if cache_dir:
             for lang in todo:
                 incremental.store_part(cache_dir, lang, keys[lang], parts[lang])
+        if shard:
+            missing = [t for t in mine if not (cache_dir / "parts" / t / keys[t] / incremental.COMPLETE).is_file()]
+            if missing:
+                raise BuildFailed(f"could not keep editions {', '.join(missing)} in {cache_dir / 'parts'} "
+                                  "(see the warnings above): check that the folder is writable and has space")
+            result = BuildResult(cache_dir / "parts", {t: staged.pages[t] for t in mine}, staged.images)
+            result.seconds = time.perf_counter() - start
+            return result
         pages = _merge(parts, wanted, site)
         raw, _ = site_config.read_raw(root)
         site_url = str(raw.get("site_url") or "")

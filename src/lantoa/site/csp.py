@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..errors import LantoaError
 from ..publish import headers
+from .incremental import replace_text
 
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
@@ -119,7 +120,7 @@ def apply_pages(root: Path, paths, name=lambda rel: rel) -> int:
             continue
         new = apply(doc)
         if new != doc:
-            path.write_text(new, "utf-8")
+            replace_text(path, new)
             count += 1
     if problems:
         raise LantoaError("pages with script the Content-Security-Policy would block:\n  " + "\n  ".join(problems))

@@ -17,6 +17,8 @@ import logging
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+from .incremental import replace_bytes, replace_text
+
 log = logging.getLogger(__name__)
 FEED_ITEMS = 50
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -38,7 +40,7 @@ def _lastmod(page: dict) -> str:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, "utf-8")
+    replace_text(path, text)  # an edition's own sitemap.xml came from its (kept) MkDocs output
 
 
 def sitemaps_step(ctx) -> int:
@@ -68,7 +70,7 @@ def sitemaps_step(ctx) -> int:
                + "\n".join(urls) + "\n</urlset>\n")
         target = ctx.site / prefix / "sitemap.xml"
         _write(target, xml)
-        (target.with_suffix(".xml.gz")).write_bytes(gzip.compress(xml.encode("utf-8"), mtime=0))
+        replace_bytes(target.with_suffix(".xml.gz"), gzip.compress(xml.encode("utf-8"), mtime=0))
         index.append(_abs(ctx, prefix + "sitemap.xml"))
         written += 2
     _write(ctx.site / "sitemap_index.xml",

@@ -28,6 +28,7 @@ from .. import __version__
 log = logging.getLogger(__name__)
 INPUTS = ("content", "locales", "theme", "mkdocs.yml")
 STATE = "last-build.json"
+COMPLETE = ".complete"  # in a kept edition: its manifest, written last
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
@@ -83,11 +84,11 @@ def part_key(root: Path, staged, lang: str, extra: dict) -> str:
     h.update(json.dumps([staged.nav, staged.nav_translations, staged.languages], sort_keys=True).encode())
     suffix = f".{lang}.md"
     for p in sorted(Path(staged.docs_dir).rglob("*")):
-        if not p.is_file():
-            continue
         rel = p.relative_to(staged.docs_dir).as_posix()
-        h.update(rel.encode() + b"\0")  # every file's name: the language switcher depends on what exists
-        if not rel.endswith(".md") or rel.endswith(suffix):
+        # the other editions' pages are not read (the plugin drops them: the switcher is from the
+        # model), so a --shard build that staged only its own editions gets the same key
+        if p.is_file() and (not rel.endswith(".md") or rel.endswith(suffix)):
+            h.update(rel.encode() + b"\0")
             h.update(hashlib.sha256(p.read_bytes()).digest())
     _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
     for name in ("theme", "mkdocs.yml", "locales"):
@@ -95,24 +96,64 @@ def part_key(root: Path, staged, lang: str, extra: dict) -> str:
     return h.hexdigest()
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    """A hard link where the file system allows one (no bytes copied), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _manifest(folder: Path) -> dict[str, list[int]]:
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != COMPLETE:
+            st = p.stat()
+            out[p.relative_to(folder).as_posix()] = [st.st_size, st.st_mtime_ns]
+    return out
+
+
 def restore_part(cache_dir: Path, lang: str, key: str, dest: Path) -> bool:
+    """Put a kept edition at ``dest`` (hard links into the cache). The cached files are the same
+    inodes as the files of the build/site that stored them, so a file changed in place since
+    (size or mtime differs from the manifest written when it was stored) voids the whole part."""
     src = cache_dir / "parts" / lang / key
-    if not (src / ".complete").is_file():
+    try:
+        manifest = json.loads((src / COMPLETE).read_text("utf-8"))
+    except (OSError, ValueError):
         return False
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".complete"))
+    if not isinstance(manifest, dict) or _manifest(src) != manifest:
+        log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
+                    "building it again", lang)
+        shutil.rmtree(src, ignore_errors=True)
+        return False
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(COMPLETE), copy_function=_link_or_copy)
     log.info("edition %s unchanged: reused", lang)
     return True
 
 
 def store_part(cache_dir: Path, lang: str, key: str, part: Path) -> None:
-    """Keep a copy of a freshly built edition (only the latest one per language)."""
+    """Keep a freshly built edition (only the latest one per language), as hard links to its files.
+    Steps after the merge never write into a file in place (they replace it), so the kept copy
+    stays as it was made; ``restore_part`` checks that anyway."""
     base = cache_dir / "parts" / lang
     try:
         if base.exists():
             shutil.rmtree(base)
         target = base / key
-        shutil.copytree(part, target)
-        (target / ".complete").write_text("ok", "utf-8")
+        shutil.copytree(part, target, copy_function=_link_or_copy)
+        (target / COMPLETE).write_text(json.dumps(_manifest(target)), "utf-8")
     except OSError as exc:  # a cache that cannot be written only costs speed next time
         log.warning("could not cache edition %s: %s", lang, exc)
         shutil.rmtree(base, ignore_errors=True)
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write ``path`` as a new file (never into the old one, which may be a kept edition's)."""
+    path.unlink(missing_ok=True)
+    path.write_text(text, "utf-8")
+
+
+def replace_bytes(path: Path, data: bytes) -> None:
+    path.unlink(missing_ok=True)
+    path.write_bytes(data)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from .incremental import replace_text
+
 _LINK = re.compile(r"""(<(?:a|area|link|form)\b[^>]*?\s(?:href|action)=)(["'])([^"']*)\2""", re.I)
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//|/|#|$)")
 
@@ -45,6 +47,6 @@ def kiosk_step(ctx) -> int:
         doc = path.read_text("utf-8")
         new = rewrite(doc)
         if new != doc:
-            path.write_text(new, "utf-8")
+            replace_text(path, new)
             count += 1
     return count

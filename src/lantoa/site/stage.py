@@ -55,17 +55,23 @@ def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | No
     return None
 
 
-def stage(project: Project, registry: Registry, langs: list[str], work: Path, cache_dir: Path | None = None) -> Staged:
-    """``cache_dir`` is .cache/lantoa (None: no cache, as with --no-cache)."""
+def stage(project: Project, registry: Registry, langs: list[str], work: Path, cache_dir: Path | None = None,
+          render: list[str] | None = None) -> Staged:
+    """``langs``: the editions of the site; ``render``: those whose pages and model to stage (default:
+    all; a ``--shard`` build renders a few, on a machine of its own). ``cache_dir`` is .cache/lantoa
+    (None: no cache, as with --no-cache)."""
+    render = langs if render is None else render
     docs = work / "docs"
     overrides = work / "overrides"
     docs.mkdir(parents=True)
     staged = Staged(docs, overrides, langs, nav=[], nav_translations={})
-    media = images.stage_all(project, registry, langs, work, cache_dir)
+    media = images.stage_all(project, registry, render, work, cache_dir)
     staged.images, staged.media_dir = media.count, media.root
     stories = project.published_stories()
     categories = [c for c in project.categories]
     for lang in langs:
+        staged.nav_translations[lang] = {"nav.categories": registry.string(lang, "nav.categories")}
+    for lang in render:
         model = _language_model(project, registry, lang, stories, categories, media)
         count = 0
         for key, page in model["pages"].items():
@@ -75,7 +81,6 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
             count += 1
         staged.pages[lang] = count
         (work / f"model.{lang}.json").write_text(json.dumps(model, ensure_ascii=False, sort_keys=True), "utf-8")
-        staged.nav_translations[lang] = {"nav.categories": registry.string(lang, "nav.categories")}
     material_strings.write_partials(registry, langs, overrides)
     nav: list = ["index.md", {"nav.categories": [f"categories/{c}/index.md" for c in categories]},
                  "languages/index.md"]
