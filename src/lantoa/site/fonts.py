@@ -62,9 +62,16 @@ def page_text(doc: str) -> str:
 NAMES_SUFFIX = " Names"
 
 
-def build(site: Path, names_text: str, cache_dir: Path | None) -> list[lfonts.BuiltFace]:
-    """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt."""
-    by_lang: dict[str, set[str]] = {}  # the characters of the pages in each language
+def build(site: Path, names_text: str, cache_dir: Path | None,
+          ui_text: dict[str, str] | None = None) -> list[lfonts.BuiltFace]:
+    """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt.
+
+    ``ui_text``: language -> all of its interface strings, used or not. They are kept in the
+    subsets whether a page shows them yet or not, so the first page that shows a notice
+    (a translation now outdated, say) does not change every face and force a new subset of
+    the large CJK and Khmer faces."""
+    by_lang: dict[str, set[str]] = {lang: set(text) for lang, text in (ui_text or {}).items()}
+    # the characters of the pages in each language
     for path in sorted(site.rglob("*.html")):
         doc = path.read_text("utf-8")
         m = _LANG.search(doc)

@@ -45,12 +45,14 @@ class OutputContext:
 
 
 def fonts_step(ctx: OutputContext) -> int:
+    from ..i18n.strings import LANTOA_KEYS
     from . import fonts as site_fonts
 
     registry = ctx.registry
     names = " ".join(f"{registry[t].autonym} {registry[t].name}" for t in registry.tags())
+    ui = {t: " ".join(registry.string(t, k) for k in LANTOA_KEYS) for t in ctx.langs}
     try:
-        faces = site_fonts.build(ctx.site, names, ctx.cache_dir / "fonts" if ctx.cache_dir else None)
+        faces = site_fonts.build(ctx.site, names, ctx.cache_dir / "fonts" if ctx.cache_dir else None, ui)
     except site_fonts.lfonts.FontMissingError as exc:
         raise LantoaError(str(exc)) from None
     return len(faces)
