@@ -363,6 +363,7 @@ def plot(rows: list[dict], path: Path) -> None:
     from PIL import Image, ImageDraw
 
     w, h, m = 760, 440, 60
+    rows = sorted(rows, key=lambda r: r["stories"] * r["languages"])  # lines run left to right
     im = Image.new("RGB", (w, h), "white")
     d = ImageDraw.Draw(im)
     xs = [r["stories"] * r["languages"] for r in rows]
@@ -378,7 +379,7 @@ def plot(rows: list[dict], path: Path) -> None:
     for x in xs:
         px = m + (w - m - 20) * x / xmax
         d.text((px - 15, h - m + 8), str(x), fill="black")
-    d.text((w // 2 - 80, h - 25), "stories × languages (pages)", fill="black")
+    d.text((w // 2 - 80, h - 25), "stories x languages (pages)", fill="black")  # the default font has no ×
     for j, (name, colour) in enumerate(series.items()):
         pts = [(m + (w - m - 20) * x / xmax, h - m - (h - m - 20) * r[name]["seconds"] / ymax)
                for x, r in zip(xs, rows) if name in r]
@@ -387,7 +388,7 @@ def plot(rows: list[dict], path: Path) -> None:
         for p in pts:
             d.ellipse([p[0] - 4, p[1] - 4, p[0] + 4, p[1] + 4], fill=colour)
         label = {"lantoa": "lantoa, cold", "lantoa_warm": "lantoa, cached assets"}.get(name, name)
-        d.text((m + 20, 25 + 16 * j), f"— {label}", fill=colour)
+        d.text((m + 20, 25 + 16 * j), f"- {label}", fill=colour)
     im.save(path)
 
 
