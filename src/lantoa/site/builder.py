@@ -53,7 +53,8 @@ class BuildFailed(LantoaError):
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
                     kiosk: bool = False, built: tuple[str, ...] = ()) -> str | None:
     """Worker: one MkDocs build of one language edition, then what is made from that edition
-    alone (its search index). ``built``: the editions of this build. Returns an error message or None."""
+    alone (its search index; its pages' Content-Security-Policy, except for a kiosk copy).
+    ``built``: the editions of this build. Returns an error message or None."""
     import json
 
     import jinja2
@@ -144,7 +145,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                        str(parts[lang]), kiosk, tuple(wanted)) for lang in todo]
                 errors = [e for e in (f.result() for f in futures) if e]
         if errors:
-            raise BuildFailed("MkDocs failed:\n  " + "\n  ".join(errors))
+            raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors))
         log.info("rendered %d editions (%d reused) with %d processes; %.2f s since start",
                  len(todo), len(mine) - len(todo), jobs, time.perf_counter() - start)
         if cache_dir:
