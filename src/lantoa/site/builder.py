@@ -51,10 +51,10 @@ class BuildFailed(LantoaError):
 
 
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
-                    kiosk: bool = False, built: tuple[str, ...] = ()) -> str | None:
+                    kiosk: bool = False) -> str | None:
     """Worker: one MkDocs build of one language edition, then what is made from that edition
     alone (its search index; its pages' Content-Security-Policy, except for a kiosk copy).
-    ``built``: the editions of this build. Returns an error message or None."""
+    Returns an error message or None."""
     import json
 
     import jinja2
@@ -71,7 +71,7 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
         finally:
             cfg.plugins.on_shutdown()
         model = json.loads((Path(work) / f"model.{lang}.json").read_text("utf-8"))
-        search.edition_index(Path(out), lang, model, list(built or staged.languages), registry, kiosk)
+        search.edition_index(Path(out), lang, model, staged.languages, registry, kiosk)
         if not kiosk:  # a kiosk copy's pages are rewritten after the merge: csp_step covers them then
             part = Path(out)
             csp.apply_pages(part, sorted(part.rglob("*.html")),
@@ -125,24 +125,20 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
-        # an edition's output also depends on which editions are built with it (its search index
-        # sends fallback pages to theirs)
-        options = {"kiosk": kiosk, "built": wanted}
-        keys = {lang: incremental.part_key(root, staged, lang, options) for lang in mine} if cache else {}
+        keys = {lang: incremental.part_key(root, staged, lang, {"kiosk": kiosk}) for lang in mine} if cache else {}
         todo = [lang for lang in mine
                 if not (cache_dir and incremental.restore_part(cache_dir, lang, keys[lang], parts[lang]))]
         jobs = jobs or min(len(todo), os.cpu_count() or 1)
         errors: list[str] = []
         if jobs <= 1:
             for lang in todo:
-                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
-                                      tuple(wanted))
+                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk)
                 if err:
                     errors.append(err)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work),
-                                       str(parts[lang]), kiosk, tuple(wanted)) for lang in todo]
+                                       str(parts[lang]), kiosk) for lang in todo]
                 errors = [e for e in (f.result() for f in futures) if e]
         if errors:
             raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors))

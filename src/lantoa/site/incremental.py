@@ -81,6 +81,8 @@ def part_key(root: Path, staged, lang: str, extra: dict) -> str:
     h = hashlib.sha256(f"lantoa {__version__}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}".encode())
     work = Path(staged.docs_dir).parent
     h.update((work / f"model.{lang}.json").read_bytes())
+    # staged.languages: the editions built together (the switcher lists them; the search index sends
+    # a page shown in another built edition's language to that edition's index)
     h.update(json.dumps([staged.nav, staged.nav_translations, staged.languages], sort_keys=True).encode())
     suffix = f".{lang}.md"
     for p in sorted(Path(staged.docs_dir).rglob("*")):
