@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
+import pytest
 from click.testing import CliRunner
 
-from conftest import tree_digest
+from conftest import stamp_translations, tree_digest
 from lantoa.cli import main
 
 
@@ -84,3 +86,61 @@ def test_a_kept_edition_changed_in_place_is_built_again(project):
     assert "edited by hand" not in page.read_text("utf-8")
     story.write_text(original, "utf-8")
     assert build(project) == serial
+
+
+def _second_story(root):
+    """A copy of the tiny project's story under another slug and title (edits touch one of two)."""
+    src = root / "content" / "stories" / "vinh-ha-long"
+    dst = root / "content" / "stories" / "vinh-lan-ha"
+    shutil.copytree(src, dst)
+    for name in ("index.md", "index.en.md"):
+        p = dst / name
+        p.write_text(p.read_text("utf-8").replace("Hạ Long", "Lan Hạ").replace("Ha Long", "Lan Ha"), "utf-8")
+    stamp_translations(root)
+
+
+def _clean_build_of(root, tmp_path):
+    copy = tmp_path / "clean"
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("build", ".cache"))
+    return build(copy, "--clean", "-j", "1")
+
+
+@pytest.mark.parametrize("edit", ["body", "title", "source"])
+def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project, tmp_path, edit):
+    """Editing one story renders its page (and the listings) again, not its edition's other
+    stories; the result is byte-identical to a clean build of the edited content."""
+    _second_story(project)
+    build(project)
+    story = project / "content" / "stories" / "vinh-ha-long"
+    if edit == "body":  # the English page changes; the English home and categories list the same cards
+        p = story / "index.en.md"
+        p.write_text(p.read_text("utf-8").replace("many limestone", "very many limestone"), "utf-8")
+    elif edit == "title":  # the card on the home and category pages changes too
+        p = story / "index.en.md"
+        p.write_text(p.read_text("utf-8").replace("title: Ha Long Bay", "title: Ha Long Bay, Quang Ninh"), "utf-8")
+    else:  # the source: every edition's page of it changes (English gets an 'outdated' notice)
+        p = story / "index.md"
+        p.write_text(p.read_text("utf-8").replace("nhiều đảo", "rất nhiều đảo"), "utf-8")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0, r.output
+    reused = dict(re.findall(r"edition (\S+): (\d+) of \d+ pages unchanged: reused", r.output))
+    # the English edition kept the other story's page (in every edition that rendered again)
+    assert reused.get("en") == "1", r.output
+    assert all(n == "1" for n in reused.values()), reused
+    assert "edition vi:" in r.output if edit == "source" else "edition vi:" not in r.output
+    assert tree_digest(project / "build" / "site") == _clean_build_of(project, tmp_path)
+
+
+def test_a_theme_change_renders_every_page_again(project):
+    """Also pins the compiled-template cache (.cache/lantoa/templates): a changed template is used."""
+    _second_story(project)
+    build(project)
+    assert any((project / ".cache" / "lantoa" / "templates").iterdir())
+    story_html = project / "theme" / "story.html"
+    story_html.write_text(story_html.read_text("utf-8").replace('class="lt-story"', 'class="lt-story lt-changed"'),
+                          "utf-8")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0, r.output
+    assert "pages unchanged: reused" not in r.output and "rendered 6 editions (0 reused)" in r.output
+    for page in ("stories/vinh-ha-long/index.html", "en/stories/vinh-lan-ha/index.html"):
+        assert 'class="lt-story lt-changed"' in (project / "build" / "site" / page).read_text("utf-8")

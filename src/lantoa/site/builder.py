@@ -50,11 +50,20 @@ class BuildFailed(LantoaError):
     pass
 
 
+class _QuietDirty(logging.Filter):
+    """MkDocs warns that a ``dirty`` build may leave other pages' navigation stale: ours renders
+    again every page whose navigation could be (lantoa.site.incremental.reusable_pages)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("A 'dirty' build is being performed")
+
+
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
-                    kiosk: bool = False) -> str | None:
+                    kiosk: bool = False, cache_dir: str | None = None, kept: frozenset[str] = frozenset()) -> str | None:
     """Worker: one MkDocs build of one language edition, then what is made from that edition
     alone (its search index; its pages' Content-Security-Policy, except for a kiosk copy).
-    Returns an error message or None."""
+    ``kept``: pages (paths within ``out``) already there, unchanged since an earlier build: MkDocs
+    renders only the others. Returns an error message or None."""
     import json
 
     import jinja2
@@ -64,17 +73,22 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
     from . import csp, search
 
     try:
-        cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work), kiosk=kiosk)
-        cfg.plugins.on_startup(command="build", dirty=False)
+        templates = Path(cache_dir or Path(work) / "cache") / "templates"
+        cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work), kiosk=kiosk,
+                                        template_cache=templates)
+        cfg.plugins.on_startup(command="build", dirty=bool(kept))
+        quiet = _QuietDirty()
+        logging.getLogger("mkdocs.commands.build").addFilter(quiet)
         try:
-            build(cfg)
+            build(cfg, dirty=bool(kept))
         finally:
             cfg.plugins.on_shutdown()
+            logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
         model = json.loads((Path(work) / f"model.{lang}.json").read_text("utf-8"))
         search.edition_index(Path(out), lang, model, staged.languages, registry, kiosk)
         if not kiosk:  # a kiosk copy's pages are rewritten after the merge: csp_step covers them then
             part = Path(out)
-            csp.apply_pages(part, sorted(part.rglob("*.html")),
+            csp.apply_pages(part, sorted(p for p in part.rglob("*.html") if p.relative_to(part).as_posix() not in kept),
                             name=lambda rel: site_path(rel, lang, model["default"]))
     except LantoaError as exc:
         return f"{lang}: {exc.message}"
@@ -125,20 +139,29 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
-        keys = {lang: incremental.part_key(root, staged, lang, {"kiosk": kiosk}) for lang in mine} if cache else {}
+        inputs = {lang: incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}) for lang in mine} \
+            if cache else {}
         todo = [lang for lang in mine
-                if not (cache_dir and incremental.restore_part(cache_dir, lang, keys[lang], parts[lang]))]
+                if not (cache_dir and incremental.restore_part(cache_dir, lang, inputs[lang].key, parts[lang]))]
+        # an edition that changed in some stories only: their pages are rendered, the others reused
+        kept = {lang: incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
+                for lang in todo}
+        for lang in todo:
+            if kept[lang]:
+                log.info("edition %s: %d of %d pages unchanged: reused", lang, len(kept[lang]), staged.pages[lang])
         jobs = jobs or min(len(todo), os.cpu_count() or 1)
+        cache_arg = str(cache_dir) if cache_dir else None
         errors: list[str] = []
         if jobs <= 1:
             for lang in todo:
-                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk)
+                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
+                                      cache_arg, frozenset(kept[lang]))
                 if err:
                     errors.append(err)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work),
-                                       str(parts[lang]), kiosk) for lang in todo]
+                                       str(parts[lang]), kiosk, cache_arg, frozenset(kept[lang])) for lang in todo]
                 errors = [e for e in (f.result() for f in futures) if e]
         if errors:
             raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors))
@@ -146,9 +169,10 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                  len(todo), len(mine) - len(todo), jobs, time.perf_counter() - start)
         if cache_dir:
             for lang in todo:
-                incremental.store_part(cache_dir, lang, keys[lang], parts[lang])
+                incremental.store_part(cache_dir, lang, inputs[lang], parts[lang])
         if shard:
-            missing = [t for t in mine if not (cache_dir / "parts" / t / keys[t] / incremental.COMPLETE).is_file()]
+            missing = [t for t in mine
+                       if not (cache_dir / "parts" / t / inputs[t].key / incremental.COMPLETE).is_file()]
             if missing:
                 raise BuildFailed(f"could not keep editions {', '.join(missing)} in {cache_dir / 'parts'} "
                                   "(see the warnings above): check that the folder is writable and has space")

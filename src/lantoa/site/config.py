@@ -101,11 +101,12 @@ def check(root: Path, registry: Registry) -> list[Diagnostic]:
 
 
 def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: Path, work: Path,
-                  kiosk: bool = False):
+                  kiosk: bool = False, template_cache: Path | None = None):
     """The full MkDocs config for building edition ``lang`` of the staged docs.
 
     ``kiosk``: a copy that works from file:// (USB sticks, offline kiosks): links name index.html
-    (a browser opens no index.html for a directory URL under file://), no instant navigation."""
+    (a browser opens no index.html for a directory URL under file://), no instant navigation.
+    ``template_cache``: a folder for compiled templates (kept across editions and builds)."""
     from mkdocs.config import load_config
 
     data, _ = read_raw(root)
@@ -119,7 +120,7 @@ def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: P
             "nav_translations": staged.nav_translations.get(tag, {}),
         })
     plugins = [
-        {"lantoa": {"work_dir": str(work), "language": lang}},
+        {"lantoa": {"work_dir": str(work), "language": lang, "template_cache": str(template_cache or "")}},
         {"lantoa-i18n": {"docs_structure": "suffix", "fallback_to_default": False, "reconfigure_search": False,
                          "languages": languages, "build_language": lang}},
     ]

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 INPUTS = ("content", "locales", "theme", "mkdocs.yml")
 STATE = "last-build.json"
 COMPLETE = ".complete"  # in a kept edition: its manifest, written last
+PAGES = ".pages.json"  # in a kept edition: the hashes of what its pages were made from
+#: the modification time given to the staged Markdown of a page that is reused (older than any output)
+OLD_NS = 1_000_000_000
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
@@ -76,26 +80,107 @@ def forget(cache_dir: Path | None) -> None:
         (cache_dir / STATE).unlink(missing_ok=True)
 
 
-def part_key(root: Path, staged, lang: str, extra: dict) -> str:
-    """Everything one edition's MkDocs run reads."""
-    h = hashlib.sha256(f"lantoa {__version__}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}".encode())
+def _versions() -> str:
+    """The renderers' versions: an upgrade of Material changes every page."""
+    from importlib import metadata
+
+    out = []
+    for dist in ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "Jinja2", "pymdown-extensions"):
+        try:
+            out.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{dist}=-")
+    return ",".join(out)
+
+
+@dataclass
+class EditionInputs:
+    shared: str  # hash of what every page of the edition depends on
+    pages: dict[str, str]  # output path -> "story:"/"other:" + hash of the page's own inputs
+    sources: dict[str, Path]  # output path -> its staged Markdown
+
+    @property
+    def key(self) -> str:
+        """The kept edition's name in the build cache: everything its MkDocs run reads."""
+        return hashlib.sha256(json.dumps([self.shared, self.pages], sort_keys=True).encode()).hexdigest()
+
+
+def edition_inputs(root: Path, staged, lang: str, extra: dict) -> EditionInputs:
+    """What edition ``lang``'s MkDocs run reads, in two parts: a hash of what every page of it
+    depends on (theme, config, strings, the navigation and the titles in it, the renderers), and
+    for each page (by its output path within the edition's MkDocs output) a hash of its own inputs:
+    its staged Markdown and its record in the model (cards, notices, links to other editions)."""
+    h = hashlib.sha256(f"lantoa {__version__}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}\0"
+                       f"{_versions()}".encode())
     work = Path(staged.docs_dir).parent
-    h.update((work / f"model.{lang}.json").read_bytes())
+    model = json.loads((work / f"model.{lang}.json").read_bytes())
+    records = model.pop("pages")
+    h.update(json.dumps(model, sort_keys=True).encode())
+    # the navigation every page shows: its structure and the titles of the pages in it (stories are
+    # not in it; the other kinds are always rendered again, see reusable_pages)
+    nav_titles = {key: page["title"] for key, page in records.items() if page.get("kind") != "story"}
     # staged.languages: the editions built together (the switcher lists them; the search index sends
     # a page shown in another built edition's language to that edition's index)
-    h.update(json.dumps([staged.nav, staged.nav_translations, staged.languages], sort_keys=True).encode())
+    h.update(json.dumps([staged.nav, staged.nav_translations, staged.languages, nav_titles],
+                        sort_keys=True).encode())
     suffix = f".{lang}.md"
     for p in sorted(Path(staged.docs_dir).rglob("*")):
         rel = p.relative_to(staged.docs_dir).as_posix()
         # the other editions' pages are not read (the plugin drops them: the switcher is from the
         # model), so a --shard build that staged only its own editions gets the same key
-        if p.is_file() and (not rel.endswith(".md") or rel.endswith(suffix)):
+        if p.is_file() and not rel.endswith(".md"):
             h.update(rel.encode() + b"\0")
             h.update(hashlib.sha256(p.read_bytes()).digest())
     _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
     for name in ("theme", "mkdocs.yml", "locales"):
         _hash_tree(h, root / name, root)
-    return h.hexdigest()
+    prefix = model["editions"][lang]
+    out = EditionInputs(h.hexdigest(), {}, {})
+    for key, record in sorted(records.items()):
+        md = Path(staged.docs_dir) / record["src"].replace("index.md", "index" + suffix)
+        ph = hashlib.sha256(json.dumps([key, record], sort_keys=True).encode())
+        ph.update(md.read_bytes() if md.is_file() else b"")
+        rel = prefix + record["src"].replace("index.md", "index.html")
+        out.pages[rel] = ("story:" if record.get("kind") == "story" else "other:") + ph.hexdigest()
+        out.sources[rel] = md
+    return out
+
+
+def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path) -> set[str]:
+    """When edition ``lang`` changed only in some of its stories, put the story pages of its kept
+    edition whose inputs did not change at ``dest`` (hard links), and mark their staged Markdown as
+    older than them, so that MkDocs (``build(dirty=True)``) renders only the others. Returns the
+    output paths of the pages put there.
+
+    Only story pages are reused: they are not in the navigation, so no other page shows their
+    title; the pages that are (home, categories, languages, editors' pages) list stories, and are
+    always rendered again. Everything else a story page shows is in its own inputs or in
+    ``inputs.shared``."""
+    base = cache_dir / "parts" / lang
+    kept = [p for p in base.iterdir() if (p / COMPLETE).is_file()] if base.is_dir() else []
+    if len(kept) != 1:
+        return set()
+    src = kept[0]
+    try:
+        manifest = json.loads((src / COMPLETE).read_text("utf-8"))
+        before = json.loads((src / PAGES).read_text("utf-8"))
+    except (OSError, ValueError):
+        return set()
+    if before.get("shared") != inputs.shared:
+        return set()
+    if _manifest(src) != manifest:
+        log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
+                    "building it again", lang)
+        shutil.rmtree(src, ignore_errors=True)
+        return set()
+    pages = before.get("pages") or {}
+    reuse = {rel for rel, h in inputs.pages.items()
+             if h.startswith("story:") and pages.get(rel) == h and (src / rel).is_file()}
+    for rel in sorted(reuse):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(str(src / rel), str(dest / rel))
+        os.utime(inputs.sources[rel], ns=(OLD_NS, OLD_NS))
+    return reuse
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -129,12 +214,12 @@ def restore_part(cache_dir: Path, lang: str, key: str, dest: Path) -> bool:
                     "building it again", lang)
         shutil.rmtree(src, ignore_errors=True)
         return False
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(COMPLETE), copy_function=_link_or_copy)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(COMPLETE, PAGES), copy_function=_link_or_copy)
     log.info("edition %s unchanged: reused", lang)
     return True
 
 
-def store_part(cache_dir: Path, lang: str, key: str, part: Path) -> None:
+def store_part(cache_dir: Path, lang: str, inputs: EditionInputs, part: Path) -> None:
     """Keep a freshly built edition (only the latest one per language), as hard links to its files.
     Steps after the merge never write into a file in place (they replace it), so the kept copy
     stays as it was made; ``restore_part`` checks that anyway."""
@@ -142,8 +227,9 @@ def store_part(cache_dir: Path, lang: str, key: str, part: Path) -> None:
     try:
         if base.exists():
             shutil.rmtree(base)
-        target = base / key
+        target = base / inputs.key
         shutil.copytree(part, target, copy_function=_link_or_copy)
+        (target / PAGES).write_text(json.dumps({"shared": inputs.shared, "pages": inputs.pages}), "utf-8")
         (target / COMPLETE).write_text(json.dumps(_manifest(target)), "utf-8")
     except OSError as exc:  # a cache that cannot be written only costs speed next time
         log.warning("could not cache edition %s: %s", lang, exc)

@@ -19,6 +19,7 @@ to ``lantoa-search.js`` (loaded by a ``<script>`` element, which file:// allows)
 from __future__ import annotations
 
 import logging
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -81,10 +82,20 @@ class _ArticleText(HTMLParser):
             self.parts.append(data)
 
 
+#: our article: no ``<article>`` can be nested in it (the sanitizer does not allow the tag in
+#: page content), so it ends at the first ``</article>`` after it starts
+_ARTICLE = re.compile(r"<article\b[^>]*?\slang=")
+
+
 def article_text(html: str) -> str | None:
     """The plain text of the page's article, or None when the page has none."""
+    m = _ARTICLE.search(html)
+    if m is None:
+        return None
+    end = html.find("</article>", m.start())
     parser = _ArticleText()
-    parser.feed(html)
+    # only the article is parsed: the rest of a page (navigation, header, footer) is most of its bytes
+    parser.feed(html[m.start():] if end < 0 else html[m.start():end + len("</article>")])
     parser.close()
     if not parser.depth and not parser.done:
         return None
