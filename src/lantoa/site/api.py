@@ -8,64 +8,68 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from ..content import translations as tr
 from .config import read_raw
-from .editions import load_models
 
 SCHEMA_VERSION = 1
 _BODY = re.compile(r"<!--lantoa:body-->(.*?)<!--/lantoa:body-->", re.S)
 
 
-def _url(ctx, rel: str) -> str:
-    return (ctx.site_url or "/") + rel
+def edition_api(out: Path, tag: str, model: dict, site_url: str, licence: str) -> int:
+    """Write edition ``tag``'s API under ``out`` (its MkDocs output: the story bodies are read from
+    its pages) from its staged model. Made by the edition's worker (lantoa.site.builder), so it is
+    kept with the edition in the build cache. Returns the files written."""
+    def url(rel: str) -> str:
+        return (site_url or "/") + rel
+
+    prefix = model["editions"][tag]
+    index = []
+    for slug in model["pages"]["home"]["stories"]:
+        page = model["pages"][f"story:{slug}"]
+        rel = prefix + page["path"]
+        built = out / rel / "index.html"
+        m = _BODY.search(built.read_text("utf-8")) if built.is_file() else None
+        hero = page.get("hero")
+        record = {
+            "slug": slug, "url": url(rel), "language": page["lang"], "edition": tag,
+            "fallback": page["lang"] != tag, "title": page["title"], "summary": page["summary"],
+            "date": page["date"], "updated": page["updated"] or None,
+            "category": {"id": page["category"]["id"], "name": page["category"]["name"]},
+            "tags": page["tags"], "authors": page["authors"],
+            "translation_status": page["translations"][page["lang"]],
+            "hero": None if not hero else {
+                "url": url(hero["src"]), "width": hero["width"], "height": hero["height"],
+                "alt": hero["alt"], "caption": hero["caption"], "credit": hero["credit"], "license": hero["license"],
+            },
+            "license": licence or None,
+            "api": url(f"api/{tag}/stories/{slug}.json"),
+        }
+        index.append(record)
+        full = dict(record)
+        full["html"] = m.group(1).strip() if m else ""
+        full["sources"] = page["sources"]
+        full["translations"] = {t: {"url": url(model["editions"][t] + page["path"]), "status": status}
+                                for t, status in page["translations"].items()}
+        _dump(out / "api" / tag / "stories" / f"{slug}.json", full)
+    _dump(out / "api" / tag / "stories.json",
+          {"schema": SCHEMA_VERSION, "language": tag, "count": len(index), "stories": index})
+    return len(index) + 1
 
 
-def api_step(ctx) -> int:
-    models = load_models(ctx)
-    project, registry = ctx.project, ctx.registry
-    raw, _ = read_raw(ctx.root)
-    licence = str(((raw.get("extra") or {}).get("content_license")) or "")
-    written = 0
-    for tag, model in models.items():
-        prefix = model["editions"][tag]
-        index = []
-        for entry in project.published_stories():
-            page = model["pages"][f"story:{entry.slug}"]
-            rel = prefix + entry.url_path
-            built = ctx.site / rel / "index.html"
-            m = _BODY.search(built.read_text("utf-8")) if built.is_file() else None
-            hero = page.get("hero")
-            record = {
-                "slug": entry.slug, "url": _url(ctx, rel), "language": page["lang"], "edition": tag,
-                "fallback": page["lang"] != tag, "title": page["title"], "summary": page["summary"],
-                "date": page["date"], "updated": page["updated"] or None,
-                "category": {"id": page["category"]["id"], "name": page["category"]["name"]},
-                "tags": page["tags"], "authors": page["authors"],
-                "translation_status": tr.status(entry, page["lang"]),
-                "hero": None if not hero else {
-                    "url": _url(ctx, hero["src"]), "width": hero["width"], "height": hero["height"],
-                    "alt": hero["alt"], "caption": hero["caption"], "credit": hero["credit"], "license": hero["license"],
-                },
-                "license": licence or None,
-                "api": _url(ctx, f"api/{tag}/stories/{entry.slug}.json"),
-            }
-            index.append(record)
-            full = dict(record)
-            full["html"] = m.group(1).strip() if m else ""
-            full["sources"] = page["sources"]
-            full["translations"] = {
-                t: {"url": _url(ctx, model["editions"][t] + entry.url_path), "status": tr.status(entry, t)}
-                for t in registry.tags() if t == entry.source_lang or tr.status(entry, t) != tr.MISSING
-            }
-            _dump(ctx.site / "api" / tag / "stories" / f"{entry.slug}.json", full)
-            written += 1
-        _dump(ctx.site / "api" / tag / "stories.json",
-              {"schema": SCHEMA_VERSION, "language": tag, "count": len(index), "stories": index})
-        written += 1
-    return written
+def translations(entry, tags: list[str]) -> dict[str, str]:
+    """language -> translation status of a story, for the languages it has (and its source's)."""
+    return {t: tr.status(entry, t) for t in tags if t == entry.source_lang or tr.status(entry, t) != tr.MISSING}
 
 
-def _dump(path, data) -> None:
+def settings(root: Path) -> tuple[str, str]:
+    """(site_url with a trailing slash or "", the content licence) from mkdocs.yml."""
+    raw, _ = read_raw(root)
+    site_url = str(raw.get("site_url") or "")
+    return (site_url.rstrip("/") + "/" if site_url else ""), str(((raw.get("extra") or {}).get("content_license")) or "")
+
+
+def _dump(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")

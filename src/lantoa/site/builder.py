@@ -8,6 +8,7 @@ byte for byte as it was.
 from __future__ import annotations
 
 import filecmp
+import json
 import logging
 import os
 import shutil
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 EDITION_ROOT_FILES = {"sitemap.xml", "sitemap.xml.gz", "404.html"}
 #: files every language build writes at the root; the default language's copy is kept
 SHARED_ROOT_FILES: set[str] = set()
+#: in an edition's output: the characters its pages show (lantoa.site.fonts.pages_chars), read by
+#: the fonts step instead of every page; kept with the edition, never merged into the site
+CHARS_FILE = ".lantoa-chars.json"
 
 
 @dataclass
@@ -61,16 +65,16 @@ class _QuietDirty(logging.Filter):
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
                     kiosk: bool = False, cache_dir: str | None = None, kept: frozenset[str] = frozenset()) -> str | None:
     """Worker: one MkDocs build of one language edition, then what is made from that edition
-    alone (its search index; its pages' Content-Security-Policy, except for a kiosk copy).
+    alone (its search index; its content API; its pages' Content-Security-Policy, except for a
+    kiosk copy; the characters its pages show, for the fonts step).
     ``kept``: pages (paths within ``out``) already there, unchanged since an earlier build: MkDocs
     renders only the others. Returns an error message or None."""
-    import json
-
     import jinja2
     from mkdocs import exceptions
     from mkdocs.commands.build import build
 
-    from . import csp, search
+    from . import api, csp, search
+    from . import fonts as site_fonts
 
     try:
         templates = Path(cache_dir or Path(work) / "cache") / "templates"
@@ -86,10 +90,14 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
             logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
         model = json.loads((Path(work) / f"model.{lang}.json").read_text("utf-8"))
         search.edition_index(Path(out), lang, model, staged.languages, registry, kiosk)
+        api.edition_api(Path(out), lang, model, *api.settings(Path(root)))
         if not kiosk:  # a kiosk copy's pages are rewritten after the merge: csp_step covers them then
             part = Path(out)
             csp.apply_pages(part, sorted(p for p in part.rglob("*.html") if p.relative_to(part).as_posix() not in kept),
                             name=lambda rel: site_path(rel, lang, model["default"]))
+            # the last change to these pages (a kiosk copy's are changed after the merge: read then)
+            (Path(out) / CHARS_FILE).write_text(
+                json.dumps(site_fonts.pages_chars(sorted(Path(out).rglob("*.html"))), ensure_ascii=False), "utf-8")
     except LantoaError as exc:
         return f"{lang}: {exc.message}"
     except jinja2.TemplateSyntaxError as exc:
@@ -179,13 +187,13 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             result = BuildResult(cache_dir / "parts", {t: staged.pages[t] for t in mine}, staged.images)
             result.seconds = time.perf_counter() - start
             return result
-        pages = _merge(parts, wanted, site)
+        pages, chars = _merge(parts, wanted, site)
         raw, _ = site_config.read_raw(root)
         site_url = str(raw.get("site_url") or "")
         ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
                                     cache_dir=(root / ".cache" / "lantoa") if cache else None,
                                     site_url=site_url.rstrip("/") + "/" if site_url else "", kiosk=kiosk,
-                                    edition_pages=pages)
+                                    edition_pages=pages, edition_chars=chars)
         counts = outputs.run(ctx)
         _swap(site, out)
         result = BuildResult(out, dict(staged.pages), staged.images, counts.get("fonts", 0))
@@ -200,19 +208,26 @@ def site_path(rel: str, lang: str, default: str) -> str:
     return f"{lang}/{rel}" if lang != default and rel in EDITION_ROOT_FILES else rel
 
 
-def _merge(parts: dict[str, Path], order: list[str], site: Path) -> set[str]:
+def _merge(parts: dict[str, Path], order: list[str], site: Path) -> tuple[set[str], dict[str, set[str]]]:
     """Copy each language's output into one tree; shared files must be identical (or are the default's).
-    Returns the site paths of the HTML pages."""
+    Returns the site paths of the HTML pages, and the characters of the pages of each edition that
+    read them (edition -> site paths of its pages, characters by language)."""
     site.mkdir(parents=True)
     pages = set()
+    chars: dict[str, tuple[set[str], dict[str, str]]] = {}
     for lang in order:
         part = parts[lang]
+        if (part / CHARS_FILE).is_file():
+            chars[lang] = (set(), json.loads((part / CHARS_FILE).read_text("utf-8")))
+            (part / CHARS_FILE).unlink()
         for src in sorted(part.rglob("*")):
             if src.is_dir():
                 continue
             rel = Path(site_path(src.relative_to(part).as_posix(), lang, order[0]))
             if rel.suffix == ".html":
                 pages.add(rel.as_posix())
+                if lang in chars:
+                    chars[lang][0].add(rel.as_posix())
             dest = site / rel
             if dest.exists():
                 if rel.as_posix() in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
@@ -220,7 +235,7 @@ def _merge(parts: dict[str, Path], order: list[str], site: Path) -> set[str]:
                 raise BuildFailed(f"internal error: languages disagree on {rel.as_posix()}")
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(src, dest)
-    return pages
+    return pages, chars
 
 
 def _swap(new: Path, out: Path) -> None:

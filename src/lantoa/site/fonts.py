@@ -62,20 +62,31 @@ def page_text(doc: str) -> str:
 NAMES_SUFFIX = " Names"
 
 
+def pages_chars(paths) -> dict[str, str]:
+    """Language of the page (its ``<html lang>``) -> the characters its pages show."""
+    by_lang: dict[str, set[str]] = {}
+    for path in paths:
+        doc = Path(path).read_text("utf-8")
+        m = _LANG.search(doc)
+        by_lang.setdefault(m.group(1) if m else "vi", set()).update(page_text(doc))
+    return {lang: "".join(sorted(chars)) for lang, chars in sorted(by_lang.items())}
+
+
 def build(site: Path, names_text: str, cache_dir: Path | None,
-          ui_text: dict[str, str] | None = None) -> list[lfonts.BuiltFace]:
+          ui_text: dict[str, str] | None = None, known: list[dict[str, str]] | None = None,
+          done: set[str] | frozenset[str] = frozenset()) -> list[lfonts.BuiltFace]:
     """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt.
 
     ``ui_text``: language -> all of its interface strings, used or not. They are kept in the
     subsets whether a page shows them yet or not, so the first page that shows a notice
     (a translation now outdated, say) does not change every face and force a new subset of
-    the large CJK and Khmer faces."""
+    the large CJK and Khmer faces. ``known``: the characters of pages already read (each edition's
+    worker reads its own, see :func:`pages_chars`); ``done``: their paths in ``site``, not read again."""
     by_lang: dict[str, set[str]] = {lang: set(text) for lang, text in (ui_text or {}).items()}
-    # the characters of the pages in each language
-    for path in sorted(site.rglob("*.html")):
-        doc = path.read_text("utf-8")
-        m = _LANG.search(doc)
-        by_lang.setdefault(m.group(1) if m else "vi", set()).update(page_text(doc))
+    for chars in (known or []) + [pages_chars(p for p in sorted(site.rglob("*.html"))
+                                             if p.relative_to(site).as_posix() not in done)]:
+        for lang, text in chars.items():
+            by_lang.setdefault(lang, set()).update(text)
     body: dict[str, set[int]] = {}
     for lang, chars in by_lang.items():
         for cp in map(ord, chars):

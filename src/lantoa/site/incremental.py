@@ -33,6 +33,8 @@ COMPLETE = ".complete"  # in a kept edition: its manifest, written last
 PAGES = ".pages.json"  # in a kept edition: the hashes of what its pages were made from
 #: the modification time given to the staged Markdown of a page that is reused (older than any output)
 OLD_NS = 1_000_000_000
+#: what a kept edition holds and how it is keyed: a new format voids the kept editions
+PART_FORMAT = 2
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
@@ -110,8 +112,8 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict) -> EditionInputs:
     depends on (theme, config, strings, the navigation and the titles in it, the renderers), and
     for each page (by its output path within the edition's MkDocs output) a hash of its own inputs:
     its staged Markdown and its record in the model (cards, notices, links to other editions)."""
-    h = hashlib.sha256(f"lantoa {__version__}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}\0"
-                       f"{_versions()}".encode())
+    h = hashlib.sha256(f"lantoa {__version__}/{PART_FORMAT}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}"
+                       f"\0{_versions()}".encode())
     work = Path(staged.docs_dir).parent
     model = json.loads((work / f"model.{lang}.json").read_bytes())
     records = model.pop("pages")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LantoaError
-from . import api, csp, editions, images, kiosk, status_page
+from . import csp, editions, images, kiosk, status_page
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,9 @@ class OutputContext:
     #: site paths of the pages the edition workers made (already with their search index and,
     #: without --kiosk, their Content-Security-Policy)
     edition_pages: set[str] = field(default_factory=set)
+    #: edition -> (site paths of its pages, the characters they show by language), when its worker
+    #: read them (lantoa.site.builder.CHARS_FILE)
+    edition_chars: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
 
     @property
@@ -52,7 +55,9 @@ def fonts_step(ctx: OutputContext) -> int:
     names = " ".join(f"{registry[t].autonym} {registry[t].name}" for t in registry.tags())
     ui = {t: " ".join(registry.string(t, k) for k in LANTOA_KEYS) for t in ctx.langs}
     try:
-        faces = site_fonts.build(ctx.site, names, ctx.cache_dir / "fonts" if ctx.cache_dir else None, ui)
+        faces = site_fonts.build(ctx.site, names, ctx.cache_dir / "fonts" if ctx.cache_dir else None, ui,
+                                 known=[chars for _, chars in ctx.edition_chars.values()],
+                                 done=set().union(*(paths for paths, _ in ctx.edition_chars.values())))
     except site_fonts.lfonts.FontMissingError as exc:
         raise LantoaError(str(exc)) from None
     return len(faces)
@@ -71,7 +76,6 @@ STEPS: list[Callable[[OutputContext], int]] = [
     images.media_step,  # first: feeds and the API read the image files it moves into media/
     editions.sitemaps_step,
     editions.feeds_step,
-    api.api_step,
     status_page.status_step,
     kiosk.kiosk_step,  # --kiosk only: links name index.html
     csp.csp_step,  # after every step that changes HTML: it hashes each page's inline scripts

@@ -18,7 +18,7 @@ from ..content import translations
 from ..content.model import Entry, Project, Variant
 from ..i18n.registry import Registry
 from ..i18n.strings import LANTOA_KEYS
-from . import images, material_strings
+from . import api, images, material_strings
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
             "sources": [{"title": s.title, "url": s.url, "as_of": s.as_of.isoformat() if s.as_of else ""}
                         for s in entry.sources],
             "notices": notices(entry, v), "path": entry.url_path, "available": available(entry),
+            "translations": api.translations(entry, registry.tags()),  # the content API's
         }
     home = project.pages.get("home")
     hv = resolve_variant(home, registry, lang) if home else None
@@ -166,6 +167,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         "body": media.body(home, hv, lang) if hv else "", "lang": hv.lang if hv else lang,
         "dir": registry[hv.lang].dir if hv and hv.lang in registry else L.dir,
         "notices": notices(home, hv) if hv else [], "cards": cards, "path": "",
+        "stories": [entry.slug for entry in stories],  # newest first, as the content API lists them
         "available": available(home) if home else {},
         # the root suggests (never redirects to) the edition the browser prefers: each line in its own language
         "suggestions": [
