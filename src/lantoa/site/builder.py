@@ -147,7 +147,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
-        inputs = {lang: incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}) for lang in mine} \
+        common = incremental.common_inputs(root, staged) if cache else ""
+        inputs = {lang: incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common) for lang in mine} \
             if cache else {}
         todo = [lang for lang in mine
                 if not (cache_dir and incremental.restore_part(cache_dir, lang, inputs[lang].key, parts[lang]))]

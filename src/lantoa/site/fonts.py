@@ -13,7 +13,10 @@ show "ភាសាខ្មែរ" or "日本語" in a menu.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
+import os
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -29,16 +32,39 @@ _LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 CJK_BY_LANG = {"ja": "Lantoa CJK JP", "ko": "Lantoa CJK KR"}
 
 
+#: where _coverage keeps what it read (set by build(); None: nowhere)
+_coverage_dir: Path | None = None
+
+
 @lru_cache(maxsize=None)
 def _coverage(family: str) -> frozenset[int]:
+    """The characters a family's font file has (its cmap), kept in the fonts cache: reading the
+    CJK collection's cmap takes longer than subsetting a small face."""
     src = lfonts.source_for_family(family)
     weight = min(src.files)
     name, index = src.files[weight]
     path = lfonts._require_font(name, None)
     if src.face_name:
         index = lfonts.resolve_face_index(path, src.face_name, index)
-    font = TTFont(path, fontNumber=index, lazy=True)
-    return frozenset(font.getBestCmap())
+    st = Path(path).stat()
+    kept = None
+    if _coverage_dir is not None:
+        key = hashlib.sha256(f"{path}\0{index}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:32]
+        kept = _coverage_dir / f"cmap-{key}.json"
+        try:
+            return frozenset(json.loads(kept.read_text("utf-8")))
+        except (OSError, ValueError, TypeError):
+            pass  # not kept yet, or unreadable: read the font again
+    cps = frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
+    if kept is not None:
+        try:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            tmp = kept.with_suffix(".tmp")
+            tmp.write_text(json.dumps(sorted(cps)), "utf-8")
+            os.replace(tmp, kept)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+    return cps
 
 
 def _family_for(cp: int, lang: str) -> str | None:
@@ -82,6 +108,10 @@ def build(site: Path, names_text: str, cache_dir: Path | None,
     (a translation now outdated, say) does not change every face and force a new subset of
     the large CJK and Khmer faces. ``known``: the characters of pages already read (each edition's
     worker reads its own, see :func:`pages_chars`); ``done``: their paths in ``site``, not read again."""
+    global _coverage_dir
+    if cache_dir is not None and _coverage_dir != cache_dir:
+        _coverage_dir = cache_dir
+        _coverage.cache_clear()
     by_lang: dict[str, set[str]] = {lang: set(text) for lang, text in (ui_text or {}).items()}
     for chars in (known or []) + [pages_chars(p for p in sorted(site.rglob("*.html"))
                                              if p.relative_to(site).as_posix() not in done)]:

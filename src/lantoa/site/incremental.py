@@ -107,13 +107,31 @@ class EditionInputs:
         return hashlib.sha256(json.dumps([self.shared, self.pages], sort_keys=True).encode()).hexdigest()
 
 
-def edition_inputs(root: Path, staged, lang: str, extra: dict) -> EditionInputs:
+def common_inputs(root: Path, staged) -> str:
+    """A hash of what every edition's MkDocs run reads: the theme, the configuration, the language
+    files, our generated Material partials, the staged files that are not pages, the renderers."""
+    h = hashlib.sha256(f"lantoa {__version__}/{PART_FORMAT}\0{_versions()}".encode())
+    for p in sorted(Path(staged.docs_dir).rglob("*")):
+        rel = p.relative_to(staged.docs_dir).as_posix()
+        # the other editions' pages are not read (the plugin drops them: the switcher is from the
+        # model), so a --shard build that staged only its own editions gets the same key
+        if p.is_file() and not rel.endswith(".md"):
+            h.update(rel.encode() + b"\0")
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
+    for name in ("theme", "mkdocs.yml", "locales"):
+        _hash_tree(h, root / name, root)
+    return h.hexdigest()
+
+
+def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | None = None) -> EditionInputs:
     """What edition ``lang``'s MkDocs run reads, in two parts: a hash of what every page of it
     depends on (theme, config, strings, the navigation and the titles in it, the renderers), and
     for each page (by its output path within the edition's MkDocs output) a hash of its own inputs:
-    its staged Markdown and its record in the model (cards, notices, links to other editions)."""
-    h = hashlib.sha256(f"lantoa {__version__}/{PART_FORMAT}\0{lang}\0{json.dumps(extra, sort_keys=True, default=str)}"
-                       f"\0{_versions()}".encode())
+    its staged Markdown and its record in the model (cards, notices, links to other editions).
+    ``common``: :func:`common_inputs`, when the caller has it already."""
+    h = hashlib.sha256(f"{common or common_inputs(root, staged)}\0{lang}\0"
+                       f"{json.dumps(extra, sort_keys=True, default=str)}".encode())
     work = Path(staged.docs_dir).parent
     model = json.loads((work / f"model.{lang}.json").read_bytes())
     records = model.pop("pages")
@@ -126,16 +144,6 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict) -> EditionInputs:
     h.update(json.dumps([staged.nav, staged.nav_translations, staged.languages, nav_titles],
                         sort_keys=True).encode())
     suffix = f".{lang}.md"
-    for p in sorted(Path(staged.docs_dir).rglob("*")):
-        rel = p.relative_to(staged.docs_dir).as_posix()
-        # the other editions' pages are not read (the plugin drops them: the switcher is from the
-        # model), so a --shard build that staged only its own editions gets the same key
-        if p.is_file() and not rel.endswith(".md"):
-            h.update(rel.encode() + b"\0")
-            h.update(hashlib.sha256(p.read_bytes()).digest())
-    _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
-    for name in ("theme", "mkdocs.yml", "locales"):
-        _hash_tree(h, root / name, root)
     prefix = model["editions"][lang]
     out = EditionInputs(h.hexdigest(), {}, {})
     for key, record in sorted(records.items()):

@@ -10,6 +10,7 @@ import bisect
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: inline tags an editor may write, with the attributes each may carry
 ALLOWED_TAGS: dict[str, set[str]] = {
@@ -36,7 +37,7 @@ _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TEXT_TAG = re.compile(r"<\s*/?\s*[A-Za-z!?]")
 
 
-@dataclass
+@dataclass(frozen=True)  # frozen: scan() hands the same ones to every caller
 class Finding:
     line: int  # 1-based within the body
     col: int
@@ -45,7 +46,7 @@ class Finding:
     hint: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Link:
     line: int
     col: int
@@ -97,6 +98,12 @@ def mask_code(body: str) -> str:
 
 def scan(body: str) -> tuple[list[Finding], list[Link]]:
     """Scan the whole body at once: a tag or a link may span lines."""
+    findings, links = _scan(body)  # lantoa check and the stager both scan every body: once is enough
+    return list(findings), list(links)
+
+
+@lru_cache(maxsize=1 << 16)
+def _scan(body: str) -> tuple[tuple[Finding, ...], tuple[Link, ...]]:
     text = mask_code(body)
     starts = [0] + [m.end() for m in _NEWLINE.finditer(text)]
 
@@ -124,7 +131,7 @@ def scan(body: str) -> tuple[list[Finding], list[Link]]:
             findings.append(Finding(link.line, link.col, "unsafe-link",
                                     f"'{scheme}:' links are not allowed",
                                     "link to an https:// address or a page of this site"))
-    return findings, links
+    return tuple(findings), tuple(links)
 
 
 def _check_tag(tm: re.Match, line: int, col: int, findings: list[Finding]) -> None:
