@@ -119,6 +119,22 @@ def test_failed_build_leaves_previous_site_untouched(project):
     assert not list((project / "build").glob(".lantoa-build-*"))
 
 
+def test_earlier_sites_are_deleted_by_the_next_build(project):
+    """The previous site and the build's scratch folder are set aside (one rename each) and deleted
+    while the next build works: never left to pile up, never in the way of build/site."""
+    trash = project / "build" / ".lantoa-trash"
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    assert run(project, "-q", "build").exit_code == 0
+    first = set(trash.iterdir())
+    assert first and all(p.name.startswith(".lantoa-build-") for p in first)  # the scratch folder
+    story.write_text(story.read_text("utf-8") + "\nMore.\n", "utf-8")
+    assert run(project, "-q", "build").exit_code == 0
+    second = set(trash.iterdir())
+    assert not first & second  # deleted by the second build
+    assert any(p.name.startswith("site.old-") for p in second)  # the first site, set aside
+    assert sorted(p.name for p in (project / "build").iterdir()) == [".lantoa-trash", "site"]
+
+
 def test_draft_is_not_built(project):
     draft = project / "content" / "stories" / "ban-nhap"
     draft.mkdir()

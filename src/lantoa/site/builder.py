@@ -13,6 +13,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -135,6 +136,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         wanted.insert(0, registry.default)  # the default edition is the site root
     wanted = [t for t in registry.tags() if t in wanted]
     out.parent.mkdir(parents=True, exist_ok=True)
+    sweeper = sweep(out.parent)
     work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
     try:
         mine = shard_editions(wanted, shard) if shard else wanted
@@ -201,7 +203,44 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         result.seconds = time.perf_counter() - start
         return result
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        discard(work)
+        if sweeper is not None:
+            sweeper.join()
+
+
+#: beside build/site: trees of earlier builds waiting to be deleted (lantoa.site.builder.discard)
+TRASH = ".lantoa-trash"
+
+
+def discard(path: Path) -> None:
+    """Remove a tree later: it is renamed into a trash folder beside it (one rename), emptied by
+    the next build while that build checks and stages (:func:`sweep`), so a rebuild does not wait
+    for the tens of thousands of files of the previous site and of its own scratch folders to be
+    unlinked. Falls back to deleting it now."""
+    if not path.exists():
+        return
+    trash = path.parent / TRASH
+    try:
+        trash.mkdir(exist_ok=True)
+        os.replace(path, trash / f"{path.name}-{os.getpid()}-{time.monotonic_ns()}")
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep(parent: Path) -> threading.Thread | None:
+    """Delete what earlier builds discarded beside ``parent``'s build, in a thread (the deletion is
+    system calls, which release the GIL: it overlaps the checking and staging). Join it before
+    returning."""
+    try:
+        entries = list((parent / TRASH).iterdir())
+    except OSError:
+        return None
+    if not entries:
+        return None
+    thread = threading.Thread(target=lambda: [shutil.rmtree(e, ignore_errors=True) for e in entries],
+                              name="lantoa-sweep", daemon=True)
+    thread.start()
+    return thread
 
 
 def site_path(rel: str, lang: str, default: str) -> str:
@@ -242,7 +281,7 @@ def _merge(parts: dict[str, Path], order: list[str], site: Path) -> tuple[set[st
 def _swap(new: Path, out: Path) -> None:
     old = out.with_name(out.name + ".old")
     if old.exists():
-        shutil.rmtree(old)
+        discard(old)
     if out.exists():
         os.replace(out, old)
     try:
@@ -251,4 +290,4 @@ def _swap(new: Path, out: Path) -> None:
         if old.exists():
             os.replace(old, out)
         raise
-    shutil.rmtree(old, ignore_errors=True)
+    discard(old)
