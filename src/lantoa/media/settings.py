@@ -32,10 +32,17 @@ from ..diagnostics import Diagnostic, error
 #: browser decodes AVIF, the rest (and every crawler, mail client, press tool) read JPEG. WebP would
 #: add one more encode per variant for the few browsers that have WebP but not AVIF, which the
 #: JPEG serves already.
+#:
+#: JPEG is q84, not the q82 of libvips and plain Pillow: our resize (draft() DCT scaling, then a
+#: cascade; pipeline._resize) is a little softer than their one-step Lanczos, and two quality steps
+#: buy that back for less than the bytes our optimized Huffman tables save. On the benchmark's
+#: photos (4000×3000 → 1920/960/480): SSIM 0.9700 at 1% fewer bytes than libvips' q82 (0.9694);
+#: q83 stays under it (0.9693). WebP keeps libvips' q80: each step of quality costs 8% more bytes
+#: (q81: their SSIM at 5% more bytes), so at equal bytes our WebP is 0.0006 below theirs.
 FORMATS = {
     "avif": {"mime": "image/avif", "ext": "avif", "quality": 75, "speed": 9},
     "webp": {"mime": "image/webp", "ext": "webp", "quality": 80, "method": 4},
-    "jpeg": {"mime": "image/jpeg", "ext": "jpg", "quality": 82},
+    "jpeg": {"mime": "image/jpeg", "ext": "jpg", "quality": 84},
     "png": {"mime": "image/png", "ext": "png"},
 }
 #: The fallback of an image with transparency (JPEG has none).
