@@ -11,6 +11,9 @@ from .frontmatter import Document
 
 STATUSES = ("draft", "review", "published")
 METHODS = ("human", "machine")
+#: what the front matter's ``images:`` says about one body image; credit and licence may come from the source
+IMAGE_TEXT_KEYS = ("alt", "caption", "credit", "license")
+IMAGE_SHARED = ("credit", "license")
 
 
 @dataclass
@@ -40,6 +43,8 @@ class Variant:
     summary: str = ""
     status: str = "draft"
     hero_text: dict = field(default_factory=dict)  # alt/caption/credit/license in this language
+    #: body images' text in this language: file name (as the body writes it) -> alt/caption/credit/license
+    images: dict[str, dict[str, str]] = field(default_factory=dict)
     method: str = "human"
     reviewed_by: str = ""
     is_source: bool = False
@@ -95,6 +100,14 @@ class Entry:
         if self.source and self.source.lang == lang:
             return self.source
         return self.translations.get(lang)
+
+    def image_text(self, variant: Variant, name: str) -> dict[str, str]:
+        """What ``variant`` shows with its body image ``name``: alt and caption only in its own
+        language (a French page never shows a Vietnamese caption); credit and licence fall back
+        to the source's (a name and a licence are the same in every language)."""
+        own = variant.images.get(name, {})
+        src = self.source.images.get(name, {}) if self.source else {}
+        return {k: own.get(k) or (src.get(k, "") if k in IMAGE_SHARED else "") for k in IMAGE_TEXT_KEYS}
 
     def variants(self) -> list[Variant]:
         out = [self.source] if self.source else []

@@ -12,15 +12,17 @@ import difflib
 
 from ..diagnostics import Diagnostic, error, warning
 from .frontmatter import Document
-from .model import METHODS, STATUSES, Entry, Hero, SourceRef, Variant
+from .model import IMAGE_TEXT_KEYS, METHODS, STATUSES, Entry, Hero, SourceRef, Variant
 
 STORY_SOURCE_KEYS = {
-    "title", "summary", "date", "category", "updated", "lang", "tags", "authors", "hero", "sources", "status",
+    "title", "summary", "date", "category", "updated", "lang", "tags", "authors", "hero", "images", "sources",
+    "status",
 }
-PAGE_SOURCE_KEYS = {"title", "summary", "lang", "status", "updated"}
-TRANSLATION_KEYS = {"title", "summary", "hero", "status", "translation", "updated"}
+PAGE_SOURCE_KEYS = {"title", "summary", "lang", "status", "updated", "images"}
+TRANSLATION_KEYS = {"title", "summary", "hero", "images", "status", "translation", "updated"}
 HERO_KEYS = {"src", "alt", "caption", "credit", "license"}
 HERO_TRANSLATABLE = {"alt", "caption", "credit", "license"}
+IMAGE_KEYS = set(IMAGE_TEXT_KEYS)  # under each file name of 'images:', in the source and in translations
 SOURCE_KEYS = {"title", "url", "as_of"}
 TRANSLATION_BLOCK_KEYS = {"method", "reviewed_by", "source_hash"}
 MAX_TITLE = 120
@@ -114,6 +116,25 @@ class Checker:
             return None
         return value
 
+    def images(self, data: dict, variant: Variant) -> None:
+        """``images: {photo.jpg: {alt, caption, credit, license}}``: the text of the body's images in
+        this file's language, into ``variant.images``. Whether each name is a file the body shows is
+        checked by lantoa.validate (it needs the folder and the body)."""
+        images = self.mapping(data, "images")
+        for name, meta in (images or {}).items():
+            path = ("images", name)
+            if not isinstance(name, str) or not name.strip():
+                self.err(path, "wrong-type", f"'{name}' under 'images' must be an image's file name",
+                         "write the file name the text shows, e.g. 'photo.jpg:'")
+                continue
+            if not isinstance(meta, dict):
+                self.err(path, "wrong-type", f"'images: {name}' must be a set of 'name: value' lines, not {_kind(meta)}",
+                         f"indent 'alt:', 'caption:', 'credit:' or 'license:' under '{name}:'")
+                continue
+            self.unknown_keys(meta, IMAGE_KEYS, path, f" under 'images: {name}'")
+            text = {key: self.text(meta, key, path) for key in IMAGE_TEXT_KEYS}
+            variant.images[name] = {k: v for k, v in text.items() if v}
+
     def choice(self, data: dict, key: str, choices: tuple, default: str, path: tuple = ()) -> str:
         value = data.get(key)
         if value is None:
@@ -164,6 +185,7 @@ def read_source(entry: Entry, variant: Variant, diags: list[Diagnostic]) -> None
     variant.status = c.choice(data, "status", STATUSES, "draft")
     variant.status_known = data.get("status") is None or data.get("status") in STATUSES
     entry.updated = c.date(data, "updated")
+    c.images(data, variant)
     if not story:
         return
     entry.date = c.date(data, "date", required=True)
@@ -210,6 +232,7 @@ def read_translation(entry: Entry, variant: Variant, diags: list[Diagnostic]) ->
     default_status = entry.source.status if entry.source else "draft"
     variant.status = c.choice(data, "status", STATUSES, default_status)
     variant.status_known = data.get("status") is None or data.get("status") in STATUSES
+    c.images(data, variant)
     hero = c.mapping(data, "hero")
     if hero is not None:
         c.unknown_keys(hero, HERO_TRANSLATABLE, ("hero",), " under 'hero' in a translation")

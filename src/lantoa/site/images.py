@@ -10,6 +10,13 @@ Body images are Markdown (``![alt](photo.jpg)``). The stager points them at
 missing file nor copies one), and the plugin replaces each such ``<img>`` with a
 ``<picture>`` from :func:`picture_html` before sanitizing. An unknown ``lantoa-media:`` URL is
 dropped by the sanitizer (not an allowed scheme).
+
+The front matter's ``images:`` gives each body image its text in the page's language
+(``Entry.image_text``): the alt text when the Markdown has none, and a caption, credit and
+licence. An image that is a paragraph of its own and has any of those three becomes a
+``<figure class="lt-figure">`` in place of that paragraph (a figure may not sit inside a ``<p>``),
+captioned like the hero; an image inside a line of text stays a bare ``<picture>`` (``lantoa
+check`` warns that its caption is not shown).
 """
 
 from __future__ import annotations
@@ -96,8 +103,10 @@ class MediaIndex:
         return {"src": pic["largest"], "width": pic["width"], "height": pic["height"], "picture": pic, **text}
 
     def body(self, entry: Entry, variant, edition: str) -> str:
-        """The variant's Markdown with its local images pointed at their variants."""
-        return rewrite_body(variant.body, entry, self, [edition, variant.lang], self.used.setdefault(edition, {}))
+        """The variant's Markdown with its local images pointed at their variants (and the text
+        the variant gives each image recorded with it, for :func:`rewrite_html`)."""
+        return rewrite_body(variant.body, entry, self, [edition, variant.lang], self.used.setdefault(edition, {}),
+                            text=lambda name: entry.image_text(variant, name))
 
     def picture(self, entry: Entry, ref: str, langs: list[str]) -> tuple[str, dict] | None:
         """(key, picture) for ``ref`` in a page shown for ``langs`` (edition first): a localized
@@ -223,8 +232,11 @@ def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
     }
 
 
-def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], used: dict[str, dict]) -> str:
-    """Point every local image of a Markdown body at ``lantoa-media:<key>`` (recorded in ``used``)."""
+def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], used: dict[str, dict],
+                 text: Callable[[str], dict] | None = None) -> str:
+    """Point every local image of a Markdown body at ``lantoa-media:<key>`` (recorded in ``used``,
+    with ``text(file name)`` as its ``"text"`` when that gives an alt, caption, credit or licence:
+    the key names one story's file, so one page of an edition uses it)."""
     refs = body_refs(body)
     if not refs:
         return body
@@ -234,13 +246,15 @@ def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], u
         starts.append(starts[-1] + len(line) + 1)
     edits = []
     for line, col, url in refs:
-        if _local_image(entry, url) is None:
+        path = _local_image(entry, url)
+        if path is None:
             continue
         found = index.picture(entry, url, langs)
         if found is None:
             continue
         key, pic = found
-        used[key] = pic
+        said = {k: v for k, v in (text(path.name) if text else {}).items() if v}
+        used[key] = dict(pic, text=said) if said else pic
         offset = starts[line - 1] + col - 1
         if body[offset:offset + len(url)] == url:
             edits.append((offset, len(url), TOKEN + key))
@@ -280,26 +294,63 @@ def picture_html(pic: dict, alt: str, url: Callable[[str], str] = lambda p: p, *
 _IMG = re.compile(r"<img\b([^>]*?)\s*/?>", re.S)
 _ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
 _HREF = re.compile(r'href="' + re.escape(TOKEN) + r'([^"]+)"')
+#: a paragraph that is one image (perhaps inside a link) and nothing else: Markdown's ``![alt](x)``
+#: on a line of its own
+_LONE_IMG = re.compile(r"<p>\s*(?P<a><a\b[^>]*>\s*)?(?P<img><img\b[^>]*>)\s*(?(a)</a>\s*)</p>", re.S)
+#: what makes a figure: text under the picture
+CAPTION_KEYS = ("caption", "credit", "license")
 
 
-def rewrite_html(content: str, pictures: dict[str, dict], url: Callable[[str], str]) -> str:
-    """Replace every ``<img src="lantoa-media:…">`` that Markdown rendered with its ``<picture>``;
-    a link to an image points at its largest variant."""
+def figcaption_html(text: dict, strings: dict | None = None) -> str:
+    """``<figcaption>caption <span class="lt-credit">Photo: credit · Licence: licence</span>``, as
+    theme/story.html captions the hero (the labels are the edition's ``story.credit``/``story.license``
+    strings); every piece of text escaped."""
+    e = html.escape
+    strings = strings or {}
+    credit = [f'{e(strings[label]) + ": " if strings.get(label) else ""}<bdi>{e(text[key])}</bdi>'
+              for key, label in (("credit", "story.credit"), ("license", "story.license")) if text.get(key)]
+    parts = [e(text["caption"])] if text.get("caption") else []
+    if credit:
+        parts.append(f'<span class="lt-credit">{" · ".join(credit)}</span>')
+    return f"<figcaption>{' '.join(parts)}</figcaption>"
+
+
+def rewrite_html(content: str, pictures: dict[str, dict], url: Callable[[str], str],
+                 strings: dict | None = None) -> str:
+    """Replace every ``<img src="lantoa-media:…">`` that Markdown rendered with its ``<picture>``
+    (alt text from the front matter when the Markdown has none); an image alone in its paragraph
+    with a caption, credit or licence replaces that paragraph with a ``<figure>``; a link to an
+    image points at its largest variant."""
     if TOKEN not in content:
         return content
 
+    def record(attrs: dict) -> dict | None:
+        src = attrs.get("src", "")
+        return pictures.get(src[len(TOKEN):]) if src.startswith(TOKEN) else None
+
     def img(m: re.Match) -> str:
         attrs = {k.lower(): html.unescape(v) for k, v in _ATTR.findall(m.group(1))}
-        src = attrs.get("src", "")
-        if not src.startswith(TOKEN) or src[len(TOKEN):] not in pictures:
+        pic = record(attrs)
+        if pic is None:
             return m.group(0)
-        return picture_html(pictures[src[len(TOKEN):]], attrs.get("alt", ""), url, title=attrs.get("title", ""))
+        alt = attrs.get("alt", "").strip() or pic.get("text", {}).get("alt", "")  # the Markdown's alt wins
+        return picture_html(pic, alt, url, title=attrs.get("title", ""))
+
+    def figure(m: re.Match) -> str:
+        pic = record({k.lower(): html.unescape(v) for k, v in _ATTR.findall(m.group("img"))})
+        text = pic.get("text", {}) if pic else {}
+        if not any(text.get(k) for k in CAPTION_KEYS):
+            return m.group(0)
+        inner = _IMG.sub(img, m.group("img"))
+        if m.group("a"):
+            inner = f"{m.group('a').strip()}{inner}</a>"
+        return f'<figure class="lt-figure">{inner}{figcaption_html(text, strings)}</figure>'
 
     def href(m: re.Match) -> str:
         pic = pictures.get(html.unescape(m.group(1)))
         return f'href="{html.escape(url(pic["largest"]))}"' if pic else m.group(0)
 
-    return _HREF.sub(href, _IMG.sub(img, content))
+    return _HREF.sub(href, _IMG.sub(img, _LONE_IMG.sub(figure, content)))
 
 
 def media_step(ctx) -> int:

@@ -135,9 +135,11 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
     @event_priority(-50)
     def on_page_content(self, html, page, config, files):
         # Body images first (the stager pointed them at lantoa-media:<key>): each becomes a
-        # <picture> of its variants, with URLs relative to this page. Then the last wall against
-        # script: whatever Markdown let through is cut to an allowlist.
-        html = images.rewrite_html(html, self.model.get("images", {}), lambda path: normalize_url(path, page))
+        # <picture> of its variants, with URLs relative to this page (a <figure> with the caption and
+        # credit of the page's language when it has them). Then the last wall against script:
+        # whatever Markdown let through is cut to an allowlist.
+        html = images.rewrite_html(html, self.model.get("images", {}), lambda path: normalize_url(path, page),
+                                   strings=self.model["strings"])
         return sanitize(html)
 
     def on_page_context(self, context, page, config, nav):

@@ -35,16 +35,23 @@ def _credits(entry: Entry, registry, images: list[str], licence: str) -> str:
         out.append(f"Site licence: {licence}")
     out += ["", "Images (re-encoded at full size; EXIF, XMP and GPS metadata removed):"]
     out += [f"  images/{name}" for name in images]
-    if entry.hero:
-        out += ["", f"Hero image {entry.hero.src}:"]
-        for v in entry.variants():
-            if v.status != "published":
-                continue
-            text = dict(entry.source.hero_text)
-            text.update({k: val for k, val in v.hero_text.items() if val})
+    published = [v for v in entry.variants() if v.status == "published"]
+
+    def per_language(title: str, text_of) -> None:
+        out.extend(["", title])
+        for v in published:
+            text = text_of(v)
             name = registry[v.lang].name if v.lang in registry else v.lang
             parts = [f"{k}: {text[k]}" for k in ("alt", "caption", "credit", "license") if text.get(k)]
-            out.append(f"  [{v.lang} {name}] " + " | ".join(parts))
+            if parts:
+                out.append(f"  [{v.lang} {name}] " + " | ".join(parts))
+
+    if entry.hero:
+        per_language(f"Hero image {entry.hero.src}:", lambda v: {**entry.source.hero_text,
+                                                                  **{k: t for k, t in v.hero_text.items() if t}})
+    # the body's images, as the front matter's 'images:' describes them in each language
+    for image in sorted({name for v in published for name in v.images if (entry.dir / name).is_file()}):
+        per_language(f"Image {image}:", lambda v: entry.image_text(v, image))
     if entry.sources:
         out += ["", "Sources:"]
         out += [f"  {s.title} — {s.url}" + (f" (as of {s.as_of.isoformat()})" if s.as_of else "") for s in entry.sources]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 import unicodedata
 from pathlib import PurePosixPath
 
@@ -143,8 +144,7 @@ def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str, tags=()
         if target.is_symlink():
             problem = ("symlink", f"{what} '{ref}' is a symbolic link", "copy the image into the story folder")
         elif not target.is_file():
-            names = sorted(f.name for f in entry.dir.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
-            close = difflib.get_close_matches(p.name, names, n=1)
+            close = difflib.get_close_matches(p.name, _folder_images(entry), n=1)
             problem = ("missing-media", f"{what} '{ref}' does not exist",
                        f"did you mean '{close[0]}'?" if close else "add the file to the story folder")
         elif p.suffix.lower() not in IMAGE_EXTENSIONS:
@@ -158,6 +158,10 @@ def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str, tags=()
     if problem is None:
         return []
     return [error(variant.path, pos.line, pos.col, *problem)]
+
+
+def _folder_images(entry: Entry) -> list[str]:
+    return sorted(f.name for f in entry.dir.iterdir() if f.suffix.lower() in IMAGE_EXTENSIONS)
 
 
 _SETTINGS_CACHE: dict = {}
@@ -220,6 +224,9 @@ def _text_rules(variant: Variant) -> list[Diagnostic]:
     fields = {("title",): variant.title, ("summary",): variant.summary}
     for key, value in variant.hero_text.items():
         fields[("hero", key)] = value
+    for name, text in variant.images.items():
+        for key, value in text.items():
+            fields[("images", name, key)] = value
     for path, value in fields.items():
         if value and markup.looks_like_html(value):
             p = variant.doc.pos(*path)
@@ -238,13 +245,83 @@ def _body_rules(entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
     for link in links:
         if not link.image:
             continue
-        if not link.alt.strip():
+        name = image_name(link.url)
+        if not link.alt.strip() and not variant.images.get(name or "", {}).get("alt"):
             out.append(error(variant.path, base + link.line, link.col, "missing-alt", "image has no alt text",
-                             "write what the picture shows: ![a boat on the bay](photo.jpg)"))
+                             "write what the picture shows: ![a boat on the bay](photo.jpg), or in the front "
+                             f"matter under 'images:' → '{name or 'photo.jpg'}:' → 'alt: …'"))
         if markup.scheme_of(link.url) is None:
             out += _media_ref(entry, variant, link.url, Pos(base + link.line, link.col), "image", tags)
         elif markup.scheme_of(link.url) in ("http", "https"):
             out.append(error(variant.path, base + link.line, link.col, "remote-media",
                              "images must be stored with the story, not loaded from another site",
                              "download the image into the story folder"))
+    out += _image_text_rules(entry, variant, links, tags)
     return out
+
+
+def image_name(url: str) -> str | None:
+    """The file name a body image's ``images:`` text is keyed by (None: not a file of the folder)."""
+    p = PurePosixPath(url)
+    if not url or markup.scheme_of(url) is not None or p.is_absolute() or len(p.parts) != 1 or "\\" in url:
+        return None
+    return p.name
+
+
+def _image_text_rules(entry: Entry, variant: Variant, links: list, tags=()) -> list[Diagnostic]:
+    """Each name under ``images:`` is an image this file's body shows; a caption or credit shows only
+    under an image in a paragraph of its own (lantoa.site.images)."""
+    out: list[Diagnostic] = []
+    shown = {image_name(link.url): link for link in links if link.image and image_name(link.url)}
+    for name in variant.images:
+        if name in shown:
+            continue
+        p = variant.doc.pos("images", name)
+        base = _strip_tag(name, tags)
+        if image_name(name) is None or not (entry.dir / name).is_file():
+            close = difflib.get_close_matches(name, _folder_images(entry), n=1)
+            out.append(warning(variant.path, p.line, p.col, "unknown-image",
+                               f"'images: {name}' names no image of the story folder",
+                               f"did you mean '{close[0]}'?" if close else "write the file name the text shows"))
+        elif base in shown:
+            out.append(warning(variant.path, p.line, p.col, "unused-image-text",
+                               f"'images: {name}' is a localized copy; its text goes under the name the text shows",
+                               f"write '{base}:' (the text belongs to the picture, whichever copy an edition shows)"))
+        elif entry.hero is not None and name == entry.hero.src:
+            out.append(warning(variant.path, p.line, p.col, "unused-image-text",
+                               f"'{name}' is the hero and the text does not show it; 'images: {name}' is not used",
+                               "put the hero's alt, caption, credit and license under 'hero:'"))
+        else:
+            close = difflib.get_close_matches(name, sorted(shown), n=1)
+            out.append(warning(variant.path, p.line, p.col, "unused-image-text",
+                               f"the text of this file does not show '{name}'; 'images: {name}' is not used",
+                               f"did you mean '{close[0]}'?" if close else f"add ![…]({name}) to the text or remove it"))
+    lines = variant.body.split("\n")
+    for link in links:
+        name = image_name(link.url) if link.image else None
+        text = entry.image_text(variant, name) if name else {}
+        if any(text.get(k) for k in ("caption", "credit", "license")) and not _alone(lines, link.line):
+            out.append(warning(variant.path, variant.body_line - 1 + link.line, link.col, "image-caption-hidden",
+                               f"the caption and credit of '{name}' are not shown: the image is inside a paragraph",
+                               "put the image on a line of its own, with an empty line before and after"))
+    return out
+
+
+def _strip_tag(name: str, tags) -> str:
+    """photo.fr.jpg -> photo.jpg when 'fr' is a registered language tag."""
+    p = PurePosixPath(name)
+    stem, _, tag = p.stem.rpartition(".")
+    return f"{stem}{p.suffix}" if stem and tag in tags else name
+
+
+def _alone(lines: list[str], line: int) -> bool:
+    """Does Markdown make the image on body line ``line`` a paragraph of its own? (the one image
+    on its line, an empty line or a heading before it, an empty line after it)"""
+    quote = lambda s: s.lstrip(" >\t")  # noqa: E731 - a paragraph inside a blockquote counts too
+    text = quote(lines[line - 1]).strip()
+    m = markup.IMAGE_LINK.match(text)
+    if m is None or not re.fullmatch(r"\s*(\{[^{}]*\})?", text[m.end():]):  # an attribute list may follow
+        return False
+    before = quote(lines[line - 2]) if line >= 2 else ""
+    after = quote(lines[line]) if line < len(lines) else ""
+    return (not before.strip() or before.startswith("#")) and not after.strip()

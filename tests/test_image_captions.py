@@ -1,0 +1,279 @@
+"""Body images take their alt text, caption, credit and licence from each file's front matter
+(``images:``), in the language of the page; a caption never shows under text in another language.
+
+One tiny project is built once: Vietnamese source (caption, credit, licence), an English
+translation (its own alt and caption, credit from the source, a localized copy photo.en.jpg), a
+Khmer translation (alt only: no caption), and editions without a translation (Tày falls back to
+Vietnamese, Arabic to English). Check-time problems each start from a fresh tiny project.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+import zipfile
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import make_project, stamp_translations
+from lantoa.cli import main
+
+STORY_DIR = "content/stories/vinh-ha-long"
+VI_CAPTION = "Thuyền trên vịnh lúc sáng sớm"
+EN_CAPTION = "Boats on the bay in the early morning"
+CREDIT, LICENSE = "Nguyễn Thị B", "CC BY-SA 4.0"
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(main, ["-C", str(root), *args])
+
+
+def add_images(root: Path, rel: str, images_yaml: str, body: str = "![](photo.jpg)") -> int:
+    """Put ``images:`` at the end of a file's front matter and a paragraph at the end of its body;
+    returns the body paragraph's line number."""
+    path = root / STORY_DIR / rel
+    _, fm, rest = path.read_text("utf-8").split("---\n", 2)
+    text = f"---\n{fm}images:\n{textwrap.indent(textwrap.dedent(images_yaml), '  ')}---\n{rest.rstrip()}\n\n{body}\n"
+    path.write_text(text, "utf-8")
+    return text.rstrip("\n").count("\n") + 1
+
+
+def photo(root: Path, name: str = "photo.jpg", colour=(30, 120, 160)) -> None:
+    Image.new("RGB", (640, 400), colour).save(root / STORY_DIR / name, quality=80)
+
+
+KM = textwrap.dedent("""\
+    ---
+    title: ឈូងសមុទ្រហាឡុង
+    summary: កោះថ្មកំបោរជាងមួយពាន់ក្នុងសមុទ្រពណ៌បៃតង។
+    translation:
+      method: human
+      reviewed_by: Desk
+    ---
+    ## អច្ឆរិយៈ
+
+    ឈូងសមុទ្រមានកោះថ្មកំបោរជាច្រើន។
+    """)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("captions") / "site")
+    photo(root)
+    photo(root, "photo.en.jpg", (200, 40, 40))  # replaces photo.jpg in the English edition
+    add_images(root, "index.md", f"""\
+        photo.jpg:
+          caption: {VI_CAPTION}
+          credit: {CREDIT}
+          license: {LICENSE}
+        """, body="![Thuyền trên vịnh](photo.jpg)")
+    add_images(root, "index.en.md", f"""\
+        photo.jpg:
+          alt: Boats on the bay
+          caption: {EN_CAPTION}
+        """)
+    (root / STORY_DIR / "index.km.md").write_text(KM, "utf-8")
+    add_images(root, "index.km.md", """\
+        photo.jpg:
+          alt: ទូកនៅលើឈូងសមុទ្រ
+        """)
+    stamp_translations(root)
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def body(root: Path, edition: str = "") -> str:
+    html = (root / "build" / "site" / edition / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    return html.split("<!--lantoa:body-->")[1].split("<!--/lantoa:body-->")[0]
+
+
+def figures(html: str) -> list[str]:
+    return re.findall(r'<figure class="lt-figure">.*?</figure>', html, re.S)
+
+
+def figcaption(html: str) -> str:
+    (fig,) = figures(html)
+    return re.search(r"<figcaption>(.*?)</figcaption>", fig, re.S).group(1)
+
+
+# ------------------------------------------------------------------------------------------------ the built site
+
+
+def test_caption_per_language_under_the_image(built):
+    vi, en = body(built), body(built, "en")
+    assert VI_CAPTION in figcaption(vi) and EN_CAPTION not in vi
+    assert EN_CAPTION in figcaption(en) and VI_CAPTION not in en
+    for html in (vi, en):  # the picture, then its caption, inside one figure
+        assert re.search(r'<figure class="lt-figure"><picture class="lt-pic">.*?</picture><figcaption>',
+                         figures(html)[0], re.S)
+    assert "/photo.en-640." in figures(en)[0]  # the localized copy, with the text of photo.jpg
+
+
+def test_translation_without_caption_shows_no_source_caption(built):
+    km = body(built, "km")
+    assert VI_CAPTION not in km and EN_CAPTION not in km
+    assert 'alt="ទូកនៅលើឈូងសមុទ្រ"' in km
+    assert CREDIT in figcaption(km)  # the figure stays, for the credit
+
+
+def test_credit_and_licence_fall_back_to_the_source(built):
+    caption = figcaption(body(built, "en"))
+    credit = re.search(r'<span class="lt-credit">(.*?)</span>', caption, re.S).group(1)
+    assert "Photo: <bdi>Nguyễn Thị B</bdi>" in credit and "Licence: <bdi>CC BY-SA 4.0</bdi>" in credit
+
+
+def test_an_edition_that_falls_back_shows_the_caption_of_the_text_it_shows(built):
+    assert VI_CAPTION in figcaption(body(built, "tyz"))  # Tày → Vietnamese text, Vietnamese caption
+    ar = figcaption(body(built, "ar"))  # Arabic → English text, English caption
+    assert EN_CAPTION in ar and VI_CAPTION not in ar
+
+
+def test_alt_text_from_front_matter(built):
+    assert re.search(r'<img [^>]*alt="Boats on the bay"', figures(body(built, "en"))[0])
+    assert re.search(r'<img [^>]*alt="Thuyền trên vịnh"', figures(body(built))[0])  # the Markdown's alt
+
+
+class _Nesting(HTMLParser):
+    VOID = {"img", "source", "br", "hr", "wbr", "input", "meta", "link"}
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str] = []
+        self.figure_parents: list[list[str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "figure":
+            self.figure_parents.append(list(self.stack))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.stack:
+            while self.stack.pop() != tag:
+                pass
+
+
+@pytest.mark.parametrize("edition", ["", "en", "km"])
+def test_figure_is_not_inside_a_paragraph(built, edition):
+    html = body(built, edition)
+    parser = _Nesting()
+    parser.feed(html)
+    assert len(parser.figure_parents) == 1
+    assert "p" not in parser.figure_parents[0]
+    assert not re.search(r"<p>\s*</p>", html)  # a <figure> in a <p> comes out as an empty <p></p>
+
+
+def test_press_kit_credits_list_the_body_image(built):
+    (kit,) = (built / "build" / "site" / "media" / "press").glob("*.zip")
+    with zipfile.ZipFile(kit) as z:
+        credits = z.read("vinh-ha-long/CREDITS.txt").decode("utf-8")
+    block = credits.split("Image photo.jpg:")[1]
+    assert f"caption: {VI_CAPTION}" in block and f"caption: {EN_CAPTION}" in block and CREDIT in block
+
+
+# ------------------------------------------------------------------------------------------------ markup
+
+
+def test_caption_text_is_escaped_and_survives_the_sanitizer():
+    from lantoa.site import images, plugin
+
+    pic = {"width": 10, "height": 10, "src": "media/a.jpg", "placeholder": "",
+           "sources": [{"type": "image/jpeg", "srcset": [["media/a.jpg", 10]]}]}
+    text = {"alt": "a", "caption": "<script>alert(1)</script> & \"x\"", "credit": "<b>c</b>", "license": "L"}
+    html = '<p><img alt="" src="lantoa-media:k" /></p>'
+    out = plugin.sanitize(images.rewrite_html(html, {"k": dict(pic, text=text)}, lambda p: p,
+                                              strings={"story.credit": "Photo", "story.license": "Licence"}))
+    assert "<script" not in out and "<b>" not in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in out
+    assert re.fullmatch(r'<figure class="lt-figure"><picture class="lt-pic"><img [^>]*alt="a"[^>]*></picture>'
+                        r'<figcaption>.*<span class="lt-credit">Photo: <bdi>&lt;b&gt;c&lt;/b&gt;</bdi> · '
+                        r"Licence: <bdi>L</bdi></span></figcaption></figure>", out, re.S), out
+
+
+def test_an_image_inside_a_sentence_gets_no_figure_but_its_alt_text():
+    from lantoa.site import images
+
+    pic = {"width": 10, "height": 10, "src": "a.jpg", "placeholder": "",
+           "sources": [{"type": "image/jpeg", "srcset": [["a.jpg", 10]]}],
+           "text": {"alt": "front-matter alt", "caption": "C"}}
+    out = images.rewrite_html('<p>See <img alt="" src="lantoa-media:k" /> here.</p>', {"k": pic}, lambda p: p)
+    assert out.startswith("<p>See <picture") and out.endswith("</picture> here.</p>")
+    assert 'alt="front-matter alt"' in out and "<figure" not in out and "C" not in out.replace("<picture class", "")
+
+
+# ------------------------------------------------------------------------------------------------ lantoa check
+
+
+def check(root: Path) -> str:
+    return run(root, "check").output
+
+
+def test_alt_text_from_front_matter_satisfies_the_check(project):
+    photo(project)
+    add_images(project, "index.md", "photo.jpg:\n  alt: Thuyền trên vịnh\n")
+    out = check(project)
+    assert "missing-alt" not in out and "0 error(s)" in out, out
+
+
+def test_alt_text_missing_in_both_is_an_error_at_the_image(project):
+    photo(project)
+    add_images(project, "index.md", "photo.jpg:\n  alt: Thuyền trên vịnh\n")
+    line = add_images(project, "index.en.md", "photo.jpg:\n  caption: Boats\n")  # a caption, but no alt
+    result = run(project, "check")
+    assert result.exit_code == 1
+    assert f"{STORY_DIR}/index.en.md:{line}:5: error[missing-alt]: image has no alt text" in result.output
+    assert "images:" in result.output  # the hint names both ways
+
+
+def line_of(root: Path, rel: str, text: str) -> int:
+    lines = (root / STORY_DIR / rel).read_text("utf-8").split("\n")
+    return next(i for i, line in enumerate(lines, 1) if line.startswith(text))
+
+
+@pytest.mark.parametrize("images_yaml, at, expected", [
+    ("photo.jpg:\n  alt: Thuyền\n  captoin: Vịnh\n", "    captoin:",
+     "5: warning[unknown-key]: unknown key 'captoin' under 'images: photo.jpg' — did you mean 'caption'?"),
+    ("photo.jpg:\n  alt: Thuyền\nfoto.jpg:\n  caption: Vịnh\n", "  foto.jpg:",
+     "3: warning[unknown-image]: 'images: foto.jpg' names no image of the story folder — did you mean 'photo.jpg'?"),
+])
+def test_unknown_key_or_image_name_warns_with_did_you_mean(project, images_yaml, at, expected):
+    photo(project)
+    add_images(project, "index.md", images_yaml)
+    out = check(project)
+    assert f"{STORY_DIR}/index.md:{line_of(project, 'index.md', at)}:{expected}" in out, out
+
+
+def test_names_the_text_does_not_show_warn(project):
+    photo(project)
+    photo(project, "photo.en.jpg")
+    photo(project, "other.jpg")
+    add_images(project, "index.md", "photo.jpg:\n  alt: Thuyền\nother.jpg:\n  alt: Khác\n")
+    add_images(project, "index.en.md", "photo.en.jpg:\n  alt: Boats\n", body="![Boats](photo.jpg)")
+    out = check(project)
+    assert re.search(r"index.md:\d+:3: warning\[unused-image-text\]: the text of this file does not show "
+                     r"'other.jpg'", out), out
+    assert re.search(r"index.en.md:\d+:3: warning\[unused-image-text\]: 'images: photo.en.jpg' is a localized "
+                     r"copy.* — write 'photo.jpg:'", out), out
+
+
+def test_wrong_types_and_markup_in_image_text(project):
+    photo(project)
+    add_images(project, "index.md", "photo.jpg: just text\n")
+    add_images(project, "index.en.md", "photo.jpg:\n  alt: Boats\n  caption: <script>x</script>\n")
+    out = check(project)
+    assert re.search(r"index.md:\d+:3: error\[wrong-type\]: 'images: photo.jpg' must be a set of", out), out
+    assert re.search(r"index.en.md:\d+:\d+: error\[html-in-text\]: 'images.photo.jpg.caption' must be plain text",
+                     out), out
+
+
+def test_a_caption_under_an_image_inside_a_sentence_warns(project):
+    photo(project)
+    line = add_images(project, "index.md", "photo.jpg:\n  alt: Thuyền\n  caption: Vịnh\n",
+                      body="Xem ![](photo.jpg) ở đây.")
+    out = check(project)
+    assert f"{STORY_DIR}/index.md:{line}:9: warning[image-caption-hidden]" in out, out
