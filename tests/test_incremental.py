@@ -105,10 +105,23 @@ def _clean_build_of(root, tmp_path):
     return build(copy, "--clean", "-j", "1")
 
 
-@pytest.mark.parametrize("edit", ["body", "title", "source"])
+def _body_image(root):
+    """A captioned body image in the English text of the first story."""
+    from PIL import Image
+
+    story = root / "content" / "stories" / "vinh-ha-long"
+    Image.new("RGB", (640, 400), (200, 120, 40)).save(story / "photo.jpg", quality=80)
+    p = story / "index.en.md"
+    text = p.read_text("utf-8").replace("translation:", "images:\n  photo.jpg:\n    alt: Boats\n"
+                                        "    caption: Boats at dawn\ntranslation:", 1)
+    p.write_text(text + "\n![](photo.jpg)\n", "utf-8")
+
+
+@pytest.mark.parametrize("edit", ["body", "title", "source", "caption"])
 def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project, tmp_path, edit):
     """Editing one story renders its page (and the listings) again, not its edition's other
     stories; the result is byte-identical to a clean build of the edited content."""
+    _body_image(project)
     _second_story(project)
     build(project)
     story = project / "content" / "stories" / "vinh-ha-long"
@@ -118,6 +131,9 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     elif edit == "title":  # the card on the home and category pages changes too
         p = story / "index.en.md"
         p.write_text(p.read_text("utf-8").replace("title: Ha Long Bay", "title: Ha Long Bay, Quang Ninh"), "utf-8")
+    elif edit == "caption":  # a body image's caption: that page's own record in the model
+        p = story / "index.en.md"
+        p.write_text(p.read_text("utf-8").replace("Boats at dawn", "Boats at dusk"), "utf-8")
     else:  # the source: every edition's page of it changes (English gets an 'outdated' notice)
         p = story / "index.md"
         p.write_text(p.read_text("utf-8").replace("nhiều đảo", "rất nhiều đảo"), "utf-8")
@@ -128,7 +144,9 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert reused.get("en") == "1", r.output
     assert all(n == "1" for n in reused.values()), reused
     assert "edition vi:" in r.output if edit == "source" else "edition vi:" not in r.output
-    assert tree_digest(project / "build" / "site") == _clean_build_of(project, tmp_path)
+    site = project / "build" / "site"
+    assert "Boats at d" in (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert tree_digest(site) == _clean_build_of(project, tmp_path)
 
 
 def test_a_theme_change_renders_every_page_again(project):

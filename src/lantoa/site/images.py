@@ -87,7 +87,6 @@ class MediaIndex:
     full: dict[str, Path] = field(default_factory=dict)  # "stories/<slug>/<file>" -> full-size cleaned file
     notes: list[str] = field(default_factory=list)
     count: int = 0  # source images processed
-    used: dict[str, dict[str, dict]] = field(default_factory=dict)  # edition -> key -> picture (bodies)
     social: dict[tuple[str, str], dict] = field(default_factory=dict)  # (slug, text language) -> card
     press: dict[str, dict] = field(default_factory=dict)  # slug -> press kit
 
@@ -102,11 +101,15 @@ class MediaIndex:
             return {"src": pic["src"], "width": pic["src_width"], "height": pic["src_height"], "picture": pic, **text}
         return {"src": pic["largest"], "width": pic["width"], "height": pic["height"], "picture": pic, **text}
 
-    def body(self, entry: Entry, variant, edition: str) -> str:
-        """The variant's Markdown with its local images pointed at their variants (and the text
-        the variant gives each image recorded with it, for :func:`rewrite_html`)."""
-        return rewrite_body(variant.body, entry, self, [edition, variant.lang], self.used.setdefault(edition, {}),
+    def body(self, entry: Entry, variant, edition: str) -> tuple[str, dict[str, dict]]:
+        """The variant's Markdown with its local images pointed at their variants, and those
+        (``lantoa-media:`` key -> picture, with the text the variant gives it) for
+        :func:`rewrite_html`: a record of the page's own, so that a change to one page's images
+        is a change to that page alone (lantoa.site.incremental)."""
+        used: dict[str, dict] = {}
+        body = rewrite_body(variant.body, entry, self, [edition, variant.lang], used,
                             text=lambda name: entry.image_text(variant, name))
+        return body, used
 
     def picture(self, entry: Entry, ref: str, langs: list[str]) -> tuple[str, dict] | None:
         """(key, picture) for ``ref`` in a page shown for ``langs`` (edition first): a localized

@@ -138,7 +138,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # <picture> of its variants, with URLs relative to this page (a <figure> with the caption and
         # credit of the page's language when it has them). Then the last wall against script:
         # whatever Markdown let through is cut to an allowlist.
-        html = images.rewrite_html(html, self.model.get("images", {}), lambda path: normalize_url(path, page),
+        record = self.model["pages"].get(page.meta.get("lantoa"), {})
+        html = images.rewrite_html(html, record.get("images", {}), lambda path: normalize_url(path, page),
                                    strings=self.model["strings"])
         return sanitize(html)
 

@@ -146,9 +146,10 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
             text.update({k: val for k, val in v.hero_text.items() if val})
             hero = media.hero(entry, [lang, v.lang], card=False,
                               **{k: text.get(k, "") for k in ("alt", "caption", "credit", "license")})
+        body, used = media.body(entry, v, lang)
         pages[f"story:{entry.slug}"] = {
             "kind": "story", "src": f"stories/{entry.slug}/index.md", "template": "story.html",
-            "title": v.title, "summary": v.summary, "body": media.body(entry, v, lang), "lang": v.lang,
+            "title": v.title, "summary": v.summary, "body": body, "images": used, "lang": v.lang,
             "social": media.social.get((entry.slug, v.lang)), "press_kit": media.press.get(entry.slug),
             "dir": registry[v.lang].dir if v.lang in registry else "ltr",
             "date": entry.date.date().isoformat() if entry.date else "",
@@ -161,10 +162,11 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         }
     home = project.pages.get("home")
     hv = resolve_variant(home, registry, lang) if home else None
+    body, used = media.body(home, hv, lang) if hv else ("", {})
     pages["home"] = {
         "kind": "home", "src": "index.md", "template": "home.html",
         "title": hv.title if hv else t("site.name"), "summary": hv.summary if hv else t("site.description"),
-        "body": media.body(home, hv, lang) if hv else "", "lang": hv.lang if hv else lang,
+        "body": body, "images": used, "lang": hv.lang if hv else lang,
         "dir": registry[hv.lang].dir if hv and hv.lang in registry else L.dir,
         "notices": notices(home, hv) if hv else [], "cards": cards, "path": "",
         "stories": [entry.slug for entry in stories],  # newest first, as the content API lists them
@@ -202,9 +204,10 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         if slug == "home" or not entry.published:
             continue
         v = resolve_variant(entry, registry, lang)
+        body, used = media.body(entry, v, lang)
         pages[f"page:{slug}"] = {
             "kind": "page", "src": f"{slug}/index.md", "template": "page.html", "title": v.title,
-            "summary": v.summary, "body": media.body(entry, v, lang), "lang": v.lang,
+            "summary": v.summary, "body": body, "images": used, "lang": v.lang,
             "dir": registry[v.lang].dir if v.lang in registry else "ltr", "notices": notices(entry, v),
             "path": entry.url_path, "available": available(entry),
         }
@@ -213,5 +216,4 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         "editions": {tag: _edition_prefix(registry, tag) for tag in registry.tags()},
         "strings": {k: t(k) for k in LANTOA_KEYS},
         "pages": pages,
-        "images": media.used.get(lang, {}),  # lantoa-media:<key> of the bodies -> picture (plugin)
     }
