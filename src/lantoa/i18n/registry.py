@@ -62,6 +62,11 @@ class Registry:
     def __getitem__(self, tag: str) -> Language:
         return self.languages[tag]
 
+    def prefix(self, tag: str) -> str:
+        """Where edition ``tag`` lives, relative to the site root: "" for the default language,
+        "<tag>/" for every other (the site's URLs, the host's 404 rules and the API all follow it)."""
+        return "" if tag == self.default else f"{tag}/"
+
     def tags(self) -> list[str]:
         """Default language first, then the others sorted by tag."""
         rest = sorted(t for t in self.languages if t != self.default)

@@ -89,13 +89,9 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     return staged
 
 
-def _edition_prefix(registry: Registry, lang: str) -> str:
-    return "" if lang == registry.default else f"{lang}/"
-
-
 def _language_model(project: Project, registry: Registry, lang: str, stories: list[Entry], categories: list[str],
                     media: images.MediaIndex) -> dict:
-    prefix = _edition_prefix(registry, lang)
+    prefix = registry.prefix(lang)
     L = registry[lang]
 
     def t(key, **kw):
@@ -116,7 +112,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         if out and entry.source and shown is not entry.source:
             src_lang = entry.source.lang
             out.append({"kind": "source", "text": t("notice.read_source", language=registry[src_lang].autonym),
-                        "url": f"{_edition_prefix(registry, src_lang)}{entry.url_path}", "lang": src_lang})
+                        "url": f"{registry.prefix(src_lang)}{entry.url_path}", "lang": src_lang})
         return out
 
     def available(entry: Entry) -> dict[str, bool]:
@@ -173,7 +169,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         "available": available(home) if home else {},
         # the root suggests (never redirects to) the edition the browser prefers: each line in its own language
         "suggestions": [
-            {"tag": tag, "url": _edition_prefix(registry, tag), "dir": registry[tag].dir,
+            {"tag": tag, "url": registry.prefix(tag), "dir": registry[tag].dir,
              "text": registry.string(tag, "lang.suggest", language=registry[tag].autonym),
              "text_lang": registry.string_lang(tag, "lang.suggest"),
              "dismiss": registry.string(tag, "lang.suggest_dismiss")}
@@ -196,7 +192,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         "languages": [
             {"tag": tag, "autonym": registry[tag].autonym, "name": registry[tag].name, "dir": registry[tag].dir,
              "script": registry[tag].script, "native_checked": registry[tag].native_checked,
-             "url": _edition_prefix(registry, tag), "stories": counts[tag]}
+             "url": registry.prefix(tag), "stories": counts[tag]}
             for tag in registry.tags()
         ],
     }
@@ -213,7 +209,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         }
     return {
         "lang": lang, "dir": L.dir, "script": L.script, "autonym": L.autonym, "default": registry.default,
-        "editions": {tag: _edition_prefix(registry, tag) for tag in registry.tags()},
+        "editions": {tag: registry.prefix(tag) for tag in registry.tags()},
         "strings": {k: t(k) for k in LANTOA_KEYS},
         "pages": pages,
     }
