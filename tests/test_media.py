@@ -228,6 +228,27 @@ def test_press_kit(site):
             assert im.size == (1600, 2400)  # full size, upright
 
 
+def test_press_kits_are_kept_until_their_text_or_images_change(project):
+    """A rebuild links each story's kit from .cache/lantoa/press instead of zipping its full-size
+    images again; a kit whose text changed is made again, and the old one is let go."""
+    press = project / ".cache" / "lantoa" / "press"
+    kit = project / "build" / "site" / "media" / "press" / "vinh-ha-long.zip"
+    assert run(project, "-q", "build").exit_code == 0
+    first = set(press.glob("*.zip"))
+    assert len(first) == 1 and kit.samefile(next(iter(first)))
+    home = project / "content" / "pages" / "home" / "index.md"
+    home.write_text(home.read_text("utf-8") + "\nThêm một câu.\n", "utf-8")
+    assert run(project, "-q", "build").exit_code == 0
+    assert set(press.glob("*.zip")) == first and kit.samefile(next(iter(first)))  # reused
+    en = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    en.write_text(en.read_text("utf-8").replace("many limestone", "very many limestone"), "utf-8")
+    assert run(project, "-q", "build").exit_code == 0
+    second = set(press.glob("*.zip"))
+    assert len(second) == 1 and second != first and kit.samefile(next(iter(second)))
+    with zipfile.ZipFile(kit) as z:
+        assert "very many limestone" in z.read("vinh-ha-long/text/en.md").decode()
+
+
 # ---------------------------------------------------------------------------------------------- the cache
 
 

@@ -26,8 +26,13 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
 def load_models(ctx) -> dict[str, dict]:
-    work = Path(ctx.staged.docs_dir).parent
-    return {tag: json.loads((work / f"model.{tag}.json").read_text("utf-8")) for tag in ctx.langs}
+    """Every edition's staged model, read once per build (the steps only read them)."""
+    if ctx.models is None:
+        work = Path(ctx.staged.docs_dir).parent
+        kept = getattr(ctx.staged, "models", {})
+        ctx.models = {tag: kept.get(tag) or json.loads((work / f"model.{tag}.json").read_text("utf-8"))
+                      for tag in ctx.langs}
+    return ctx.models
 
 
 def _abs(ctx, rel: str) -> str:

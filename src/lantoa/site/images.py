@@ -85,6 +85,7 @@ class MediaIndex:
     root: Path  # <work>/media
     pictures: dict[str, dict] = field(default_factory=dict)  # "stories/<slug>/<file>" -> picture
     full: dict[str, Path] = field(default_factory=dict)  # "stories/<slug>/<file>" -> full-size cleaned file
+    full_sha: dict[str, str] = field(default_factory=dict)  # the same keys -> sha256 of that file
     notes: list[str] = field(default_factory=list)
     count: int = 0  # source images processed
     social: dict[tuple[str, str], dict] = field(default_factory=dict)  # (slug, text language) -> card
@@ -177,6 +178,7 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
             dest = dest.with_suffix("." + media_settings.FORMATS[v["format"]]["ext"])
             _copy(full.file(cache, v["file"]), dest)
             index.full[key] = dest
+            index.full_sha[key] = v["sha256"]
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)
     if problems:
@@ -199,7 +201,7 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     site_url = site_url.rstrip("/") + "/" if site_url else ""
     index.social = social.stage_cards(project, registry, langs, index, cache_dir / "media" if cache_dir else None,
                                       site_url)
-    index.press = presskit.stage_kits(project, registry, index, raw)
+    index.press = presskit.stage_kits(project, registry, index, raw, cache_dir / "press" if cache_dir else None)
     return index
 
 

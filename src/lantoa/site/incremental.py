@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,8 +134,9 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
     h = hashlib.sha256(f"{common or common_inputs(root, staged)}\0{lang}\0"
                        f"{json.dumps(extra, sort_keys=True, default=str)}".encode())
     work = Path(staged.docs_dir).parent
-    model = json.loads((work / f"model.{lang}.json").read_bytes())
-    records = model.pop("pages")
+    model = staged.models.get(lang) or json.loads((work / f"model.{lang}.json").read_bytes())
+    records = model["pages"]
+    model = {k: v for k, v in model.items() if k != "pages"}
     h.update(json.dumps(model, sort_keys=True).encode())
     # the navigation every page shows: its structure and the titles of the pages in it (stories are
     # not in it; the other kinds are always rendered again, see reusable_pages)
@@ -202,12 +204,20 @@ def _link_or_copy(src: str, dst: str) -> None:
 
 
 def _manifest(folder: Path) -> dict[str, list[int]]:
+    """Size and modification time of every file under ``folder`` (os.walk: a kept edition has
+    thousands of files, and pathlib's rglob costs more than the stat calls themselves)."""
     out = {}
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != COMPLETE:
-            st = p.stat()
-            out[p.relative_to(folder).as_posix()] = [st.st_size, st.st_mtime_ns]
-    return out
+    base = str(folder)
+    for dirpath, _, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        for name in filenames:
+            if name == COMPLETE:
+                continue
+            st = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode):
+                continue
+            out[name if rel_dir == "." else f"{rel_dir}/{name}"] = [st.st_size, st.st_mtime_ns]
+    return dict(sorted(out.items()))
 
 
 def restore_part(cache_dir: Path, lang: str, key: str, dest: Path) -> bool:

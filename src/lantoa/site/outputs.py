@@ -37,6 +37,7 @@ class OutputContext:
     #: read them (lantoa.site.builder.CHARS_FILE)
     edition_chars: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
+    models: dict[str, dict] | None = None  # tag -> staged model (lantoa.site.editions.load_models)
 
     @property
     def registry(self):

@@ -8,9 +8,13 @@ editor's files. The zip is reproducible: sorted names, fixed timestamps, so its 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import os
+import shutil
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from ..content.model import Entry
 
@@ -78,28 +82,73 @@ def build_zip(entry: Entry, registry, full: dict[str, bytes], licence: str) -> b
     return buf.getvalue()
 
 
-def stage_kits(project, registry, index, raw_config: dict) -> dict:
-    """slug -> {"src", "size", "images"} for every published story; zips written under index.root/press."""
+#: bump when the zip's layout changes (a new file in it, another name): part of every kit's cache key
+PRESS_VERSION = "1"
+
+
+def kit_key(entry: Entry, registry, images: dict[str, str], licence: str) -> str:
+    """What a kit is made of: every text that goes into it, and the images by name and content hash
+    (the zip is a deterministic function of these: sorted names, fixed timestamps)."""
+    texts = [_text(entry, v) for v in entry.variants() if v.status == "published"]
+    blob = [PRESS_VERSION, entry.slug, texts, _credits(entry, registry, sorted(images), licence), sorted(images.items())]
+    return hashlib.sha256(json.dumps(blob, ensure_ascii=False).encode()).hexdigest()
+
+
+def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | None = None) -> dict:
+    """slug -> {"src", "size", "images"} for every published story; zips written under index.root/press.
+    ``cache_dir``: where kits are kept by :func:`kit_key` (a rebuild links them instead of writing
+    every story's full-size images into a new zip); None: made every time."""
     licence = str(raw_config.get("copyright") or "")
+    by_story: dict[str, dict[str, str]] = {}
+    for key in sorted(index.full):
+        folder, _, name = key.rpartition("/")
+        by_story.setdefault(folder, {})[PurePosixPath(name).stem + index.full[key].suffix] = key
     out = {}
+    used = set()
     for entry in project.published_stories():
-        prefix = f"stories/{entry.slug}/"
-        full = {}
-        for key, path in sorted(index.full.items()):
-            if key.startswith(prefix):
-                full[PurePosixPath(key).stem + path.suffix] = path.read_bytes()
-        data = build_zip(entry, registry, full, licence)
+        names = by_story.get(f"stories/{entry.slug}", {})
+        key = kit_key(entry, registry, {n: index.full_sha[k] for n, k in names.items()}, licence)
+        kept = cache_dir / f"{key}.zip" if cache_dir else None
         # A stable name, not a content hash: the kit holds every translation's text, so a hashed
         # name would change every edition's page of the story (and defeat the per-edition build
         # cache) whenever one translation is edited. Hosts revalidate it (not immutable).
         rel = f"media/press/{entry.slug}.zip"
         dest = index.root.parent / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
-        size = f"{len(data) / 1e6:.1f} MB" if len(data) >= 1e6 else f"{max(1, round(len(data) / 1e3))} kB"
-        out[entry.slug] = {"src": rel, "size": size, "images": len(full)}
+        if kept is None or not kept.is_file():
+            data = build_zip(entry, registry, {n: index.full[k].read_bytes() for n, k in names.items()}, licence)
+            if kept is not None:
+                _keep(kept, data)
+        if kept is not None and kept.is_file():
+            _link(kept, dest)
+            length = kept.stat().st_size
+            used.add(kept.name)
+        else:
+            dest.write_bytes(data)
+            length = len(data)
+        size = f"{length / 1e6:.1f} MB" if length >= 1e6 else f"{max(1, round(length / 1e3))} kB"
+        out[entry.slug] = {"src": rel, "size": size, "images": len(names)}
+    if cache_dir is not None and cache_dir.is_dir():  # kits of earlier content are of no more use
+        for old in cache_dir.glob("*.zip"):
+            if old.name not in used:
+                old.unlink(missing_ok=True)
     # the full-size files were only needed for the zips: no visitor loads them on their own
-    import shutil
-
     shutil.rmtree(index.root / "full", ignore_errors=True)
     return out
+
+
+def _keep(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written only costs time
+        pass
+
+
+def _link(src: Path, dest: Path) -> None:
+    try:
+        os.link(src, dest)  # same file system as the cache: no bytes copied
+    except OSError:
+        shutil.copyfile(src, dest)

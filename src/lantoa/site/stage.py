@@ -33,6 +33,15 @@ class Staged:
     pages: dict[str, int] = field(default_factory=dict)  # pages per language
     images: int = 0
     media_dir: Path | None = None  # variants, social cards, press kits: moved into the site by media_step
+    #: tag -> the model written to model.<tag>.json, for this process only (not sent to the workers,
+    #: which read their own edition's file)
+    models: dict[str, dict] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in vars(self).items() if k != "models"}
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state, models={})
 
 
 def _json_yaml(value) -> str:
@@ -81,6 +90,7 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
             count += 1
         staged.pages[lang] = count
         (work / f"model.{lang}.json").write_text(json.dumps(model, ensure_ascii=False, sort_keys=True), "utf-8")
+        staged.models[lang] = model
     material_strings.write_partials(registry, langs, overrides)
     nav: list = ["index.md", {"nav.categories": [f"categories/{c}/index.md" for c in categories]},
                  "languages/index.md"]
