@@ -302,6 +302,22 @@ def test_corrupt_cache_entry_is_rebuilt_not_fatal(project, caplog):
     assert counts["misses"] == 1
 
 
+def test_a_cache_hit_reads_a_file_again_only_when_it_changed(tmp_path, monkeypatch):
+    """Checksums are checked once; later hits trust a file whose size, mtime and inode are those it
+    had then (a rebuild does not re-read every image), and a file written since is checked again."""
+    from lantoa.media.cache import Cache
+
+    cache, key = Cache(tmp_path), "ab" * 32
+    cache.put(key, {"a.bin": b"x" * 100}, {"kind": "test"})
+    assert cache.get(key) is not None  # checked and stamped
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or read_bytes(self))
+    assert cache.get(key) is not None and reads == []
+    cache.file(key, "a.bin").write_bytes(b"y" * 100)  # same size, new content and mtime
+    assert cache.get(key) is None and reads == ["a.bin"]  # read, found corrupt, removed
+
+
 def test_threads_and_processes_give_the_same_bytes(tmp_path):
     src = tmp_path / "a.jpg"
     photo((900, 600)).save(src, quality=90, exif=camera_exif(3))

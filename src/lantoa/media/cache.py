@@ -5,7 +5,9 @@ The key is the sha256 of the source bytes, the variant parameters, the recipe ve
 versions of lantoa, Pillow and the codecs Pillow was built with: anything that can change an
 output byte. An entry is written in a temporary folder and renamed into place (atomic); an entry
 that does not read back exactly (missing file, wrong size or hash, unreadable meta.json) is
-reported with a warning, removed and rebuilt; the build never fails because of the cache.
+reported with a warning, removed and rebuilt; the build never fails because of the cache. A
+file is read back and hashed only when its size, modification time or inode differ from when its
+checksum last matched (``.verified`` in the entry): a rebuild does not re-read every image.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from .pipeline import PIPELINE_VERSION
 log = logging.getLogger(__name__)
 
 META = "meta.json"
+#: in an entry: size, modification time and inode of each file when its checksum last matched
+VERIFIED = ".verified"
 
 
 @lru_cache(maxsize=1)
@@ -40,6 +44,28 @@ def make_key(source_sha: str, kind: str, params: dict) -> str:
     blob = json.dumps({"src": source_sha, "kind": kind, "params": params, "versions": versions()},
                       sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _signature(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _read_json(path: Path):
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _write_quietly(path: Path, text: str) -> None:
+    """Best effort: a stamp that cannot be written only means checking the checksums next time."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
 
 
 class Cache:
@@ -60,6 +86,12 @@ class Cache:
         problem = None
         try:
             meta = json.loads((d / META).read_text("utf-8"))
+            # A file whose size, modification time and inode are those it had when its checksum last
+            # matched is not read again (as git trusts its index): writing into a file changes its
+            # mtime. Anything else is read and checked against its checksum.
+            stamp = [[f["name"]] + _signature(d / f["name"]) for f in meta["files"]]
+            if _read_json(d / VERIFIED) == stamp:
+                return meta
             for f in meta["files"]:
                 data = (d / f["name"]).read_bytes()
                 if len(data) != f["bytes"] or hashlib.sha256(data).hexdigest() != f["sha256"]:
@@ -68,6 +100,7 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problem = f"{exc.__class__.__name__}: {exc}"
         if problem is None:
+            _write_quietly(d / VERIFIED, json.dumps(stamp))
             return meta
         log.warning("media cache entry %s is corrupt (%s); rebuilding it", d, problem)
         shutil.rmtree(d, ignore_errors=True)

@@ -21,6 +21,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import threading
 import unicodedata
 from collections import Counter
@@ -305,18 +306,19 @@ def card_key(spec: CardSpec, background: str | None) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
-def _make(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[str, bytes, bool]:
+def _make(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str]:
+    """The card's file in the cache and the sha256 of its bytes (drawn first when not there)."""
     cache = Cache(cache_root)
     key = card_key(spec, background)
-    if cache.get(key) is not None:
+    meta = cache.get(key)
+    if meta is not None:
         with _LOCK:
             STATS["cached"] += 1
-        return key, cache.file(key, "card.jpg").read_bytes(), True
-    data = encode(draw_card(spec, background))
-    cache.put(key, {"card.jpg": data}, {"kind": "social"})
-    with _LOCK:
-        STATS["drawn"] += 1
-    return key, data, False
+    else:
+        meta = cache.put(key, {"card.jpg": encode(draw_card(spec, background))}, {"kind": "social"})
+        with _LOCK:
+            STATS["drawn"] += 1
+    return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
 
 
 def stage_cards(project, registry, langs: list[str], index, cache_root: Path | None, site_url: str) -> dict:
@@ -344,15 +346,16 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     with ThreadPoolExecutor(max_workers=workers) as pool:
         made = list(pool.map(lambda it: _make(it[1][0], it[1][1], Path(cache_root)), items))
     out = {}
-    for ((slug, lang), (spec, _)), (key, data, _) in zip(items, made):
-        rel = f"media/social/{slug}/{lang}.{hashlib.sha256(data).hexdigest()[:12]}.jpg"
+    for ((slug, lang), (spec, _)), (path, sha) in zip(items, made):
+        rel = f"media/social/{slug}/{lang}.{sha[:12]}.jpg"
         dest = index.root.parent / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
+        try:
+            os.link(path, dest)  # same file system as the cache: no bytes copied
+        except OSError:
+            shutil.copyfile(path, dest)
         out[(slug, lang)] = {"src": rel, "url": site_url + rel if site_url else "", "width": WIDTH,
                              "height": HEIGHT, "type": "image/jpeg", "alt": spec.title}
     if scratch is not None:
-        import shutil
-
         shutil.rmtree(scratch, ignore_errors=True)
     return out
