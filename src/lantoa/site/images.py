@@ -176,7 +176,7 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
             v = full.meta["variants"][0]
             dest = index.root / "full" / key
             dest = dest.with_suffix("." + media_settings.FORMATS[v["format"]]["ext"])
-            _copy(full.file(cache, v["file"]), dest)
+            link_file(full.file(cache, v["file"]), dest)
             index.full[key] = dest
             index.full_sha[key] = v["sha256"]
     if scratch is not None:
@@ -205,7 +205,8 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     return index
 
 
-def _copy(src: Path, dest: Path) -> None:
+def link_file(src: Path, dest: Path) -> None:
+    """Put ``src`` at ``dest`` as a hard link into the cache (no bytes copied), else as a copy."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.link(src, dest)  # same file system as the cache: no bytes copied
@@ -223,7 +224,7 @@ def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
     for v in sorted(meta["variants"], key=lambda v: v["width"]):
         ext = media_settings.FORMATS[v["format"]]["ext"]
         rel = f"{MEDIA_DIR}/{folder}/{stem}-{v['width']}.{v['sha256'][:12]}.{ext}"
-        _copy(result.file(cache, v["file"]), root.parent / rel)
+        link_file(result.file(cache, v["file"]), root.parent / rel)
         sources.setdefault(v["format"], []).append([rel, v["width"], v["height"]])
     order = [f for f in settings.formats if f in sources] + [f for f in sources if f not in settings.formats]
     fallback = sources[order[-1]]

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..content.model import Entry
+from .images import link_file
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -120,7 +121,7 @@ def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | Non
             if kept is not None:
                 _keep(kept, data)
         if kept is not None and kept.is_file():
-            _link(kept, dest)
+            link_file(kept, dest)
             length = kept.stat().st_size
             used.add(kept.name)
         else:
@@ -145,10 +146,3 @@ def _keep(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError:  # a cache that cannot be written only costs time
         pass
-
-
-def _link(src: Path, dest: Path) -> None:
-    try:
-        os.link(src, dest)  # same file system as the cache: no bytes copied
-    except OSError:
-        shutil.copyfile(src, dest)

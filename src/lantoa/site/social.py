@@ -35,6 +35,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from ..errors import LantoaError
 from ..i18n import fonts as lfonts
 from ..media.cache import Cache, versions
+from .images import link_file
 
 log = logging.getLogger(__name__)
 
@@ -348,12 +349,7 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     out = {}
     for ((slug, lang), (spec, _)), (path, sha) in zip(items, made):
         rel = f"media/social/{slug}/{lang}.{sha[:12]}.jpg"
-        dest = index.root.parent / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.link(path, dest)  # same file system as the cache: no bytes copied
-        except OSError:
-            shutil.copyfile(path, dest)
+        link_file(path, index.root.parent / rel)
         out[(slug, lang)] = {"src": rel, "url": site_url + rel if site_url else "", "width": WIDTH,
                              "height": HEIGHT, "type": "image/jpeg", "alt": spec.title}
     if scratch is not None:
