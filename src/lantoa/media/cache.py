@@ -58,11 +58,13 @@ def _read_json(path: Path):
         return None
 
 
-def _write_quietly(path: Path, text: str) -> None:
-    """Best effort: a stamp that cannot be written only means checking the checksums next time."""
+def keep_quietly(path: Path, data: bytes) -> None:
+    """Write a cache file atomically (a temporary file renamed into place), best effort: a cache
+    file that cannot be written only costs time on the next build."""
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, "utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)
@@ -100,7 +102,7 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problem = f"{exc.__class__.__name__}: {exc}"
         if problem is None:
-            _write_quietly(d / VERIFIED, json.dumps(stamp))
+            keep_quietly(d / VERIFIED, json.dumps(stamp).encode())
             return meta
         log.warning("media cache entry %s is corrupt (%s); rebuilding it", d, problem)
         shutil.rmtree(d, ignore_errors=True)

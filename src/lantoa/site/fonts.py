@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 from dataclasses import replace
 from functools import lru_cache
@@ -25,6 +24,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from ..i18n import fonts as lfonts
+from ..media.cache import keep_quietly
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 _ATTR_TEXT = re.compile(r'\b(?:alt|title|aria-label|content|placeholder)="([^"]*)"')
@@ -57,13 +57,7 @@ def _coverage(family: str) -> frozenset[int]:
             pass  # not kept yet, or unreadable: read the font again
     cps = frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
     if kept is not None:
-        try:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            tmp = kept.with_suffix(".tmp")
-            tmp.write_text(json.dumps(sorted(cps)), "utf-8")
-            os.replace(tmp, kept)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        keep_quietly(kept, json.dumps(sorted(cps)).encode())
     return cps
 
 

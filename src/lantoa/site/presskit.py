@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..content.model import Entry
+from ..media.cache import keep_quietly
 from .images import link_file
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -119,7 +119,7 @@ def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | Non
         if kept is None or not kept.is_file():
             data = build_zip(entry, registry, {n: index.full[k].read_bytes() for n, k in names.items()}, licence)
             if kept is not None:
-                _keep(kept, data)
+                keep_quietly(kept, data)
         if kept is not None and kept.is_file():
             link_file(kept, dest)
             length = kept.stat().st_size
@@ -137,12 +137,3 @@ def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | Non
     shutil.rmtree(index.root / "full", ignore_errors=True)
     return out
 
-
-def _keep(path: Path, data: bytes) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:  # a cache that cannot be written only costs time
-        pass
