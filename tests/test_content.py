@@ -121,3 +121,22 @@ def test_tag_parser(tag, ok):
     else:
         with pytest.raises(tags.TagError):
             tags.parse(tag)
+
+
+def test_the_source_hash_follows_the_text_it_was_made_from(tmp_path):
+    # the hash is kept between calls (a build asks for it tens of thousands of times): a kept
+    # hash must never outlive a change to the title, summary or body
+    from lantoa.content.model import Variant
+
+    variant = Variant("vi", "content/stories/x/index.md", frontmatter.Document(tmp_path / "index.md", body="Một."),
+                      title="Tựa", summary="Tóm tắt")
+    first = variant.text_hash()
+    assert variant.text_hash() == first
+    variant.doc.body = "Hai."
+    second = variant.text_hash()
+    variant.title = "Tựa mới"
+    third = variant.text_hash()
+    variant.summary = "Khác"
+    assert len({first, second, third, variant.text_hash()}) == 4
+    variant.doc.body, variant.title, variant.summary = "Một.", "Tựa", "Tóm tắt"
+    assert variant.text_hash() == first

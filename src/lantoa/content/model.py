@@ -63,12 +63,19 @@ class Variant:
         return self.method == "machine" and not self.reviewed_by
 
     def text_hash(self) -> str:
-        """Hash of what a translator translates: title, summary and body."""
+        """Hash of what a translator translates: title, summary and body. Kept with the texts it
+        was made from (a build asks for it once per story, language and output: tens of thousands
+        of times), and made again when any of them changed."""
+        parts = (self.title, self.summary, self.body)
+        kept = self.__dict__.get("_text_hash")
+        if kept is not None and kept[0] == parts:
+            return kept[1]
         h = hashlib.sha256()
-        for part in (self.title, self.summary, self.body):
+        for part in parts:
             h.update(part.encode("utf-8"))
             h.update(b"\x00")
-        return h.hexdigest()
+        self.__dict__["_text_hash"] = (parts, h.hexdigest())
+        return self.__dict__["_text_hash"][1]
 
 
 @dataclass
