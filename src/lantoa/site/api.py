@@ -7,20 +7,19 @@ documented in README.md ("Content API"). URLs are absolute when site_url is set.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from ..content import translations as tr
 from .config import read_raw
 
 SCHEMA_VERSION = 1
-_BODY = re.compile(r"<!--lantoa:body-->(.*?)<!--/lantoa:body-->", re.S)
 
 
-def edition_api(out: Path, tag: str, model: dict, site_url: str, licence: str) -> int:
-    """Write edition ``tag``'s API under ``out`` (its MkDocs output: the story bodies are read from
-    its pages) from its staged model. Made by the edition's worker (lantoa.site.builder), so it is
-    kept with the edition in the build cache. Returns the files written."""
+def edition_api(out: Path, tag: str, model: dict, bodies: dict[str, str | None], site_url: str, licence: str) -> int:
+    """Write edition ``tag``'s API under ``out`` (its MkDocs output) from its staged model and the
+    story bodies of its built pages (``bodies``: path in ``out`` -> the page's body HTML, see
+    lantoa.site.pagefacts). Made by the edition's worker (lantoa.site.builder), so it is kept with
+    the edition in the build cache. Returns the files written."""
     def url(rel: str) -> str:
         return (site_url or "/") + rel
 
@@ -29,8 +28,7 @@ def edition_api(out: Path, tag: str, model: dict, site_url: str, licence: str) -
     for slug in model["pages"]["home"]["stories"]:
         page = model["pages"][f"story:{slug}"]
         rel = prefix + page["path"]
-        built = out / rel / "index.html"
-        m = _BODY.search(built.read_text("utf-8")) if built.is_file() else None
+        body = bodies.get(rel + "index.html")
         hero = page.get("hero")
         record = {
             "slug": slug, "url": url(rel), "language": page["lang"], "edition": tag,
@@ -48,7 +46,7 @@ def edition_api(out: Path, tag: str, model: dict, site_url: str, licence: str) -
         }
         index.append(record)
         full = dict(record)
-        full["html"] = m.group(1).strip() if m else ""
+        full["html"] = body or ""
         full["sources"] = page["sources"]
         full["translations"] = {t: {"url": url(model["editions"][t] + page["path"]), "status": status}
                                 for t, status in page["translations"].items()}

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from ..errors import LantoaError
 from . import config as site_config
-from . import incremental, outputs
+from . import incremental, outputs, pagefacts
 from .stage import Staged, stage
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 EDITION_ROOT_FILES = {"sitemap.xml", "sitemap.xml.gz", "404.html"}
 #: files every language build writes at the root; the default language's copy is kept
 SHARED_ROOT_FILES: set[str] = set()
-#: in an edition's output: the characters its pages show (lantoa.site.fonts.pages_chars), read by
-#: the fonts step instead of every page; kept with the edition, never merged into the site
-CHARS_FILE = ".lantoa-chars.json"
 
 
 @dataclass
@@ -65,17 +62,17 @@ class _QuietDirty(logging.Filter):
 
 def _build_language(root: str, registry, staged: Staged, lang: str, work: str, out: str,
                     kiosk: bool = False, cache_dir: str | None = None, kept: frozenset[str] = frozenset()) -> str | None:
-    """Worker: one MkDocs build of one language edition, then what is made from that edition
-    alone (its search index; its content API; its pages' Content-Security-Policy, except for a
-    kiosk copy; the characters its pages show, for the fonts step).
-    ``kept``: pages (paths within ``out``) already there, unchanged since an earlier build: MkDocs
-    renders only the others. Returns an error message or None."""
+    """Worker: one MkDocs build of one language edition (its pages get their Content-Security-Policy
+    as they are written, except in a kiosk copy), then what is made from that edition alone: its
+    search index, its content API, and the facts of its pages (lantoa.site.pagefacts: among them
+    the characters they show, for the fonts step).
+    ``kept``: pages (paths within ``out``) already there, unchanged since an earlier build, with
+    their facts: MkDocs renders only the others. Returns an error message or None."""
     import jinja2
     from mkdocs import exceptions
     from mkdocs.commands.build import build
 
-    from . import api, csp, search
-    from . import fonts as site_fonts
+    from . import api, csp, pagefacts, search
 
     try:
         templates = Path(cache_dir or Path(work) / "cache") / "templates"
@@ -90,15 +87,18 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
             cfg.plugins.on_shutdown()
             logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
         model = json.loads((Path(work) / f"model.{lang}.json").read_text("utf-8"))
-        search.edition_index(Path(out), lang, model, staged.languages, registry, kiosk)
-        api.edition_api(Path(out), lang, model, *api.settings(Path(root)))
-        if not kiosk:  # a kiosk copy's pages are rewritten after the merge: csp_step covers them then
-            part = Path(out)
-            csp.apply_pages(part, sorted(p for p in part.rglob("*.html") if p.relative_to(part).as_posix() not in kept),
-                            name=lambda rel: site_path(rel, lang, model["default"]))
-            # the last change to these pages (a kiosk copy's are changed after the merge: read then)
-            (Path(out) / CHARS_FILE).write_text(
-                json.dumps(site_fonts.pages_chars(sorted(Path(out).rglob("*.html"))), ensure_ascii=False), "utf-8")
+        collected = cfg.plugins["lantoa"].facts
+        csp.refuse([(site_path(rel, lang, model["default"]), bad) for rel, bad in collected.problems])
+        before = pagefacts.load(Path(out)) if kept else {}
+        missing = sorted(kept - before.keys())
+        if missing:
+            return f"{lang}: the kept edition has no record of {missing[0]}: build again with --clean"
+        pages = {rel: before[rel] for rel in kept} | collected.pages
+        search.edition_index(Path(out), lang, model, staged.languages, registry,
+                             {rel: f["text"] for rel, f in pages.items()}, kiosk)
+        api.edition_api(Path(out), lang, model, {rel: f["body"] for rel, f in pages.items()},
+                        *api.settings(Path(root)))
+        pagefacts.save(Path(out), pages, final=not kiosk)
     except LantoaError as exc:
         return f"{lang}: {exc.message}"
     except jinja2.TemplateSyntaxError as exc:
@@ -152,8 +152,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         common = incremental.common_inputs(root, staged) if cache else ""
         inputs = {lang: incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common) for lang in mine} \
             if cache else {}
-        todo = [lang for lang in mine
-                if not (cache_dir and incremental.restore_part(cache_dir, lang, inputs[lang].key, parts[lang]))]
+        # editions whose every input is unchanged: their kept output is linked into the site
+        reused = {lang: incremental.kept_part(cache_dir, lang, inputs[lang].key) for lang in mine} if cache_dir else {}
+        todo = [lang for lang in mine if reused.get(lang) is None]
         # an edition that changed in some stories only: their pages are rendered, the others reused
         kept = {lang: incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
                 for lang in todo}
@@ -190,7 +191,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             result = BuildResult(cache_dir / "parts", {t: staged.pages[t] for t in mine}, staged.images)
             result.seconds = time.perf_counter() - start
             return result
-        pages, chars = _merge(parts, wanted, site)
+        pages, chars = _merge({lang: reused.get(lang) or parts[lang] for lang in wanted}, wanted, site,
+                              kept={lang for lang in wanted if reused.get(lang) is not None})
         raw, _ = site_config.read_raw(root)
         site_url = str(raw.get("site_url") or "")
         ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
@@ -248,33 +250,49 @@ def site_path(rel: str, lang: str, default: str) -> str:
     return f"{lang}/{rel}" if lang != default and rel in EDITION_ROOT_FILES else rel
 
 
-def _merge(parts: dict[str, Path], order: list[str], site: Path) -> tuple[set[str], dict[str, set[str]]]:
-    """Copy each language's output into one tree; shared files must be identical (or are the default's).
-    Returns the site paths of the HTML pages, and the characters of the pages of each edition that
-    read them (edition -> site paths of its pages, characters by language)."""
+def _merge(parts: dict[str, Path], order: list[str], site: Path,
+           kept: set[str] = frozenset()) -> tuple[set[str], dict[str, set[str]]]:
+    """Put each language's output into one tree: a fresh edition's files are moved, a kept
+    edition's (``kept``: its folder in the build cache) hard-linked; files several editions write
+    (Material's assets) must be identical. Returns the site paths of the HTML pages, and the
+    characters of the pages of each edition that knows them (edition -> site paths of its pages,
+    characters by language)."""
     site.mkdir(parents=True)
     pages = set()
     chars: dict[str, tuple[set[str], dict[str, str]]] = {}
+    made = {str(site)}
     for lang in order:
         part = parts[lang]
-        if (part / CHARS_FILE).is_file():
-            chars[lang] = (set(), json.loads((part / CHARS_FILE).read_text("utf-8")))
-            (part / CHARS_FILE).unlink()
-        for src in sorted(part.rglob("*")):
-            if src.is_dir():
-                continue
-            rel = Path(site_path(src.relative_to(part).as_posix(), lang, order[0]))
-            if rel.suffix == ".html":
-                pages.add(rel.as_posix())
-                if lang in chars:
-                    chars[lang][0].add(rel.as_posix())
-            dest = site / rel
-            if dest.exists():
-                if rel.as_posix() in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
+        known = pagefacts.chars_by_lang(part)  # the characters its pages show, when they are final
+        if known is not None:
+            chars[lang] = (set(), known)
+        base = str(part)
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+            for name in sorted(filenames):
+                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                if rel_dir == "." and name in incremental.BOOKKEEPING:
                     continue
-                raise BuildFailed(f"internal error: languages disagree on {rel.as_posix()}")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dest)
+                rel = site_path(rel, lang, order[0])
+                src = os.path.join(dirpath, name)
+                if rel.endswith(".html"):
+                    pages.add(rel)
+                    if lang in chars:
+                        chars[lang][0].add(rel)
+                dest = os.path.join(site, rel)
+                if os.path.lexists(dest):
+                    if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
+                        continue
+                    raise BuildFailed(f"internal error: languages disagree on {rel}")
+                parent = os.path.dirname(dest)
+                if parent not in made:
+                    os.makedirs(parent, exist_ok=True)
+                    made.add(parent)
+                if lang in kept:
+                    incremental.link_or_copy(src, dest)
+                else:
+                    os.replace(src, dest)
     return pages, chars
 
 

@@ -120,7 +120,8 @@ def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: P
             "nav_translations": staged.nav_translations.get(tag, {}),
         })
     plugins = [
-        {"lantoa": {"work_dir": str(work), "language": lang, "template_cache": str(template_cache or "")}},
+        {"lantoa": {"work_dir": str(work), "language": lang, "template_cache": str(template_cache or ""),
+                    "policy": not kiosk}},
         {"lantoa-i18n": {"docs_structure": "suffix", "fallback_to_default": False, "reconfigure_search": False,
                          "languages": languages, "build_language": lang}},
     ]

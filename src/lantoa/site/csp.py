@@ -16,8 +16,8 @@ Inline event-handler attributes (``onclick=``) and ``javascript:`` URLs
 cannot be allowed by hashes without weakening the policy for every page: a
 page that has one fails the build, naming the file.
 
-Each edition's worker applies the policy to its pages right after its MkDocs run
-(``apply_pages``); ``csp_step`` covers the rest and must run after every step that
+Each edition's worker gives its pages their policy as MkDocs writes them
+(lantoa.site.pagefacts); ``csp_step`` covers the rest and must run after every step that
 changes HTML; ``headers_step``
 writes ``_headers`` (Netlify / Cloudflare Pages) into the site root from the
 same table and runs last, because it names the site's content-hashed files.
@@ -108,23 +108,28 @@ def meta_policy(doc: str) -> str | None:
 def apply_pages(root: Path, paths, name=lambda rel: rel) -> int:
     """Give each page its policy; ``name`` turns a path relative to ``root`` into the one the
     site will have (for messages). Raises LantoaError naming every page that cannot have one."""
-    problems: list[str] = []
+    problems: list[tuple[str, list[str]]] = []
     count = 0
     for path in paths:
         doc = path.read_text("utf-8")
         bad = forbidden(doc)
         if bad:
-            rel = name(path.relative_to(root).as_posix())
-            problems += [f"{rel}: {b} — the Content-Security-Policy blocks it; move the code into a script "
-                         "file under theme/assets/ and attach it with addEventListener" for b in bad[:3]]
+            problems.append((name(path.relative_to(root).as_posix()), bad))
             continue
         new = apply(doc)
         if new != doc:
             replace_text(path, new)
             count += 1
-    if problems:
-        raise LantoaError("pages with script the Content-Security-Policy would block:\n  " + "\n  ".join(problems))
+    refuse(problems)
     return count
+
+
+def refuse(problems: list[tuple[str, list[str]]]) -> None:
+    """Raise LantoaError naming each page (its site path) and what in it no policy allows."""
+    if problems:
+        raise LantoaError("pages with script the Content-Security-Policy would block:\n  " + "\n  ".join(
+            f"{rel}: {b} — the Content-Security-Policy blocks it; move the code into a script file under "
+            "theme/assets/ and attach it with addEventListener" for rel, bad in problems for b in bad[:3]))
 
 
 def csp_step(ctx) -> int:

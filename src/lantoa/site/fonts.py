@@ -82,13 +82,18 @@ def page_text(doc: str) -> str:
 NAMES_SUFFIX = " Names"
 
 
+def page_lang(doc: str) -> str:
+    """The language of a page: its ``<html lang>``."""
+    m = _LANG.search(doc)
+    return m.group(1) if m else "vi"
+
+
 def pages_chars(paths) -> dict[str, str]:
     """Language of the page (its ``<html lang>``) -> the characters its pages show."""
     by_lang: dict[str, set[str]] = {}
     for path in paths:
         doc = Path(path).read_text("utf-8")
-        m = _LANG.search(doc)
-        by_lang.setdefault(m.group(1) if m else "vi", set()).update(page_text(doc))
+        by_lang.setdefault(page_lang(doc), set()).update(page_text(doc))
     return {lang: "".join(sorted(chars)) for lang, chars in sorted(by_lang.items())}
 
 

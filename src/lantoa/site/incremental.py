@@ -32,10 +32,12 @@ INPUTS = ("content", "locales", "theme", "mkdocs.yml")
 STATE = "last-build.json"
 COMPLETE = ".complete"  # in a kept edition: its manifest, written last
 PAGES = ".pages.json"  # in a kept edition: the hashes of what its pages were made from
+#: in an edition's output and its kept copy: what its pages hold (lantoa.site.pagefacts)
+FACTS = ".lantoa-facts.json"
 #: the modification time given to the staged Markdown of a page that is reused (older than any output)
 OLD_NS = 1_000_000_000
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
-PART_FORMAT = 2
+PART_FORMAT = 3
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
@@ -188,14 +190,18 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     pages = before.get("pages") or {}
     reuse = {rel for rel, h in inputs.pages.items()
              if h.startswith("story:") and pages.get(rel) == h and (src / rel).is_file()}
+    if not reuse or not (src / FACTS).is_file():
+        return set()
+    dest.mkdir(parents=True, exist_ok=True)
+    link_or_copy(str(src / FACTS), str(dest / FACTS))  # the reused pages' facts: the worker reads them
     for rel in sorted(reuse):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        _link_or_copy(str(src / rel), str(dest / rel))
+        link_or_copy(str(src / rel), str(dest / rel))
         os.utime(inputs.sources[rel], ns=(OLD_NS, OLD_NS))
     return reuse
 
 
-def _link_or_copy(src: str, dst: str) -> None:
+def link_or_copy(src: str, dst: str) -> None:
     """A hard link where the file system allows one (no bytes copied), else a copy."""
     try:
         os.link(src, dst)
@@ -220,35 +226,39 @@ def _manifest(folder: Path) -> dict[str, list[int]]:
     return dict(sorted(out.items()))
 
 
-def restore_part(cache_dir: Path, lang: str, key: str, dest: Path) -> bool:
-    """Put a kept edition at ``dest`` (hard links into the cache). The cached files are the same
-    inodes as the files of the build/site that stored them, so a file changed in place since
-    (size or mtime differs from the manifest written when it was stored) voids the whole part."""
+#: what a kept edition holds beside its output
+BOOKKEEPING = frozenset({COMPLETE, PAGES, FACTS})
+
+
+def kept_part(cache_dir: Path, lang: str, key: str) -> Path | None:
+    """The kept edition of ``lang`` made from inputs ``key``, when it is intact: the merge links
+    its files into the new site. The cached files are the same inodes as the files of the
+    build/site that stored them, so a file changed in place since (size or mtime differs from the
+    manifest written when it was stored) voids the whole part."""
     src = cache_dir / "parts" / lang / key
     try:
         manifest = json.loads((src / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
-        return False
+        return None
     if not isinstance(manifest, dict) or _manifest(src) != manifest:
         log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
                     "building it again", lang)
         shutil.rmtree(src, ignore_errors=True)
-        return False
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(COMPLETE, PAGES), copy_function=_link_or_copy)
+        return None
     log.info("edition %s unchanged: reused", lang)
-    return True
+    return src
 
 
 def store_part(cache_dir: Path, lang: str, inputs: EditionInputs, part: Path) -> None:
     """Keep a freshly built edition (only the latest one per language), as hard links to its files.
     Steps after the merge never write into a file in place (they replace it), so the kept copy
-    stays as it was made; ``restore_part`` checks that anyway."""
+    stays as it was made; ``kept_part`` checks that anyway."""
     base = cache_dir / "parts" / lang
     try:
         if base.exists():
             shutil.rmtree(base)
         target = base / inputs.key
-        shutil.copytree(part, target, copy_function=_link_or_copy)
+        shutil.copytree(part, target, copy_function=link_or_copy)
         (target / PAGES).write_text(json.dumps({"shared": inputs.shared, "pages": inputs.pages}), "utf-8")
         (target / COMPLETE).write_text(json.dumps(_manifest(target)), "utf-8")
     except OSError as exc:  # a cache that cannot be written only costs speed next time

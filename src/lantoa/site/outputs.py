@@ -34,7 +34,7 @@ class OutputContext:
     #: without --kiosk, their Content-Security-Policy)
     edition_pages: set[str] = field(default_factory=set)
     #: edition -> (site paths of its pages, the characters they show by language), when its worker
-    #: read them (lantoa.site.builder.CHARS_FILE)
+    #: read them (lantoa.site.pagefacts)
     edition_chars: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
     models: dict[str, dict] | None = None  # tag -> staged model (lantoa.site.editions.load_models)

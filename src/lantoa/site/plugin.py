@@ -18,7 +18,7 @@ from mkdocs.config import base, config_options
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.utils import normalize_url
 
-from . import images
+from . import images, pagefacts
 
 #: what Markdown (with our extensions) produces, plus the inline tags editors may write
 SAFE_TAGS = {
@@ -78,16 +78,22 @@ class LantoaPluginConfig(base.Config):
     work_dir = config_options.Type(str)
     language = config_options.Type(str)
     template_cache = config_options.Type(str, default="")
+    #: give each page its Content-Security-Policy as it is written (not in a kiosk copy, whose
+    #: pages change after the merge and get theirs then)
+    policy = config_options.Type(bool, default=True)
 
 
 class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
     model: dict
+    #: each written page's facts (lantoa.site.pagefacts), read by the edition's worker
+    facts: pagefacts.Collector
 
     def on_config(self, config):
         # Per-build state: this language's model, and our generated Material partials
         # placed right after theme/ so they win over Material's own.
         work = Path(self.config.work_dir)
         self.model = json.loads((work / f"model.{self.config.language}.json").read_text("utf-8"))
+        self.facts = pagefacts.Collector(policy=self.config.policy)
         overrides = str(work / "overrides")
         if overrides not in config.theme.dirs:
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
@@ -181,9 +187,19 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         out.append({"name": "x-default", "link": link(self.model["default"]), "lang": "x-default"})
         return out
 
-    @event_priority(-100)
+    @event_priority(-200)
     def on_post_page(self, output, page, config):
-        # Material puts dir only on <body>; screen readers and CSS :dir() want it on <html> too.
+        # Last, after every other plugin. Material puts dir only on <body>; screen readers and CSS
+        # :dir() want it on <html> too. Then the page as it will be written gets its policy, and its
+        # facts are kept for the worker (lantoa.site.pagefacts).
         direction = self.model["dir"]
-        return _HTML_TAG.sub(lambda m: m.group(0) if "dir=" in m.group(1) else f'<html{m.group(1)} dir="{direction}">',
-                             output, count=1)
+        output = _HTML_TAG.sub(lambda m: m.group(0) if "dir=" in m.group(1) else f'<html{m.group(1)} dir="{direction}">',
+                               output, count=1)
+        return self.facts.page(page.file.dest_uri, output)
+
+    @event_priority(-200)
+    def on_post_template(self, output_content, template_name, config):
+        # Pages MkDocs makes from a theme template alone (404.html), likewise.
+        if not template_name.endswith(".html") or not output_content.strip():
+            return output_content
+        return self.facts.page(template_name, output_content)

@@ -102,9 +102,11 @@ def article_text(html: str) -> str | None:
     return " ".join("".join(parser.parts).split())
 
 
-def edition_index(root: Path, tag: str, model: dict, built: list[str], registry, kiosk: bool = False) -> int:
-    """Write edition ``tag``'s index under ``root`` (its MkDocs output, or the merged site) from its
-    model and its built pages; ``built`` lists the editions of this build (a page shown in another
+def edition_index(root: Path, tag: str, model: dict, built: list[str], registry, texts: dict[str, str | None],
+                  kiosk: bool = False) -> int:
+    """Write edition ``tag``'s index under ``root`` (its MkDocs output) from its model and the text
+    of its built pages (``texts``: path in ``root`` -> :func:`article_text` of the page, see
+    lantoa.site.pagefacts); ``built`` lists the editions of this build (a page shown in another
     built edition's language is searched in that edition's index). Returns the files written."""
     editions = [sindex.Edition(t, model["editions"][t], registry[t].autonym, registry[t].dir) for t in built]
     prefix = model["editions"][tag]
@@ -117,11 +119,10 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
         if page["lang"] != tag and page["lang"] in built:
             fallbacks.append((url, page["lang"]))  # searched in that language's own index
             continue
-        built_page = root / prefix / url / "index.html"
-        try:
-            text = article_text(built_page.read_text("utf-8"))
-        except OSError as exc:
-            raise LantoaError(f"search: cannot read {prefix}{url}index.html of the new site: {exc}") from None
+        if f"{prefix}{url}index.html" not in texts:
+            raise LantoaError(f"search: {prefix}{url}index.html was not built (its Markdown is "
+                              f"{page['src']}): build again with --clean")
+        text = texts[f"{prefix}{url}index.html"]
         if text is None:
             log.warning("search: %s%sindex.html has no <article lang=…>; only its title and summary are indexed",
                         prefix, url)

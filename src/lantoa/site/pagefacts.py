@@ -1,0 +1,86 @@
+"""What an edition's worker learns from each page while MkDocs writes it: one pass, in memory.
+
+The worker needs four things from every page it renders: the page with its
+Content-Security-Policy (which hashes the page's final bytes), the characters it
+shows (for the font subsets), the text of its article (for the search index) and
+its story body (for the content API). Our plugin hands each page's final output to
+:class:`Collector` (``on_post_page``/``on_post_template``, after every other
+plugin), so MkDocs writes each page once, with its policy, and no page is read
+back from disk.
+
+A page reused from the kept edition (``lantoa.site.incremental.reusable_pages``)
+is not rendered, so its facts come from the kept edition's ``FACTS`` file, linked
+in beside it; the worker writes the edition's facts back (:func:`save`) for the
+next build. The file is never merged into the site.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import csp, incremental
+from .fonts import page_lang, page_text
+from .search import article_text
+
+#: in an edition's output (and its kept copy): {"final": bool, "pages": {path: facts}}
+FACTS = incremental.FACTS
+_BODY = re.compile(r"<!--lantoa:body-->(.*?)<!--/lantoa:body-->", re.S)
+
+
+def facts(doc: str, final: bool) -> dict:
+    """One page's facts. ``final``: ``doc`` is the page as the site will serve it (not a kiosk
+    copy, rewritten after the merge), so the characters it shows are known now."""
+    body = _BODY.search(doc)
+    return {"lang": page_lang(doc), "chars": "".join(sorted(set(page_text(doc)))) if final else None,
+            "text": article_text(doc), "body": body.group(1).strip() if body else None}
+
+
+@dataclass
+class Collector:
+    """Fed each page's final output; gives it its policy (``policy``) and keeps its facts."""
+
+    policy: bool
+    pages: dict[str, dict] = field(default_factory=dict)  # path in the edition's output -> facts
+    problems: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, what CSP blocks)
+
+    def page(self, rel: str, doc: str) -> str:
+        if self.policy:
+            bad = csp.forbidden(doc)
+            if bad:
+                self.problems.append((rel, bad))
+            else:
+                doc = csp.apply(doc)
+        self.pages[rel] = facts(doc, final=self.policy)
+        return doc
+
+
+def load(part: Path) -> dict[str, dict]:
+    """The facts kept in an edition's output folder ({} when it has none)."""
+    try:
+        data = json.loads((part / FACTS).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data.get("pages") or {} if isinstance(data, dict) else {}
+
+
+def save(part: Path, pages: dict[str, dict], final: bool) -> None:
+    path = part / FACTS
+    path.unlink(missing_ok=True)  # a hard link to the kept edition's file: never written in place
+    path.write_text(json.dumps({"final": final, "pages": dict(sorted(pages.items()))}, ensure_ascii=False), "utf-8")
+
+
+def chars_by_lang(part: Path) -> dict[str, str] | None:
+    """Language -> the characters the edition's pages show (None: not known, as in a kiosk copy)."""
+    try:
+        data = json.loads((part / FACTS).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not data.get("final"):
+        return None
+    by_lang: dict[str, set[str]] = {}
+    for page in data["pages"].values():
+        by_lang.setdefault(page["lang"], set()).update(page["chars"])
+    return {lang: "".join(sorted(chars)) for lang, chars in sorted(by_lang.items())}
