@@ -140,3 +140,32 @@ def test_the_source_hash_follows_the_text_it_was_made_from(tmp_path):
     assert len({first, second, third, variant.text_hash()}) == 4
     variant.doc.body, variant.title, variant.summary = "Một.", "Tựa", "Tóm tắt"
     assert variant.text_hash() == first
+
+
+def test_the_source_hash_covers_image_alt_and_caption_but_not_credit(tmp_path):
+    # hero and body images' alt text and caption are translated; credit and licence are names.
+    # The kept hash must follow a change to any of them, also made inside the dicts.
+    from lantoa.content.model import Variant
+
+    variant = Variant("vi", "content/stories/x/index.md", frontmatter.Document(tmp_path / "index.md", body="Một."),
+                      title="Tựa", summary="Tóm tắt")
+    bare = variant.text_hash()
+    variant.hero_text.update(credit="Lan Tỏa", license="CC BY 4.0")
+    variant.images["a.jpg"] = {"credit": "B", "license": "CC0"}
+    assert variant.text_hash() == bare  # names only: nothing a translator translates
+    seen = {bare}
+    for change in (lambda: variant.hero_text.update(alt="Thuyền"), lambda: variant.hero_text.update(caption="Vịnh"),
+                   lambda: variant.images["a.jpg"].update(alt="Bản đồ"),
+                   lambda: variant.images["a.jpg"].update(caption="Ba khu vực"),
+                   lambda: variant.images.update({"b.jpg": {"alt": "Bản đồ"}}),
+                   lambda: variant.images["b.jpg"].update(alt="Ba khu vực")):
+        change()
+        seen.add(variant.text_hash())
+    assert len(seen) == 7
+    last = variant.text_hash()
+    variant.hero_text["credit"] = "Khác"
+    assert variant.text_hash() == last
+    # the body images in file-name order, whatever order the front matter lists them in
+    again = Variant("vi", variant.path, variant.doc, title="Tựa", summary="Tóm tắt", hero_text=dict(variant.hero_text),
+                    images={name: dict(variant.images[name]) for name in sorted(variant.images, reverse=True)})
+    assert again.text_hash() == last

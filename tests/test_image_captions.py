@@ -1,14 +1,19 @@
 """Body images take their alt text, caption, credit and licence from each file's front matter
-(``images:``), in the language of the page; a caption never shows under text in another language.
+(``images:``), in the language of the page. One rule for the captions of the hero and of body
+images: the page's own caption, else the source's, marked with the source's language (and
+direction) so that it is never passed off as text in the page's language.
 
 One tiny project is built once: Vietnamese source (caption, credit, licence), an English
-translation (its own alt and caption, credit from the source, a localized copy photo.en.jpg), a
-Khmer translation (alt only: no caption), and editions without a translation (Tày falls back to
-Vietnamese, Arabic to English). Check-time problems each start from a fresh tiny project.
+translation (its own alt and caption, hero caption too, credit from the source, a localized copy
+photo.en.jpg), a Khmer translation (alt only: no caption), and editions without a translation
+(Tày falls back to Vietnamese, Arabic to English). A second one has an Arabic translation without
+captions (right to left under a left-to-right caption). Check-time problems each start from a
+fresh tiny project.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import textwrap
 import zipfile
@@ -26,6 +31,8 @@ STORY_DIR = "content/stories/vinh-ha-long"
 VI_CAPTION = "Thuyền trên vịnh lúc sáng sớm"
 EN_CAPTION = "Boats on the bay in the early morning"
 CREDIT, LICENSE = "Nguyễn Thị B", "CC BY-SA 4.0"
+VI_HERO_CAPTION = "Vịnh Hạ Long"  # conftest's story
+EN_HERO_CAPTION = "Ha Long Bay at dawn"
 
 
 def run(root: Path, *args: str):
@@ -76,6 +83,8 @@ def built(tmp_path_factory) -> Path:
           alt: Boats on the bay
           caption: {EN_CAPTION}
         """)
+    en = root / STORY_DIR / "index.en.md"
+    en.write_text(en.read_text("utf-8").replace("hero:\n", f"hero:\n  caption: {EN_HERO_CAPTION}\n", 1), "utf-8")
     (root / STORY_DIR / "index.km.md").write_text(KM, "utf-8")
     add_images(root, "index.km.md", """\
         photo.jpg:
@@ -87,9 +96,17 @@ def built(tmp_path_factory) -> Path:
     return root
 
 
+def page(root: Path, edition: str = "") -> str:
+    return (root / "build" / "site" / edition / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+
+
 def body(root: Path, edition: str = "") -> str:
-    html = (root / "build" / "site" / edition / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
-    return html.split("<!--lantoa:body-->")[1].split("<!--/lantoa:body-->")[0]
+    return page(root, edition).split("<!--lantoa:body-->")[1].split("<!--/lantoa:body-->")[0]
+
+
+def hero_caption(root: Path, edition: str = "") -> str:
+    hero = re.search(r'<figure class="lt-hero">.*?</figure>', page(root, edition), re.S).group(0)
+    return re.search(r"<figcaption>(.*?)</figcaption>", hero, re.S).group(1).strip()
 
 
 def figures(html: str) -> list[str]:
@@ -114,11 +131,25 @@ def test_caption_per_language_under_the_image(built):
     assert "/photo.en-640." in figures(en)[0]  # the localized copy, with the text of photo.jpg
 
 
-def test_translation_without_caption_shows_no_source_caption(built):
+def test_translation_without_caption_shows_the_source_caption_marked_as_vietnamese(built):
     km = body(built, "km")
-    assert VI_CAPTION not in km and EN_CAPTION not in km
-    assert 'alt="ទូកនៅលើឈូងសមុទ្រ"' in km
-    assert CREDIT in figcaption(km)  # the figure stays, for the credit
+    assert 'alt="ទូកនៅលើឈូងសមុទ្រ"' in km and EN_CAPTION not in km
+    caption = figcaption(km)
+    assert caption.startswith(f'<span lang="vi">{VI_CAPTION}</span> <span class="lt-credit">'), caption
+    assert CREDIT in caption
+
+
+def test_own_caption_carries_no_language_of_its_own(built):
+    for edition in ("", "en", "tyz", "ar"):  # Tày shows the source, Arabic the English translation
+        assert "lang=" not in figcaption(body(built, edition))
+
+
+def test_hero_caption_follows_the_same_rule(built):
+    assert hero_caption(built, "en").startswith(EN_HERO_CAPTION + " <span class=\"lt-credit\">")
+    assert hero_caption(built).startswith(VI_HERO_CAPTION + " <span class=\"lt-credit\">")
+    km = hero_caption(built, "km")  # the Khmer translation has no hero caption
+    assert km.startswith(f'<span lang="vi">{VI_HERO_CAPTION}</span> <span class="lt-credit">'), km
+    assert "<bdi>Lan Tỏa</bdi>" in km  # credit and licence fall back as before
 
 
 def test_credit_and_licence_fall_back_to_the_source(built):
@@ -174,6 +205,49 @@ def test_press_kit_credits_list_the_body_image(built):
         credits = z.read("vinh-ha-long/CREDITS.txt").decode("utf-8")
     block = credits.split("Image photo.jpg:")[1]
     assert f"caption: {VI_CAPTION}" in block and f"caption: {EN_CAPTION}" in block and CREDIT in block
+
+
+AR = textwrap.dedent("""\
+    ---
+    title: خليج ها لونغ
+    summary: أكثر من ألف جزيرة من الحجر الجيري في بحر أخضر.
+    hero:
+      alt: قوارب شراعية بين جزر الحجر الجيري
+    images:
+      photo.jpg:
+        alt: قوارب في الخليج
+    translation:
+      method: human
+      reviewed_by: Desk
+    ---
+    ## أعجوبة
+
+    في الخليج جزر كثيرة.
+
+    ![](photo.jpg)
+    """)
+
+
+@pytest.fixture(scope="module")
+def built_rtl(tmp_path_factory) -> Path:
+    """An Arabic translation (right to left) without any caption of its own."""
+    root = make_project(tmp_path_factory.mktemp("captions-rtl") / "site")
+    photo(root)
+    add_images(root, "index.md", f"photo.jpg:\n  caption: {VI_CAPTION}\n  credit: {CREDIT}\n",
+               body="![Thuyền trên vịnh](photo.jpg)")
+    (root / STORY_DIR / "index.ar.md").write_text(AR, "utf-8")
+    stamp_translations(root)
+    result = run(root, "build")
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_source_caption_on_a_right_to_left_page_says_its_language_and_direction(built_rtl):
+    assert '<article class="lt-story" lang="ar" dir="rtl">' in page(built_rtl, "ar")
+    assert figcaption(body(built_rtl, "ar")).startswith(f'<span lang="vi" dir="ltr">{VI_CAPTION}</span> ')
+    assert hero_caption(built_rtl, "ar").startswith(f'<span lang="vi" dir="ltr">{VI_HERO_CAPTION}</span> ')
+    # the English page has the same direction as the source: a language, no direction
+    assert hero_caption(built_rtl, "en").startswith(f'<span lang="vi">{VI_HERO_CAPTION}</span> ')
 
 
 # ------------------------------------------------------------------------------------------------ markup
@@ -277,3 +351,38 @@ def test_a_caption_under_an_image_inside_a_sentence_warns(project):
                       body="Xem ![](photo.jpg) ở đây.")
     out = check(project)
     assert f"{STORY_DIR}/index.md:{line}:9: warning[image-caption-hidden]" in out, out
+
+
+# ------------------------------------------------------------------------------------------------ translation status
+
+
+def en_status(root: Path) -> str:
+    result = run(root, "translations", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)["stories"][0]["status"]["en"]
+
+
+@pytest.mark.parametrize("old, new, outdated", [
+    ("  caption: Vịnh Hạ Long\n", "  caption: Vịnh Hạ Long lúc bình minh\n", True),  # the hero's
+    ("  alt: Thuyền buồm giữa các đảo đá vôi\n", "  alt: Thuyền buồm và đảo\n", True),
+    ("    caption: Ba khu vực\n", "    caption: Ba khu vực của vịnh\n", True),  # a body image's
+    ("    alt: Bản đồ\n", "    alt: Bản đồ vịnh\n", True),
+    ("    caption: Ba khu vực\n", "", True),  # a caption removed
+    ("  credit: Lan Tỏa\n", "  credit: Ban biên tập\n", False),  # names are not translated
+    ("    credit: Nguyễn Thị B\n", "    credit: Trần Văn C\n", False),
+    ("    license: CC BY-SA 4.0\n", "    license: CC0 1.0\n", False),
+])
+def test_image_text_of_the_source_is_part_of_what_a_translation_translates(project, old, new, outdated):
+    photo(project)
+    add_images(project, "index.md", f"photo.jpg:\n  alt: Bản đồ\n  caption: Ba khu vực\n  credit: {CREDIT}\n"
+                                    f"  license: {LICENSE}\n")
+    add_images(project, "index.en.md", "photo.jpg:\n  alt: Map\n  caption: Three areas\n")
+    stamp_translations(project)
+    assert en_status(project) == "reviewed"
+    src = project / STORY_DIR / "index.md"
+    text = src.read_text("utf-8")
+    assert text.count(old) == 1
+    src.write_text(text.replace(old, new), "utf-8")
+    assert en_status(project) == ("outdated" if outdated else "reviewed")
+    stamp_translations(project)  # a fresh review records the new hash
+    assert en_status(project) == "reviewed"

@@ -14,6 +14,8 @@ METHODS = ("human", "machine")
 #: what the front matter's ``images:`` says about one body image; credit and licence may come from the source
 IMAGE_TEXT_KEYS = ("alt", "caption", "credit", "license")
 IMAGE_SHARED = ("credit", "license")
+#: what a translator translates of an image (credit and licence are names: the same in every language)
+IMAGE_TRANSLATED = ("alt", "caption")
 
 
 @dataclass
@@ -62,11 +64,20 @@ class Variant:
     def unreviewed_machine(self) -> bool:
         return self.method == "machine" and not self.reviewed_by
 
+    def translated_text(self) -> tuple[str, ...]:
+        """What a translator translates: title, summary, body, then the alt text and caption of the
+        hero and of each body image (by file name), each labelled and only when written, so that
+        a file without image text hashes as it did before images counted."""
+        images = [(f"hero.{key}", self.hero_text.get(key, "")) for key in IMAGE_TRANSLATED]
+        images += [(f"images.{name}.{key}", self.images[name].get(key, ""))
+                   for name in sorted(self.images) for key in IMAGE_TRANSLATED]
+        return (self.title, self.summary, self.body) + tuple(part for pair in images if pair[1] for part in pair)
+
     def text_hash(self) -> str:
-        """Hash of what a translator translates: title, summary and body. Kept with the texts it
-        was made from (a build asks for it once per story, language and output: tens of thousands
-        of times), and made again when any of them changed."""
-        parts = (self.title, self.summary, self.body)
+        """Hash of :meth:`translated_text`. Kept with the texts it was made from (a build asks for
+        it once per story, language and output: tens of thousands of times), and made again when
+        any of them changed."""
+        parts = self.translated_text()
         kept = self.__dict__.get("_text_hash")
         if kept is not None and kept[0] == parts:
             return kept[1]

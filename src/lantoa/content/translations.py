@@ -1,9 +1,10 @@
 """Translation status: what each language has of each story, and whether it is current.
 
 A translation records, in ``translation.source_hash``, the hash of the source's
-text (title, summary, body) it was made from. When the source changes, the
-hashes differ and the translation is *outdated* until someone reviews it again
-(``lantoa translations mark``), which records the current hash.
+text it was made from (``Variant.translated_text``: title, summary, body, and the alt text and
+caption of the hero and of each body image; not credit or licence, which are names). When the
+source changes, the hashes differ and the translation is *outdated* until someone reviews it
+again (``lantoa translations mark``), which records the current hash.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ dropped by the sanitizer (not an allowed scheme).
 
 The front matter's ``images:`` gives each body image its text in the page's language
 (``Entry.image_text``): the alt text when the Markdown has none, and a caption, credit and
-licence. An image that is a paragraph of its own and has any of those three becomes a
+licence. A caption follows one rule for the hero and body images alike (:meth:`MediaIndex.caption`):
+the page's own, else the source's, marked with the source's language. An image that is a paragraph of its own and has any of those three becomes a
 ``<figure class="lt-figure">`` in place of that paragraph (a figure may not sit inside a ``<p>``),
 captioned like the hero; an image inside a line of text stays a bare ``<picture>`` (``lantoa
 check`` warns that its caption is not shown).
@@ -90,6 +91,21 @@ class MediaIndex:
     count: int = 0  # source images processed
     social: dict[tuple[str, str], dict] = field(default_factory=dict)  # (slug, text language) -> card
     press: dict[str, dict] = field(default_factory=dict)  # slug -> press kit
+    dirs: dict[str, str] = field(default_factory=dict)  # language tag -> ltr | rtl (for a caption in another language)
+
+    def caption(self, entry: Entry, variant, own: str, source: str) -> dict[str, str]:
+        """The caption of an image (hero or body) on the page that shows ``variant``: its own;
+        else the source's, with ``caption_lang`` (the source's tag) and, when the source's
+        direction differs from the page's, ``caption_dir``, for the caption element (screen
+        readers, fonts and the bidi algorithm then treat it as the language it is written in)."""
+        src_lang = entry.source_lang
+        if own or not source or variant.lang == src_lang:
+            return {"caption": own}
+        out = {"caption": source, "caption_lang": src_lang}
+        src_dir = self.dirs.get(src_lang, "ltr")
+        if src_dir != self.dirs.get(variant.lang, "ltr"):
+            out["caption_dir"] = src_dir
+        return out
 
     def hero(self, entry: Entry, langs: list[str], card: bool, **text) -> dict | None:
         """The hero of a story page or card: the picture, plus src/width/height of its fallback
@@ -107,9 +123,13 @@ class MediaIndex:
         (``lantoa-media:`` key -> picture, with the text the variant gives it) for
         :func:`rewrite_html`: a record of the page's own, so that a change to one page's images
         is a change to that page alone (lantoa.site.incremental)."""
+        def text(name: str) -> dict[str, str]:
+            own = entry.image_text(variant, name)
+            source = entry.source.images.get(name, {}).get("caption", "") if entry.source else ""
+            return {**own, **self.caption(entry, variant, own["caption"], source)}
+
         used: dict[str, dict] = {}
-        body = rewrite_body(variant.body, entry, self, [edition, variant.lang], used,
-                            text=lambda name: entry.image_text(variant, name))
+        body = rewrite_body(variant.body, entry, self, [edition, variant.lang], used, text=text)
         return body, used
 
     def picture(self, entry: Entry, ref: str, langs: list[str]) -> tuple[str, dict] | None:
@@ -202,6 +222,7 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     index.social = social.stage_cards(project, registry, langs, index, cache_dir / "media" if cache_dir else None,
                                       site_url)
     index.press = presskit.stage_kits(project, registry, index, raw, cache_dir / "press" if cache_dir else None)
+    index.dirs = {tag: registry[tag].dir for tag in registry.tags()}
     return index
 
 
@@ -310,12 +331,16 @@ CAPTION_KEYS = ("caption", "credit", "license")
 def figcaption_html(text: dict, strings: dict | None = None) -> str:
     """``<figcaption>caption <span class="lt-credit">Photo: credit · Licence: licence</span>``, as
     theme/story.html captions the hero (the labels are the edition's ``story.credit``/``story.license``
-    strings); every piece of text escaped."""
+    strings; a caption in another language is ``<span lang=… dir=…>``, see
+    :meth:`MediaIndex.caption`); every piece of text escaped."""
     e = html.escape
     strings = strings or {}
     credit = [f'{e(strings[label]) + ": " if strings.get(label) else ""}<bdi>{e(text[key])}</bdi>'
               for key, label in (("credit", "story.credit"), ("license", "story.license")) if text.get(key)]
     parts = [e(text["caption"])] if text.get("caption") else []
+    if parts and text.get("caption_lang"):
+        direction = f' dir="{e(text["caption_dir"])}"' if text.get("caption_dir") else ""
+        parts = [f'<span lang="{e(text["caption_lang"])}"{direction}>{parts[0]}</span>']
     if credit:
         parts.append(f'<span class="lt-credit">{" · ".join(credit)}</span>')
     return f"<figcaption>{' '.join(parts)}</figcaption>"

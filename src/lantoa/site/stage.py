@@ -150,8 +150,10 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         if entry.hero:
             text = dict(src.hero_text)
             text.update({k: val for k, val in v.hero_text.items() if val})
-            hero = media.hero(entry, [lang, v.lang], card=False,
-                              **{k: text.get(k, "") for k in ("alt", "caption", "credit", "license")})
+            # the caption as a body image's: its own, else the source's marked with its language
+            text.update(media.caption(entry, v, v.hero_text.get("caption", ""), src.hero_text.get("caption", "")))
+            hero = media.hero(entry, [lang, v.lang], card=False, **{k: text.get(k, "") for k in (
+                "alt", "caption", "credit", "license", "caption_lang", "caption_dir")})
         body, used = media.body(entry, v, lang)
         pages[f"story:{entry.slug}"] = {
             "kind": "story", "src": f"stories/{entry.slug}/index.md", "template": "story.html",
