@@ -37,6 +37,7 @@ from ..media import batch
 from ..media import settings as media_settings
 from ..media.cache import Cache
 from ..validate import markup
+from .incremental import link_or_copy
 
 log = logging.getLogger(__name__)
 
@@ -229,10 +230,7 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
 def link_file(src: Path, dest: Path) -> None:
     """Put ``src`` at ``dest`` as a hard link into the cache (no bytes copied), else as a copy."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(src, dest)  # same file system as the cache: no bytes copied
-    except OSError:
-        shutil.copyfile(src, dest)
+    link_or_copy(str(src), str(dest))
 
 
 def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,

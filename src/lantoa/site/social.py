@@ -307,18 +307,28 @@ def card_key(spec: CardSpec, background: str | None) -> str:
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
-def _make(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str]:
-    """The card's file in the cache and the sha256 of its bytes (drawn first when not there)."""
+def _kept(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str] | None:
+    """The card's file in the cache and the sha256 of its bytes, when it was drawn before."""
     cache = Cache(cache_root)
     key = card_key(spec, background)
     meta = cache.get(key)
-    if meta is not None:
-        with _LOCK:
-            STATS["cached"] += 1
-    else:
-        meta = cache.put(key, {"card.jpg": encode(draw_card(spec, background))}, {"kind": "social"})
-        with _LOCK:
-            STATS["drawn"] += 1
+    if meta is None:
+        return None
+    with _LOCK:
+        STATS["cached"] += 1
+    return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
+
+
+def _make(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str]:
+    """The card's file in the cache and the sha256 of its bytes (drawn first when not there)."""
+    kept = _kept(spec, background, cache_root)
+    if kept is not None:
+        return kept
+    cache = Cache(cache_root)
+    key = card_key(spec, background)
+    meta = cache.put(key, {"card.jpg": encode(draw_card(spec, background))}, {"kind": "social"})
+    with _LOCK:
+        STATS["drawn"] += 1
     return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
 
 
@@ -343,9 +353,14 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
         scratch = index.root.parent / ".social-scratch"
         cache_root = scratch
     items = sorted(wanted.items())
-    workers = min(2, os.cpu_count() or 1, max(1, len(items)))
+    # cards drawn before are looked up here (a thread pool only adds its overhead to a lookup);
+    # the others are drawn on every core (drawing releases the GIL in Pillow and HarfBuzz)
+    made = [_kept(spec, background, Path(cache_root)) for _, (spec, background) in items]
+    new = [i for i, m in enumerate(made) if m is None]
+    workers = min(2, os.cpu_count() or 1, max(1, len(new)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        made = list(pool.map(lambda it: _make(it[1][0], it[1][1], Path(cache_root)), items))
+        for i, m in zip(new, pool.map(lambda i: _make(items[i][1][0], items[i][1][1], Path(cache_root)), new)):
+            made[i] = m
     out = {}
     for ((slug, lang), (spec, _)), (path, sha) in zip(items, made):
         rel = f"media/social/{slug}/{lang}.{sha[:12]}.jpg"
