@@ -8,6 +8,7 @@ byte for byte as it was.
 from __future__ import annotations
 
 import filecmp
+import gc
 import json
 import logging
 import os
@@ -171,10 +172,19 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 if err:
                     errors.append(err)
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work),
-                                       str(parts[lang]), kiosk, cache_arg, frozenset(kept[lang])) for lang in todo]
-                errors = [e for e in (f.result() for f in futures) if e]
+            # The workers are forked from this process and share its memory (the checked project,
+            # the imported modules) until either side writes to it. Python's collector writes into
+            # every object it visits: frozen, it leaves the inherited ones alone, so their pages stay
+            # shared instead of being copied into each worker.
+            gc.collect()
+            gc.freeze()
+            try:
+                with ProcessPoolExecutor(max_workers=jobs) as pool:
+                    futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work),
+                                           str(parts[lang]), kiosk, cache_arg, frozenset(kept[lang])) for lang in todo]
+                    errors = [e for e in (f.result() for f in futures) if e]
+            finally:
+                gc.unfreeze()
         if errors:
             raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors))
         log.info("rendered %d editions (%d reused) with %d processes; %.2f s since start",
