@@ -54,9 +54,9 @@ def sha256_b64(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def inline_hashes(doc: str) -> tuple[list[str], list[str], list[str]]:
-    """(script, <style>, style="" attribute) hashes of a page, each in order of first appearance."""
-    scripts, styles, attrs = [], [], []
+def _scan(doc: str) -> tuple[list[str], tuple[list[str], list[str], list[str]]]:
+    """One pass over a page's tags: (what no hash-based policy allows, its inline hashes)."""
+    scripts, bad, attrs = [], [], []
     body = _OLD_META.sub("", doc)
     for m in _SCRIPT.finditer(body):
         attributes, text = m.group(1), m.group(2)
@@ -66,37 +66,52 @@ def inline_hashes(doc: str) -> tuple[list[str], list[str], list[str]]:
         scripts.append(sha256_b64(text))
     styles = [sha256_b64(m.group(1)) for m in _STYLE.finditer(body)]
     for tag in _TAG.finditer(_SCRIPT.sub("", body)):
-        for a in _STYLE_ATTR.finditer(tag.group(0)):
+        text = tag.group(0)
+        if "=" not in text:  # no attribute value: nothing below can match
+            continue
+        for m in _HANDLER_ATTR.finditer(text):
+            bad.append(f"inline event handler {m.group(1)}= in {text[:80]}")
+        if _JS_URL.search(text):
+            bad.append(f"javascript: URL in {text[:80]}")
+        for a in _STYLE_ATTR.finditer(text):
             attrs.append(sha256_b64(html.unescape(a.group(1) if a.group(1) is not None else a.group(2))))
     dedup = lambda xs: list(dict.fromkeys(xs))  # noqa: E731
-    return dedup(scripts), dedup(styles), dedup(attrs)
+    return bad, (dedup(scripts), dedup(styles), dedup(attrs))
+
+
+def inline_hashes(doc: str) -> tuple[list[str], list[str], list[str]]:
+    """(script, <style>, style="" attribute) hashes of a page, each in order of first appearance."""
+    return _scan(doc)[1]
 
 
 def forbidden(doc: str) -> list[str]:
     """Inline handlers and javascript: URLs: what no hash-based policy allows."""
-    out = []
-    for tag in _TAG.finditer(_SCRIPT.sub("", doc)):
-        text = tag.group(0)
-        for m in _HANDLER_ATTR.finditer(text):
-            out.append(f"inline event handler {m.group(1)}= in {text[:80]}")
-        if _JS_URL.search(text):
-            out.append(f"javascript: URL in {text[:80]}")
-    return out
+    return _scan(doc)[0]
 
 
 def policy_for(doc: str) -> str:
-    scripts, styles, attrs = inline_hashes(doc)
-    return headers.page_csp(scripts, styles, attrs)
+    return headers.page_csp(*inline_hashes(doc))
 
 
-def apply(doc: str) -> str:
-    """The page with its policy as the first element of <head> (replacing an earlier one)."""
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy_for(doc), quote=False)}">'
+def _with_policy(doc: str, policy: str) -> str:
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{html.escape(policy, quote=False)}">'
     doc = _OLD_META.sub("", doc, count=1)
     anchor = _CHARSET.search(doc) or _HEAD.search(doc)  # right after the charset, before any script
     if not anchor:
         return doc
     return doc[:anchor.end()] + meta + doc[anchor.end():]
+
+
+def apply(doc: str) -> str:
+    """The page with its policy as the first element of <head> (replacing an earlier one)."""
+    return _with_policy(doc, policy_for(doc))
+
+
+def secure(doc: str) -> tuple[str, list[str]]:
+    """(the page with its policy, []), or (the page unchanged, what no policy allows in it): one
+    pass over the page for both."""
+    bad, hashes = _scan(doc)
+    return (doc, bad) if bad else (_with_policy(doc, headers.page_csp(*hashes)), [])
 
 
 def meta_policy(doc: str) -> str | None:
@@ -112,11 +127,10 @@ def apply_pages(root: Path, paths, name=lambda rel: rel) -> int:
     count = 0
     for path in paths:
         doc = path.read_text("utf-8")
-        bad = forbidden(doc)
+        new, bad = secure(doc)
         if bad:
             problems.append((name(path.relative_to(root).as_posix()), bad))
             continue
-        new = apply(doc)
         if new != doc:
             replace_text(path, new)
             count += 1

@@ -27,7 +27,9 @@ from ..i18n import fonts as lfonts
 from ..media.cache import keep_quietly
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
-_ATTR_TEXT = re.compile(r'\b(?:alt|title|aria-label|content|placeholder)="([^"]*)"')
+#: attributes whose text a visitor sees or hears; matched only after a non-word character (see
+#: _attr_texts: a leading \b in the pattern would make re test every position of the page)
+_ATTR_TEXT = re.compile(r'(?:alt|title|aria-label|content|placeholder)="([^"]*)"')
 _LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 CJK_BY_LANG = {"ja": "Lantoa CJK JP", "ko": "Lantoa CJK KR"}
 
@@ -75,8 +77,33 @@ def _family_for(cp: int, lang: str) -> str | None:
     return None
 
 
+def _attr_texts(doc: str) -> list[str]:
+    out = []
+    for m in _ATTR_TEXT.finditer(doc):
+        before = doc[m.start() - 1] if m.start() else " "
+        if not (before.isalnum() or before == "_"):  # what \b means before a word character
+            out.append(html.unescape(m.group(1)))
+    return out
+
+
 def page_text(doc: str) -> str:
-    return html.unescape(_TAGS.sub(" ", doc)) + " " + " ".join(html.unescape(m) for m in _ATTR_TEXT.findall(doc))
+    """What a page shows: its text outside tags, scripts and styles, and the text of its alt, title,
+    aria-label, content and placeholder attributes."""
+    return html.unescape(_TAGS.sub(" ", doc)) + " " + " ".join(_attr_texts(doc))
+
+
+#: the characters str.split() separates words on
+_SPACES = frozenset(c for c in map(chr, range(0x3000 + 1)) if c.isspace())
+
+
+def page_chars(doc: str) -> set[str]:
+    """``set(page_text(doc))``, made from the set of its distinct words (a page repeats its words,
+    and a set of the characters of a whole Khmer or Lao page costs as much as the rest of the
+    page's post-processing)."""
+    text = page_text(doc)
+    chars: set[str] = set().union(*map(set, set(text.split())))
+    chars.update(c for c in _SPACES if c in text)
+    return chars
 
 
 NAMES_SUFFIX = " Names"
@@ -93,7 +120,7 @@ def pages_chars(paths) -> dict[str, str]:
     by_lang: dict[str, set[str]] = {}
     for path in paths:
         doc = Path(path).read_text("utf-8")
-        by_lang.setdefault(page_lang(doc), set()).update(page_text(doc))
+        by_lang.setdefault(page_lang(doc), set()).update(page_chars(doc))
     return {lang: "".join(sorted(chars)) for lang, chars in sorted(by_lang.items())}
 
 

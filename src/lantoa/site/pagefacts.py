@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import csp, incremental
-from .fonts import page_lang, page_text
+from .fonts import page_chars, page_lang
 from .search import article_text
 
 #: in an edition's output (and its kept copy): {"final": bool, "pages": {path: facts}}
@@ -34,7 +34,7 @@ def facts(doc: str, final: bool) -> dict:
     """One page's facts. ``final``: ``doc`` is the page as the site will serve it (not a kiosk
     copy, rewritten after the merge), so the characters it shows are known now."""
     body = _BODY.search(doc)
-    return {"lang": page_lang(doc), "chars": "".join(sorted(set(page_text(doc)))) if final else None,
+    return {"lang": page_lang(doc), "chars": "".join(sorted(page_chars(doc))) if final else None,
             "text": article_text(doc), "body": body.group(1).strip() if body else None}
 
 
@@ -48,11 +48,9 @@ class Collector:
 
     def page(self, rel: str, doc: str) -> str:
         if self.policy:
-            bad = csp.forbidden(doc)
+            doc, bad = csp.secure(doc)
             if bad:
                 self.problems.append((rel, bad))
-            else:
-                doc = csp.apply(doc)
         self.pages[rel] = facts(doc, final=self.policy)
         return doc
 
