@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import sysconfig
 from pathlib import Path
 
 import nh3
-from jinja2 import FileSystemBytecodeCache, pass_context
+from jinja2 import FileSystemBytecodeCache, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import base, config_options
 from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
 from . import images, pagefacts
@@ -40,6 +42,8 @@ SAFE_ATTRS = {
     "details": {"open"},
 }
 _HTML_TAG = re.compile(r"<html\b([^>]*)>")
+#: where installed packages live: theme folders under them do not change during a build
+_INSTALLED = tuple({Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")})
 
 
 #: the only CSS an editor's page may carry: the image placeholder colour (lantoa.site.images)
@@ -73,6 +77,46 @@ def _picture_filter(context, pic: dict, alt: str = "", sizes: str = images.HERO_
                                       priority=priority, cls=cls))
 
 
+#: theme folder -> the templates jinja2 lists in it, for folders no build changes (installed themes)
+_LISTED: dict[str, tuple[str, ...]] = {}
+
+
+class _ListingLoader(FileSystemLoader):
+    """Lists an installed theme's folder once per process. MkDocs lists every theme folder to find
+    its static files (``Files.add_files_from_theme``), and Material's holds some 15,000 icons:
+    walking it and filtering the names was a tenth of an edition's build, in a worker that builds
+    several editions. Our own folders (theme/, the generated partials) are listed afresh each time."""
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for path in self.searchpath:
+            if any(Path(path).resolve().is_relative_to(d) for d in _INSTALLED):
+                if path not in _LISTED:  # without dot folders (Material's .icons), which MkDocs skips anyway
+                    _LISTED[path] = tuple(name for name in FileSystemLoader(path).list_templates()
+                                          if not any(part.startswith(".") for part in name.split("/")))
+                found.update(_LISTED[path])
+            else:
+                found.update(FileSystemLoader(path).list_templates())
+        return sorted(found)
+
+
+class _Theme(Theme):
+    """MkDocs' theme whose template loader is a :class:`_ListingLoader`."""
+
+    @classmethod
+    def of(cls, theme: Theme) -> "_Theme":
+        if isinstance(theme, cls):
+            return theme
+        ours = cls.__new__(cls)
+        vars(ours).update(vars(theme))
+        return ours
+
+    def get_env(self):
+        env = super().get_env()
+        env.loader = _ListingLoader(self.dirs)
+        return env
+
+
 class LantoaPluginConfig(base.Config):
     enabled = config_options.Type(bool, default=True)
     work_dir = config_options.Type(str)
@@ -97,6 +141,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         overrides = str(work / "overrides")
         if overrides not in config.theme.dirs:
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
+        config.theme = _Theme.of(config.theme)
         return config
 
     def on_env(self, env, config, files):

@@ -1,0 +1,55 @@
+"""Our theme loader (lantoa.site.plugin._ListingLoader) lists Material's installed folder once per
+process, and finds the same static files MkDocs would."""
+
+from __future__ import annotations
+
+import fnmatch
+
+import jinja2
+import material
+
+from lantoa.site import plugin
+
+
+def _static(names):
+    # what MkDocs' Files.add_files_from_theme keeps of a listing (its filter, in short)
+    skip = [".*", "*/.*", "*.py", "*.pyc", "*.html", "*readme*", "mkdocs_theme.yml", "locales/*", "*.md"]
+    return sorted(n for n in names if not any(fnmatch.fnmatch(n.lower(), p) for p in skip))
+
+
+def test_installed_theme_folders_are_listed_once_and_ours_every_time(tmp_path, monkeypatch):
+    installed = str(material.__path__[0] + "/templates")
+    ours = tmp_path / "theme"
+    (ours / "assets").mkdir(parents=True)
+    (ours / "assets" / "a.css").write_text("a{}", "utf-8")
+    monkeypatch.setattr(plugin, "_LISTED", {})
+    walked = []
+    real = jinja2.FileSystemLoader.list_templates
+
+    def counting(self):
+        walked.extend(self.searchpath)
+        return real(self)
+
+    monkeypatch.setattr(jinja2.FileSystemLoader, "list_templates", counting)
+    loader = plugin._ListingLoader([str(ours), installed])
+    first = loader.list_templates()
+    assert _static(first) == _static(real(jinja2.FileSystemLoader([str(ours), installed])))
+    assert "assets/a.css" in first
+    assert not any(n.startswith(".icons/") for n in first)  # skipped by MkDocs anyway
+    (ours / "assets" / "b.css").write_text("b{}", "utf-8")  # a theme file added between two builds
+    second = plugin._ListingLoader([str(ours), installed]).list_templates()
+    assert "assets/b.css" in second
+    assert walked.count(installed) == 1 and walked.count(str(ours)) == 2
+
+
+def test_the_plugin_gives_mkdocs_our_theme_loader(project, monkeypatch):
+    # pinned through a real build in this process (-j 1), with the listing of the installed theme
+    # forgotten first: a build that uses _ListingLoader lists Material's folder through it
+    from click.testing import CliRunner
+
+    from lantoa.cli import main
+
+    monkeypatch.setattr(plugin, "_LISTED", {})
+    result = CliRunner().invoke(main, ["-C", str(project), "-q", "build", "-j", "1", "--lang", "vi"])
+    assert result.exit_code == 0, result.output
+    assert any(path.endswith("material/templates") for path in plugin._LISTED)
