@@ -15,9 +15,12 @@ one after another on the same machine, each measured as the median of the runs:
             (static-i18n refuses three-letter codes, so the corpus uses two-letter/script tags only)
 - hugo:     a minimal multilingual Hugo site with the same pages, when `hugo` is installed
 
-Wall time, peak memory of the whole process tree (RSS summed over children, sampled
-every 20 ms from /proc) and output bytes are written to scripts/results/build.md and
-build.json, with a plot (build.png) of time against stories × languages.
+Wall time (median of the runs, which are not sampled), peak memory of the whole process
+tree (RSS and PSS summed over children, sampled every 20 ms from /proc in one more run
+of each, whose time is not counted: reading smaps_rollup that often takes a quarter of a
+core, which slowed lantoa's two processes and not the one-process baseline) and output
+bytes are written to scripts/results/build.md and build.json, with a plot (build.png) of
+time against stories × languages.
 """
 
 from __future__ import annotations
@@ -223,8 +226,13 @@ def _memory(pids: list[int]) -> tuple[int, int]:
     return rss, pss
 
 
+#: whether measure() samples memory (median_of turns it on for one run of each measurement)
+_SAMPLING = [False]
+
+
 def measure(cmd: list[str], cwd: Path, env=None) -> tuple[float, int, int]:
-    """(wall seconds, peak summed RSS, peak summed PSS) of the command's process tree."""
+    """(wall seconds, peak summed RSS, peak summed PSS) of the command's process tree; the memory
+    is 0, 0 unless this run samples it."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = [0, 0]
@@ -237,10 +245,12 @@ def measure(cmd: list[str], cwd: Path, env=None) -> tuple[float, int, int]:
             time.sleep(0.02)
 
     thread = threading.Thread(target=sample, daemon=True)
-    thread.start()
+    if _SAMPLING[0]:
+        thread.start()
     _, err = proc.communicate()
     done.set()
-    thread.join()
+    if _SAMPLING[0]:
+        thread.join()
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{err.decode(errors='replace')[-3000:]}")
@@ -262,9 +272,15 @@ def edition_bytes(site: Path, langs: list[str]) -> dict[str, int]:
 
 
 def median_of(runs: int, fn) -> dict:
+    """The median time of ``runs`` runs without sampling, and the peak memory of one more run."""
     samples = [fn() for _ in range(runs)]
-    return {"seconds": statistics.median(s[0] for s in samples), "peak_rss": max(s[1] for s in samples),
-            "peak_pss": max(s[2] for s in samples), "runs": [round(s[0], 2) for s in samples]}
+    _SAMPLING[0] = True
+    try:
+        memory = fn()
+    finally:
+        _SAMPLING[0] = False
+    return {"seconds": statistics.median(s[0] for s in samples), "peak_rss": memory[1], "peak_pss": memory[2],
+            "runs": [round(s[0], 2) for s in samples], "memory_run_seconds": round(memory[0], 2)}
 
 
 def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: bool) -> dict:
@@ -410,7 +426,9 @@ def report(rows: list[dict], args) -> str:
         "(keyed by content: what CI with a kept cache, or a theme change, costs). "
         "Edits and no-change are ÷ the cached-assets full build. "
         "Memory: peak of the summed RSS of the process tree, and of the summed PSS (shared pages "
-        "split between the processes that share them: what the tree really holds).", "",
+        "split between the processes that share them: what the tree really holds), sampled every "
+        "20 ms in one more run of each measurement; the timed runs are not sampled (sampling took a "
+        "quarter of a core, which slowed lantoa's two processes but not the one-process baseline).", "",
         "| stories × langs | lantoa cold s (÷ baseline) | lantoa full, cached assets s (÷ baseline) | "
         "baseline s | hugo s | cached ÷ hugo | one-story edit s (÷ full), translation / source | "
         "no change s (÷ full) | peak MB RSS / PSS: lantoa · baseline | output MB lantoa / baseline (ratio) |",
