@@ -91,7 +91,7 @@ def main() -> None:
     for label, seconds, size, score in rows:
         met = score >= base[2] and size <= base[1] and seconds <= base[0]
         lines.append(f"| {label} | {seconds:.2f} | {size} ({size / base[1]:.3f}×) | {score:.5f} "
-                     f"({score - base[2]:+.5f}) | {'met' if met else '—' if label.startswith('pyvips') else 'not met'} |")
+                     f"({score - base[2]:+.5f}) | {'—' if label.startswith('pyvips') else 'met' if met else 'not met'} |")
     text = "\n".join(lines) + "\n"
     (REPO / "scripts" / "results" / "media-webp.md").write_text(text, "utf-8")
     print(text)
