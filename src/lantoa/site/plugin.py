@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -42,8 +43,10 @@ SAFE_ATTRS = {
     "details": {"open"},
 }
 _HTML_TAG = re.compile(r"<html\b([^>]*)>")
-#: where installed packages live: theme folders under them do not change during a build
-_INSTALLED = tuple({Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")})
+#: where installed packages live (a virtual environment's and, with --system-site-packages, the
+#: system's): theme folders under them do not change during a build
+_INSTALLED = tuple({Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
+                   | {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")})
 
 
 #: the only CSS an editor's page may carry: the image placeholder colour (lantoa.site.images)
