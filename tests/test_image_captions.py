@@ -152,6 +152,16 @@ def test_hero_caption_follows_the_same_rule(built):
     assert "<bdi>Lan Tỏa</bdi>" in km  # credit and licence fall back as before
 
 
+def test_the_api_says_which_language_a_hero_caption_is_in(built):
+    def hero(edition: str) -> dict:
+        stories = json.loads((built / "build" / "site" / "api" / edition / "stories.json").read_text("utf-8"))
+        return stories["stories"][0]["hero"]
+
+    assert (hero("en")["caption"], hero("en")["caption_language"]) == (EN_HERO_CAPTION, "en")
+    assert (hero("km")["caption"], hero("km")["caption_language"]) == (VI_HERO_CAPTION, "vi")  # borrowed
+    assert hero("vi")["caption_language"] == "vi"
+
+
 def test_credit_and_licence_fall_back_to_the_source(built):
     caption = figcaption(body(built, "en"))
     credit = re.search(r'<span class="lt-credit">(.*?)</span>', caption, re.S).group(1)

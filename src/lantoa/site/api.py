@@ -40,6 +40,8 @@ def edition_api(out: Path, tag: str, model: dict, bodies: dict[str, str | None],
             "hero": None if not hero else {
                 "url": url(hero["src"]), "width": hero["width"], "height": hero["height"],
                 "alt": hero["alt"], "caption": hero["caption"], "credit": hero["credit"], "license": hero["license"],
+                # the source's caption when the shown text has none of its own (lantoa.site.images)
+                "caption_language": (hero.get("caption_lang") or page["lang"]) if hero["caption"] else None,
             },
             "license": licence or None,
             "api": url(f"api/{tag}/stories/{slug}.json"),
