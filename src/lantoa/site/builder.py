@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import filecmp
 import gc
-import json
 import logging
 import os
 import shutil
@@ -87,8 +86,8 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
         finally:
             cfg.plugins.on_shutdown()
             logging.getLogger("mkdocs.commands.build").removeFilter(quiet)
-        model = json.loads((Path(work) / f"model.{lang}.json").read_text("utf-8"))
-        collected = cfg.plugins["lantoa"].facts
+        plugin = cfg.plugins["lantoa"]
+        model, collected = plugin.model, plugin.facts  # the model our plugin read for this build
         csp.refuse([(site_path(rel, lang, model["default"]), bad) for rel, bad in collected.problems])
         before = pagefacts.load(Path(out)) if kept else {}
         missing = sorted(kept - before.keys())

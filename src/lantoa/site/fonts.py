@@ -133,7 +133,8 @@ def build(site: Path, names_text: str, cache_dir: Path | None,
     subsets whether a page shows them yet or not, so the first page that shows a notice
     (a translation now outdated, say) does not change every face and force a new subset of
     the large CJK and Khmer faces. ``known``: the characters of pages already read (each edition's
-    worker reads its own, see :func:`pages_chars`); ``done``: their paths in ``site``, not read again."""
+    worker gathers its own as MkDocs writes them, see lantoa.site.pagefacts); ``done``: their
+    paths in ``site``, not read again."""
     global _coverage_dir
     if cache_dir is not None and _coverage_dir != cache_dir:
         _coverage_dir = cache_dir

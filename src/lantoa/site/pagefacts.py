@@ -55,13 +55,18 @@ class Collector:
         return doc
 
 
-def load(part: Path) -> dict[str, dict]:
-    """The facts kept in an edition's output folder ({} when it has none)."""
+def _read(part: Path) -> dict:
+    """The edition's facts file as written by :func:`save` ({} when it has none or is unreadable)."""
     try:
         data = json.loads((part / FACTS).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
-    return data.get("pages") or {} if isinstance(data, dict) else {}
+    return data if isinstance(data, dict) else {}
+
+
+def load(part: Path) -> dict[str, dict]:
+    """The facts kept in an edition's output folder ({} when it has none)."""
+    return _read(part).get("pages") or {}
 
 
 def save(part: Path, pages: dict[str, dict], final: bool) -> None:
@@ -72,10 +77,7 @@ def save(part: Path, pages: dict[str, dict], final: bool) -> None:
 
 def chars_by_lang(part: Path) -> dict[str, str] | None:
     """Language -> the characters the edition's pages show (None: not known, as in a kiosk copy)."""
-    try:
-        data = json.loads((part / FACTS).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+    data = _read(part)
     if not data.get("final"):
         return None
     by_lang: dict[str, set[str]] = {}

@@ -136,4 +136,3 @@ def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | Non
     # the full-size files were only needed for the zips: no visitor loads them on their own
     shutil.rmtree(index.root / "full", ignore_errors=True)
     return out
-

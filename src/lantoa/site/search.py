@@ -119,10 +119,11 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
         if page["lang"] != tag and page["lang"] in built:
             fallbacks.append((url, page["lang"]))  # searched in that language's own index
             continue
-        if f"{prefix}{url}index.html" not in texts:
-            raise LantoaError(f"search: {prefix}{url}index.html was not built (its Markdown is "
-                              f"{page['src']}): build again with --clean")
-        text = texts[f"{prefix}{url}index.html"]
+        built_page = f"{prefix}{url}index.html"
+        if built_page not in texts:
+            raise LantoaError(f"search: {built_page} was not built (its Markdown is {page['src']}): "
+                              "build again with --clean")
+        text = texts[built_page]
         if text is None:
             log.warning("search: %s%sindex.html has no <article lang=…>; only its title and summary are indexed",
                         prefix, url)

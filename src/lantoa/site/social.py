@@ -319,11 +319,9 @@ def _kept(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Pat
     return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
 
 
-def _make(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str]:
-    """The card's file in the cache and the sha256 of its bytes (drawn first when not there)."""
-    kept = _kept(spec, background, cache_root)
-    if kept is not None:
-        return kept
+def _draw(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str]:
+    """Draw a card :func:`_kept` did not find, keep it in the cache; its file there and the
+    sha256 of its bytes."""
     cache = Cache(cache_root)
     key = card_key(spec, background)
     meta = cache.put(key, {"card.jpg": encode(draw_card(spec, background))}, {"kind": "social"})
@@ -359,7 +357,7 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     new = [i for i, m in enumerate(made) if m is None]
     workers = min(2, os.cpu_count() or 1, max(1, len(new)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, m in zip(new, pool.map(lambda i: _make(items[i][1][0], items[i][1][1], Path(cache_root)), new)):
+        for i, m in zip(new, pool.map(lambda i: _draw(items[i][1][0], items[i][1][1], Path(cache_root)), new)):
             made[i] = m
     out = {}
     for ((slug, lang), (spec, _)), (path, sha) in zip(items, made):
