@@ -80,8 +80,9 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     categories = [c for c in project.categories]
     for lang in langs:
         staged.nav_translations[lang] = {"nav.categories": registry.string(lang, "nav.categories")}
+    across: dict[int, dict] = {}  # what a page says alike in every edition, worked out once (_across)
     for lang in render:
-        model = _language_model(project, registry, lang, stories, categories, media)
+        model = _language_model(project, registry, lang, stories, categories, media, across)
         count = 0
         for key, page in model["pages"].items():
             meta = {"title": page["title"], "description": page["summary"], "template": page["template"],
@@ -99,8 +100,24 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     return staged
 
 
+def _across(entry: Entry, registry: Registry, memo: dict[int, dict]) -> dict:
+    """What a page says alike in every edition: for each edition, whether it shows the page in its
+    own language (False: it falls back); for a story, its translations' statuses (the content
+    API's). Worked out once per page, not once per edition (``memo``: by the entry's identity, for
+    one staging)."""
+    found = memo.get(id(entry))
+    if found is None:
+        found = memo[id(entry)] = {
+            "available": {tag: (resolve_variant(entry, registry, tag) or entry.source).lang == tag
+                          for tag in registry.tags()},
+            "translations": api.translations(entry, registry.tags()) if entry.kind == "story" else {},
+            "entry": entry,  # keeps the id unique while the memo lives
+        }
+    return found
+
+
 def _language_model(project: Project, registry: Registry, lang: str, stories: list[Entry], categories: list[str],
-                    media: images.MediaIndex) -> dict:
+                    media: images.MediaIndex, across: dict[int, dict] | None = None) -> dict:
     prefix = registry.prefix(lang)
     L = registry[lang]
 
@@ -125,9 +142,10 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
                         "url": f"{registry.prefix(src_lang)}{entry.url_path}", "lang": src_lang})
         return out
 
+    memo = {} if across is None else across
+
     def available(entry: Entry) -> dict[str, bool]:
-        """For each edition: does it show this page in its own language (False: it falls back)?"""
-        return {tag: (resolve_variant(entry, registry, tag) or entry.source).lang == tag for tag in registry.tags()}
+        return dict(_across(entry, registry, memo)["available"])
 
     def card(entry: Entry) -> dict:
         v = resolve_variant(entry, registry, lang)
@@ -166,7 +184,7 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
             "sources": [{"title": s.title, "url": s.url, "as_of": s.as_of.isoformat() if s.as_of else ""}
                         for s in entry.sources],
             "notices": notices(entry, v), "path": entry.url_path, "available": available(entry),
-            "translations": api.translations(entry, registry.tags()),  # the content API's
+            "translations": dict(_across(entry, registry, memo)["translations"]),  # the content API's
         }
     home = project.pages.get("home")
     hv = resolve_variant(home, registry, lang) if home else None
