@@ -1,7 +1,7 @@
 """What an edition's worker learns from each page while MkDocs writes it: one pass, in memory.
 
-The worker needs four things from every page it renders: the page with its
-Content-Security-Policy (which hashes the page's final bytes), the characters it
+The worker needs four things from every page it renders: the page without its
+templates' indentation and with its Content-Security-Policy (which hashes the page's final bytes), the characters it
 shows (for the font subsets), the text of its article (for the search index) and
 its story body (for the content API). Our plugin hands each page's final output to
 :class:`Collector` (``on_post_page``/``on_post_template``, after every other
@@ -23,6 +23,7 @@ from pathlib import Path
 
 from . import csp, incremental
 from .fonts import page_chars, page_lang
+from .htmlspace import compact
 from .search import article_text
 
 #: in an edition's output (and its kept copy): {"final": bool, "pages": {path: facts}}
@@ -40,13 +41,15 @@ def facts(doc: str, final: bool) -> dict:
 
 @dataclass
 class Collector:
-    """Fed each page's final output; gives it its policy (``policy``) and keeps its facts."""
+    """Fed each page's final output; takes out its indentation (lantoa.site.htmlspace), gives it
+    its policy (``policy``) and keeps its facts."""
 
     policy: bool
     pages: dict[str, dict] = field(default_factory=dict)  # path in the edition's output -> facts
     problems: list[tuple[str, list[str]]] = field(default_factory=list)  # (path, what CSP blocks)
 
     def page(self, rel: str, doc: str) -> str:
+        doc = compact(doc)
         if self.policy:
             doc, bad = csp.secure(doc)
             if bad:
