@@ -53,3 +53,24 @@ def test_the_plugin_gives_mkdocs_our_theme_loader(project, monkeypatch):
     result = CliRunner().invoke(main, ["-C", str(project), "-q", "build", "-j", "1", "--lang", "vi"])
     assert result.exit_code == 0, result.output
     assert any(path.endswith("material/templates") for path in plugin._LISTED)
+
+
+def test_material_files_no_page_loads_are_left_out_and_ours_kept(built_project, tmp_path):
+    from mkdocs.structure.files import File
+
+    site = built_project / "build" / "site"
+    shipped = sorted(p.relative_to(site).as_posix() for p in (site / "assets").rglob("*") if p.is_file())
+    assert any(fnmatch.fnmatch(n, "assets/javascripts/bundle.*.min.js") for n in shipped)
+    assert any(fnmatch.fnmatch(n, "assets/stylesheets/main.*.min.css") for n in shipped)
+    assert not [n for n in shipped if n.endswith(".map") or "/lunr/" in n or "/workers/" in n]
+    # the pages load none of them (Material starts its search worker only for a search box)
+    for page in site.rglob("*.html"):
+        doc = page.read_text("utf-8")
+        assert "lunr" not in doc and 'data-md-component="search"' not in doc, page
+    installed = material.__path__[0] + "/templates"
+    ours = tmp_path / "theme"
+    (ours / "assets").mkdir(parents=True)
+    (ours / "assets" / "app.js.map").write_text("{}", "utf-8")
+    assert plugin._unused_theme_file(File("assets/javascripts/lunr/min/lunr.ja.min.js", installed, "/s", True))
+    assert not plugin._unused_theme_file(File("assets/javascripts/bundle.js", installed, "/s", True))
+    assert not plugin._unused_theme_file(File("assets/app.js.map", str(ours), "/s", True))  # an override of ours

@@ -72,4 +72,5 @@ def settings(root: Path) -> tuple[str, str]:
 
 def _dump(path: Path, data) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n", "utf-8")
+    # compact: the API is read by programs (the stories carry their HTML; indenting cost a twentieth)
+    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n", "utf-8")

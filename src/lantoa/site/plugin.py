@@ -7,6 +7,7 @@ and editor HTML sanitized, and puts ``dir`` on ``<html>``.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 import sys
@@ -47,6 +48,12 @@ _HTML_TAG = re.compile(r"<html\b([^>]*)>")
 #: system's): theme folders under them do not change during a build
 _INSTALLED = tuple({Path(p).resolve() for p in sys.path if Path(p).name in ("site-packages", "dist-packages")}
                    | {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")})
+
+
+#: what Material ships that no page of ours loads: lunr and the search worker (our pages carry
+#: no Material search box; lantoa-search.js searches the editions' own indexes) and the source
+#: maps of its bundles (only a browser's developer tools fetch them). About 2.2 MB a site.
+UNUSED_THEME_FILES = ("assets/javascripts/lunr/*", "assets/javascripts/workers/*", "*.map")
 
 
 #: the only CSS an editor's page may carry: the image placeholder colour (lantoa.site.images)
@@ -93,7 +100,7 @@ class _ListingLoader(FileSystemLoader):
     def list_templates(self) -> list[str]:
         found: set[str] = set()
         for path in self.searchpath:
-            if any(Path(path).resolve().is_relative_to(d) for d in _INSTALLED):
+            if _installed(path):
                 if path not in _LISTED:  # without dot folders (Material's .icons), which MkDocs skips anyway
                     _LISTED[path] = tuple(name for name in FileSystemLoader(path).list_templates()
                                           if not any(part.startswith(".") for part in name.split("/")))
@@ -101,6 +108,16 @@ class _ListingLoader(FileSystemLoader):
             else:
                 found.update(FileSystemLoader(path).list_templates())
         return sorted(found)
+
+
+def _unused_theme_file(file) -> bool:
+    """A file of an installed theme that no page of ours loads (:data:`UNUSED_THEME_FILES`)."""
+    return (any(fnmatch.fnmatchcase(file.src_uri, pattern) for pattern in UNUSED_THEME_FILES)
+            and file.abs_src_path is not None and _installed(file.abs_src_path))
+
+
+def _installed(path: str) -> bool:
+    return any(Path(path).resolve().is_relative_to(d) for d in _INSTALLED)
 
 
 class _Theme(Theme):
@@ -172,6 +189,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # links come from the staged model instead (on_page_context).
         suffix = f".{self.model['lang']}.md"
         for file in [f for f in files.documentation_pages() if not f.src_uri.endswith(suffix)]:
+            files.remove(file)
+        for file in [f for f in files if not f.is_documentation_page() and _unused_theme_file(f)]:
             files.remove(file)
         return files
 
