@@ -74,3 +74,36 @@ def test_material_files_no_page_loads_are_left_out_and_ours_kept(built_project, 
     assert plugin._unused_theme_file(File("assets/javascripts/lunr/min/lunr.ja.min.js", installed, "/s", True))
     assert not plugin._unused_theme_file(File("assets/javascripts/bundle.js", installed, "/s", True))
     assert not plugin._unused_theme_file(File("assets/app.js.map", str(ours), "/s", True))  # an override of ours
+
+
+def test_navigation_rendered_once_per_folder_is_the_navigation_each_page_would_render(project, monkeypatch):
+    """plugin._memoize_nav: the site is byte-identical to one where every page renders Material's
+    navigation itself, and the memo is used (stories share one) but not for pages in the nav."""
+    from types import SimpleNamespace
+
+    from click.testing import CliRunner
+
+    from conftest import tree_digest
+    from lantoa.cli import main
+
+    def build():
+        result = CliRunner().invoke(main, ["-C", str(project), "-q", "build", "--clean", "-j", "1"])
+        assert result.exit_code == 0, result.output
+        return tree_digest(project / "build" / "site")
+
+    import shutil
+
+    stories = project / "content" / "stories"
+    shutil.copytree(stories / "vinh-ha-long", stories / "vinh-ha-long-2")  # two stories in one folder
+    keys = []
+    real_key = plugin.nav_memo_key
+    monkeypatch.setattr(plugin, "nav_memo_key", lambda page, nav: keys.append(real_key(page, nav)) or keys[-1])
+    memoized = build()
+    assert keys.count("stories") == 2 and None in keys  # the stories share one; the nav's own pages do not
+    monkeypatch.setattr(plugin, "_memoize_nav", lambda env: None)
+    assert build() == memoized
+
+    nav = SimpleNamespace(pages=[SimpleNamespace(url="about/"), SimpleNamespace(url="stories/a/sub/")])
+    assert real_key(SimpleNamespace(url="stories/b/"), nav) == "stories"
+    assert real_key(SimpleNamespace(url="stories/a/"), nav) is None  # a nav link lies under the page
+    assert real_key(nav.pages[0], nav) is None  # the page is in the nav: its item is active
