@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import LantoaError
 from . import config as site_config
 from . import incremental, outputs, pagefacts
-from .stage import Staged, stage
+from .stage import Staged, stage, write_edition
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +155,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         # editions whose every input is unchanged: their kept output is linked into the site
         reused = {lang: incremental.kept_part(cache_dir, lang, inputs[lang].key) for lang in mine} if cache_dir else {}
         todo = [lang for lang in mine if reused.get(lang) is None]
+        for lang in todo:  # what their MkDocs runs read (a reused edition's pages are not written)
+            write_edition(staged, lang)
         # an edition that changed in some stories only: their pages are rendered, the others reused
         kept = {lang: incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
                 for lang in todo}

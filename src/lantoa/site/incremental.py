@@ -150,10 +150,15 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
     suffix = f".{lang}.md"
     prefix = model["editions"][lang]
     out = EditionInputs(h.hexdigest(), {}, {})
+    texts = staged.sources.get(lang) or {}  # the staged Markdown, written only if the edition is rendered
     for key, record in sorted(records.items()):
-        md = Path(staged.docs_dir) / record["src"].replace("index.md", "index" + suffix)
+        src = record["src"].replace("index.md", "index" + suffix)
+        md = Path(staged.docs_dir) / src
         ph = hashlib.sha256(json.dumps([key, record], sort_keys=True).encode())
-        ph.update(md.read_bytes() if md.is_file() else b"")
+        if src in texts:
+            ph.update(texts[src].encode("utf-8"))
+        else:
+            ph.update(md.read_bytes() if md.is_file() else b"")
         rel = prefix + record["src"].replace("index.md", "index.html")
         out.pages[rel] = ("story:" if record.get("kind") == "story" else "other:") + ph.hexdigest()
         out.sources[rel] = md

@@ -33,15 +33,21 @@ class Staged:
     pages: dict[str, int] = field(default_factory=dict)  # pages per language
     images: int = 0
     media_dir: Path | None = None  # variants, social cards, press kits: moved into the site by media_step
-    #: tag -> the model written to model.<tag>.json, for this process only (not sent to the workers,
+    #: tag -> the edition's model (model.<tag>.json), for this process only (not sent to the workers,
     #: which read their own edition's file)
     models: dict[str, dict] = field(default_factory=dict, repr=False)
+    #: tag -> its pages' staged Markdown (path in docs_dir -> text), for this process only: written
+    #: into docs_dir by :func:`write_edition` for the editions that are rendered, not for those
+    #: reused whole from the build cache (their keys are hashed from these texts)
+    sources: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
+
+    _LOCAL = ("models", "sources")
 
     def __getstate__(self) -> dict:
-        return {k: v for k, v in vars(self).items() if k != "models"}
+        return {k: v for k, v in vars(self).items() if k not in self._LOCAL}
 
     def __setstate__(self, state: dict) -> None:
-        vars(self).update(state, models={})
+        vars(self).update(state, models={}, sources={})
 
 
 def _json_yaml(value) -> str:
@@ -49,10 +55,24 @@ def _json_yaml(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _write_page(path: Path, meta: dict, body: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _page_text(meta: dict, body: str) -> str:
+    """A staged page: its front matter (title, description, template, model key) and Markdown."""
     lines = ["---"] + [f"{k}: {_json_yaml(v)}" for k, v in meta.items()] + ["---", body.rstrip("\n"), ""]
-    path.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
+
+
+def write_edition(staged: Staged, lang: str) -> None:
+    """Write edition ``lang``'s staged pages and its model where its MkDocs run reads them."""
+    docs = Path(staged.docs_dir)
+    made: set[Path] = set()
+    for rel, text in staged.sources[lang].items():
+        path = docs / rel
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_text(text, encoding="utf-8")
+    (docs.parent / f"model.{lang}.json").write_text(json.dumps(staged.models[lang], ensure_ascii=False,
+                                                               sort_keys=True), "utf-8")
 
 
 def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | None:
@@ -83,14 +103,12 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     across: dict[int, dict] = {}  # what a page says alike in every edition, worked out once (_across)
     for lang in render:
         model = _language_model(project, registry, lang, stories, categories, media, across)
-        count = 0
+        sources = staged.sources[lang] = {}
         for key, page in model["pages"].items():
             meta = {"title": page["title"], "description": page["summary"], "template": page["template"],
                     "lantoa": key}
-            _write_page(docs / page["src"].replace("index.md", f"index.{lang}.md"), meta, page.pop("body", ""))
-            count += 1
-        staged.pages[lang] = count
-        (work / f"model.{lang}.json").write_text(json.dumps(model, ensure_ascii=False, sort_keys=True), "utf-8")
+            sources[page["src"].replace("index.md", f"index.{lang}.md")] = _page_text(meta, page.pop("body", ""))
+        staged.pages[lang] = len(sources)
         staged.models[lang] = model
     material_strings.write_partials(registry, langs, overrides)
     nav: list = ["index.md", {"nav.categories": [f"categories/{c}/index.md" for c in categories]},
