@@ -54,13 +54,26 @@ def input_key(root: Path, options: dict) -> str:
     return h.hexdigest()
 
 
+def file_stats(folder: Path) -> dict[str, os.stat_result]:
+    """Every regular file under ``folder`` (path relative to it, with "/") and its stat, in path
+    order: os.walk, as a site has tens of thousands of files and pathlib's rglob, relative_to and
+    stat cost several times the system calls themselves."""
+    out = {}
+    base = str(folder)
+    for dirpath, _, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        for name in filenames:
+            st = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode):
+                out[name if rel_dir == "." else f"{rel_dir}/{name}"] = st
+    return dict(sorted(out.items()))
+
+
 def tree_stamp(path: Path) -> str:
     """Cheap fingerprint of an output tree (paths, sizes, mtimes): was it touched since we wrote it?"""
     h = hashlib.sha256()
-    for p in sorted(path.rglob("*")):
-        if p.is_file():
-            st = p.stat()
-            h.update(f"{p.relative_to(path).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    for rel, st in file_stats(path).items():
+        h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
@@ -215,20 +228,8 @@ def link_or_copy(src: str, dst: str) -> None:
 
 
 def _manifest(folder: Path) -> dict[str, list[int]]:
-    """Size and modification time of every file under ``folder`` (os.walk: a kept edition has
-    thousands of files, and pathlib's rglob costs more than the stat calls themselves)."""
-    out = {}
-    base = str(folder)
-    for dirpath, _, filenames in os.walk(base):
-        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
-        for name in filenames:
-            if name == COMPLETE:
-                continue
-            st = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
-            if not stat.S_ISREG(st.st_mode):
-                continue
-            out[name if rel_dir == "." else f"{rel_dir}/{name}"] = [st.st_size, st.st_mtime_ns]
-    return dict(sorted(out.items()))
+    """Size and modification time of every file under ``folder`` but its manifest."""
+    return {rel: [st.st_size, st.st_mtime_ns] for rel, st in file_stats(folder).items() if rel != COMPLETE}
 
 
 #: what a kept edition holds beside its output
