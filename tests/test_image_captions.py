@@ -396,3 +396,68 @@ def test_image_text_of_the_source_is_part_of_what_a_translation_translates(proje
     assert en_status(project) == ("outdated" if outdated else "reviewed")
     stamp_translations(project)  # a fresh review records the new hash
     assert en_status(project) == "reviewed"
+
+
+# ------------------------------------------------------------------------------------------------ list items and cells
+
+
+LIST_AND_TABLE = """\
+- ![](photo.jpg)
+- Một mục chữ
+
+| Ảnh | Ghi chú |
+| --- | --- |
+| ![](photo.jpg) | Vịnh |
+| Chữ và ![](photo.jpg) | Hai |
+"""
+
+
+def test_an_image_alone_in_a_list_item_or_table_cell_is_a_figure_inside_it(project):
+    photo(project)
+    add_images(project, "index.md", f"photo.jpg:\n  alt: Thuyền\n  caption: {VI_CAPTION}\n  credit: {CREDIT}\n",
+               body=LIST_AND_TABLE)
+    out = check(project)
+    # only the image that shares its cell with text has its caption hidden
+    hidden = re.findall(r"index.md:(\d+):\d+: warning\[image-caption-hidden\]", out)
+    assert hidden == [str(line_of(project, "index.md", "| Chữ và"))], out
+    result = run(project, "build")
+    assert result.exit_code == 0, result.output
+    html = body(project)
+    assert re.search(r'<li><figure class="lt-figure"><picture class="lt-pic">.*?</picture><figcaption>'
+                     rf"{VI_CAPTION} <span class=\"lt-credit\">.*?</figcaption></figure></li>", html, re.S), html
+    assert re.search(r'<td><figure class="lt-figure"><picture class="lt-pic">.*?</figure></td>', html, re.S), html
+    assert len(figures(html)) == 2  # the image beside text in its cell stays a bare picture
+    assert re.search(r"<td>Chữ và <picture class=\"lt-pic\">", html), html
+
+
+@pytest.mark.parametrize("markdown, alone", [
+    ("- ![](photo.jpg)", True),
+    ("1. ![](photo.jpg)\n2. Hai", True),
+    ("- ![](photo.jpg) và chữ", False),
+    ("- ![](photo.jpg)\n  tiếp theo", False),  # the next line continues the item
+    ("| a | b |\n| --- | --- |\n| ![](photo.jpg) | x |", True),
+    ("| a | b |\n| --- | --- |\n| x ![](photo.jpg) | x |", False),
+    ("a | b ![](photo.jpg)", False),  # a "|" in a paragraph: no table
+])
+def test_the_check_knows_which_images_markdown_makes_blocks_of_their_own(markdown, alone):
+    from lantoa.validate import markup, rules
+
+    lines = markdown.split("\n")
+    (link,) = [link for link in markup.scan("\n".join(lines))[1] if link.image]
+    assert rules._alone(lines, link.line, link.col) is alone
+
+
+def test_rewrite_html_puts_the_figure_inside_a_list_item_or_cell():
+    from lantoa.site import images
+
+    pic = {"width": 10, "height": 10, "src": "a.jpg", "placeholder": "",
+           "sources": [{"type": "image/jpeg", "srcset": [["a.jpg", 10]]}], "text": {"alt": "a", "caption": "C"}}
+    for html, box in [('<ul>\n<li><img alt="" src="lantoa-media:k" /></li>\n</ul>', "li"),
+                      ('<td align="left"><img alt="" src="lantoa-media:k" /></td>', "td"),
+                      ('<li>\n<p><img alt="" src="lantoa-media:k" /></p>\n</li>', "p")]:
+        out = images.rewrite_html(html, {"k": pic}, lambda p: p)
+        assert '<figure class="lt-figure"><picture' in out and "<figcaption>C</figcaption></figure>" in out, out
+        if box != "p":
+            assert re.search(rf"<{box}\b[^>]*><figure .*</figure></{box}>", out, re.S), out
+        else:
+            assert "<p>" not in out and out.startswith("<li>\n<figure"), out

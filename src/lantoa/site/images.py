@@ -16,8 +16,9 @@ The front matter's ``images:`` gives each body image its text in the page's lang
 licence. A caption follows one rule for the hero and body images alike (:meth:`MediaIndex.caption`):
 the page's own, else the source's, marked with the source's language. An image that is a paragraph of its own and has any of those three becomes a
 ``<figure class="lt-figure">`` in place of that paragraph (a figure may not sit inside a ``<p>``),
-captioned like the hero; an image inside a line of text stays a bare ``<picture>`` (``lantoa
-check`` warns that its caption is not shown).
+captioned like the hero; so does an image that is the whole of a list item or of a table cell,
+inside it. An image inside a line of text stays a bare ``<picture>`` (``lantoa check`` warns that
+its caption is not shown).
 """
 
 from __future__ import annotations
@@ -319,9 +320,11 @@ def picture_html(pic: dict, alt: str, url: Callable[[str], str] = lambda p: p, *
 _IMG = re.compile(r"<img\b([^>]*?)\s*/?>", re.S)
 _ATTR = re.compile(r'([a-zA-Z-]+)="([^"]*)"')
 _HREF = re.compile(r'href="' + re.escape(TOKEN) + r'([^"]+)"')
-#: a paragraph that is one image (perhaps inside a link) and nothing else: Markdown's ``![alt](x)``
-#: on a line of its own
-_LONE_IMG = re.compile(r"<p>\s*(?P<a><a\b[^>]*>\s*)?(?P<img><img\b[^>]*>)\s*(?(a)</a>\s*)</p>", re.S)
+#: a paragraph, list item or table cell that is one image (perhaps inside a link) and nothing else:
+#: Markdown's ``![alt](x)`` on a line of its own, as a list item of its own (``- ![alt](x)``), or as
+#: a table cell of its own (``| ![alt](x) |``)
+_LONE_IMG = re.compile(r"(?P<open><p>|<(?P<box>li|td|th)\b[^>]*>)\s*(?P<a><a\b[^>]*>\s*)?(?P<img><img\b[^>]*>)\s*"
+                       r"(?(a)</a>\s*)(?(box)</(?P=box)>|</p>)", re.S)
 #: what makes a figure: text under the picture
 CAPTION_KEYS = ("caption", "credit", "license")
 
@@ -348,8 +351,8 @@ def rewrite_html(content: str, pictures: dict[str, dict], url: Callable[[str], s
                  strings: dict | None = None) -> str:
     """Replace every ``<img src="lantoa-media:…">`` that Markdown rendered with its ``<picture>``
     (alt text from the front matter when the Markdown has none); an image alone in its paragraph
-    with a caption, credit or licence replaces that paragraph with a ``<figure>``; a link to an
-    image points at its largest variant."""
+    with a caption, credit or licence replaces that paragraph with a ``<figure>`` (alone in a list
+    item or table cell: a figure inside it); a link to an image points at its largest variant."""
     if TOKEN not in content:
         return content
 
@@ -373,7 +376,9 @@ def rewrite_html(content: str, pictures: dict[str, dict], url: Callable[[str], s
         inner = _IMG.sub(img, m.group("img"))
         if m.group("a"):
             inner = f"{m.group('a').strip()}{inner}</a>"
-        return f'<figure class="lt-figure">{inner}{figcaption_html(text, strings)}</figure>'
+        fig = f'<figure class="lt-figure">{inner}{figcaption_html(text, strings)}</figure>'
+        # in place of a paragraph (a figure may not sit inside a <p>); inside a list item or cell
+        return f'{m.group("open")}{fig}</{m.group("box")}>' if m.group("box") else fig
 
     def href(m: re.Match) -> str:
         pic = pictures.get(html.unescape(m.group(1)))

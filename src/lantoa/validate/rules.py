@@ -300,7 +300,7 @@ def _image_text_rules(entry: Entry, variant: Variant, links: list, tags=()) -> l
     for link in links:
         name = image_name(link.url) if link.image else None
         text = entry.image_text(variant, name) if name else {}
-        if any(text.get(k) for k in ("caption", "credit", "license")) and not _alone(lines, link.line):
+        if any(text.get(k) for k in ("caption", "credit", "license")) and not _alone(lines, link.line, link.col):
             out.append(warning(variant.path, variant.body_line - 1 + link.line, link.col, "image-caption-hidden",
                                f"the caption and credit of '{name}' are not shown: the image is inside a paragraph",
                                "put the image on a line of its own, with an empty line before and after"))
@@ -314,14 +314,47 @@ def _strip_tag(name: str, tags) -> str:
     return f"{stem}{p.suffix}" if stem and tag in tags else name
 
 
-def _alone(lines: list[str], line: int) -> bool:
-    """Does Markdown make the image on body line ``line`` a paragraph of its own? (the one image
-    on its line, an empty line or a heading before it, an empty line after it)"""
+#: a list item's marker (Python-Markdown: "-", "*", "+" or "1." and a space)
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d+\.)[ \t]+")
+#: a table's separator row (| --- | :---: |)
+_TABLE_RULE = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*")
+
+
+def _only_image(text: str) -> bool:
+    """Is ``text`` one image link and nothing else (an attribute list may follow)?"""
+    m = markup.IMAGE_LINK.match(text.strip())
+    return m is not None and re.fullmatch(r"\s*(\{[^{}]*\})?", text.strip()[m.end():]) is not None
+
+
+def _alone(lines: list[str], line: int, col: int = 1) -> bool:
+    """Does Markdown make the image at body line ``line``, column ``col`` a block of its own,
+    which the renderer makes a figure (lantoa.site.images.rewrite_html)? That is: the one image
+    of a paragraph (on its line, an empty line or a heading before it, an empty line after it),
+    of a list item (its only content, the next line empty or another item), or of a table cell."""
     quote = lambda s: s.lstrip(" >\t")  # noqa: E731 - a paragraph inside a blockquote counts too
-    text = quote(lines[line - 1]).strip()
-    m = markup.IMAGE_LINK.match(text)
-    if m is None or not re.fullmatch(r"\s*(\{[^{}]*\})?", text[m.end():]):  # an attribute list may follow
-        return False
+    raw = lines[line - 1]
+    text = quote(raw).strip()
     before = quote(lines[line - 2]) if line >= 2 else ""
     after = quote(lines[line]) if line < len(lines) else ""
-    return (not before.strip() or before.startswith("#")) and not after.strip()
+    item = _LIST_ITEM.match(text)
+    if item:
+        follows = not after.strip() or _LIST_ITEM.match(after.strip()) is not None
+        starts = not before.strip() or before.startswith("#") or _LIST_ITEM.match(before.strip()) is not None
+        return _only_image(text[item.end():]) and follows and starts
+    if "|" in text and _in_table(lines, line):
+        # the cell holding the image: between the "|" before its column and the one after
+        start = raw.rfind("|", 0, col - 1) + 1
+        end = raw.find("|", col - 1)
+        return _only_image(raw[start:end if end >= 0 else len(raw)])
+    return _only_image(text) and (not before.strip() or before.startswith("#")) and not after.strip()
+
+
+def _in_table(lines: list[str], line: int) -> bool:
+    """Is body line ``line`` a row of a table (its block of lines has a | --- | separator row)?"""
+    first = line
+    while first > 1 and lines[first - 2].strip():
+        first -= 1
+    last = line
+    while last < len(lines) and lines[last].strip():
+        last += 1
+    return any(_TABLE_RULE.fullmatch(lines[i - 1]) and "-" in lines[i - 1] for i in range(first, last + 1))
