@@ -215,6 +215,14 @@ def test_press_kit_credits_list_the_body_image(built):
         credits = z.read("vinh-ha-long/CREDITS.txt").decode("utf-8")
     block = credits.split("Image photo.jpg:")[1]
     assert f"caption: {VI_CAPTION}" in block and f"caption: {EN_CAPTION}" in block and CREDIT in block
+    # a translation without a caption of its own: the source's, which says its language (the site's rule)
+    (km,) = [line for line in block.split("\n") if line.startswith("  [km ")]
+    assert f"caption (vi): {VI_CAPTION}" in km and "alt: ទូកនៅលើឈូងសមុទ្រ" in km, km
+    hero = credits.split("Hero image")[1].split("\n\n")[0]
+    (km_hero,) = [line for line in hero.split("\n") if line.startswith("  [km ")]
+    assert f"caption (vi): {VI_HERO_CAPTION}" in km_hero, hero
+    (en_hero,) = [line for line in hero.split("\n") if line.startswith("  [en ")]
+    assert f"caption: {EN_HERO_CAPTION}" in en_hero and "(vi)" not in en_hero, hero
 
 
 AR = textwrap.dedent("""\

@@ -42,21 +42,31 @@ def _credits(entry: Entry, registry, images: list[str], licence: str) -> str:
     out += [f"  images/{name}" for name in images]
     published = [v for v in entry.variants() if v.status == "published"]
 
-    def per_language(title: str, text_of) -> None:
+    def per_language(title: str, text_of, source_caption: str) -> None:
+        """Each language's text of one image; the caption by the site's one rule
+        (lantoa.site.images.MediaIndex.caption): its own, else the source's, which says its
+        language ("caption (vi): …")."""
         out.extend(["", title])
         for v in published:
             text = text_of(v)
             name = registry[v.lang].name if v.lang in registry else v.lang
             parts = [f"{k}: {text[k]}" for k in ("alt", "caption", "credit", "license") if text.get(k)]
+            if not text.get("caption") and source_caption and v.lang != entry.source_lang:
+                parts.insert(1 if text.get("alt") else 0, f"caption ({entry.source_lang}): {source_caption}")
             if parts:
                 out.append(f"  [{v.lang} {name}] " + " | ".join(parts))
 
     if entry.hero:
-        per_language(f"Hero image {entry.hero.src}:", lambda v: {**entry.source.hero_text,
-                                                                  **{k: t for k, t in v.hero_text.items() if t}})
+        src_hero = entry.source.hero_text
+        # a translation shows the source's alt text, credit and licence where it has none of its own
+        per_language(f"Hero image {entry.hero.src}:",
+                     lambda v: {**{k: t for k, t in src_hero.items() if k != "caption"},
+                                **{k: t for k, t in v.hero_text.items() if t}},
+                     src_hero.get("caption", ""))
     # the body's images, as the front matter's 'images:' describes them in each language
     for image in sorted({name for v in published for name in v.images if (entry.dir / name).is_file()}):
-        per_language(f"Image {image}:", lambda v: entry.image_text(v, image))
+        per_language(f"Image {image}:", lambda v: entry.image_text(v, image),
+                     entry.source.images.get(image, {}).get("caption", "") if entry.source else "")
     if entry.sources:
         out += ["", "Sources:"]
         out += [f"  {s.title} — {s.url}" + (f" (as of {s.as_of.isoformat()})" if s.as_of else "") for s in entry.sources]
