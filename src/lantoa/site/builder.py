@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +146,6 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         staged = stage(checked.project, registry, wanted, work, (root / ".cache" / "lantoa") if cache else None,
                        render=mine)
         log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
-        site = work / "site"
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
         common = incremental.common_inputs(root, staged) if cache else ""
@@ -163,15 +162,37 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         for lang in todo:
             if kept[lang]:
                 log.info("edition %s: %d of %d pages unchanged: reused", lang, len(kept[lang]), staged.pages[lang])
-        jobs = jobs or min(len(todo), os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        # in this process only when asked to (-j 1) or on one core: with a worker, this process
+        # links the kept editions into the site while the changed ones are rendered
+        serial = jobs == 1 or (not jobs and cores == 1)
+        jobs = 1 if serial else max(1, min(len(todo), jobs or cores))
         cache_arg = str(cache_dir) if cache_dir else None
-        errors: list[str] = []
-        if jobs <= 1:
+        site = work / "site"
+        merge = None if shard else _Merge(site, wanted[0])
+        errors: dict[str, str] = {}
+
+        def done(lang: str, err: str | None) -> None:
+            """An edition's worker finished: keep its output for the next build, merge it now."""
+            if err:
+                errors[lang] = err
+                return
+            if cache_dir:
+                incremental.store_part(cache_dir, lang, inputs[lang], parts[lang])
+            if merge is not None and not errors:
+                merge.add(lang, parts[lang])
+
+        def link_kept() -> None:
+            if merge is not None:
+                for lang in wanted:
+                    if reused.get(lang) is not None:
+                        merge.add(lang, reused[lang], kept=True)
+
+        if serial:
+            link_kept()
             for lang in todo:
-                err = _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
-                                      cache_arg, frozenset(kept[lang]))
-                if err:
-                    errors.append(err)
+                done(lang, _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
+                                           cache_arg, frozenset(kept[lang])))
         else:
             # The workers are forked from this process and share its memory (the checked project,
             # the imported modules) until either side writes to it. Python's collector writes into
@@ -181,18 +202,18 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             gc.freeze()
             try:
                 with ProcessPoolExecutor(max_workers=jobs) as pool:
-                    futures = [pool.submit(_build_language, str(root), registry, staged, lang, str(work),
-                                           str(parts[lang]), kiosk, cache_arg, frozenset(kept[lang])) for lang in todo]
-                    errors = [e for e in (f.result() for f in futures) if e]
+                    futures = {pool.submit(_build_language, str(root), registry, staged, lang, str(work),
+                                           str(parts[lang]), kiosk, cache_arg, frozenset(kept[lang])): lang
+                               for lang in todo}
+                    link_kept()  # the kept editions are there already: linked while the others render
+                    for future in as_completed(futures):
+                        done(futures[future], future.result())
             finally:
                 gc.unfreeze()
         if errors:
-            raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors))
+            raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors[t] for t in todo if t in errors))
         log.info("rendered %d editions (%d reused) with %d processes; %.2f s since start",
                  len(todo), len(mine) - len(todo), jobs, time.perf_counter() - start)
-        if cache_dir:
-            for lang in todo:
-                incremental.store_part(cache_dir, lang, inputs[lang], parts[lang])
         if shard:
             missing = [t for t in mine
                        if not (cache_dir / "parts" / t / inputs[t].key / incremental.COMPLETE).is_file()]
@@ -202,8 +223,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             result = BuildResult(cache_dir / "parts", {t: staged.pages[t] for t in mine}, staged.images)
             result.seconds = time.perf_counter() - start
             return result
-        pages, chars = _merge({lang: reused.get(lang) or parts[lang] for lang in wanted}, wanted, site,
-                              kept={lang for lang in wanted if reused.get(lang) is not None})
+        pages, chars = merge.result(wanted)
         raw, _ = site_config.read_raw(root)
         site_url = str(raw.get("site_url") or "")
         ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
@@ -261,23 +281,26 @@ def site_path(rel: str, lang: str, default: str) -> str:
     return f"{lang}/{rel}" if lang != default and rel in EDITION_ROOT_FILES else rel
 
 
-def _merge(parts: dict[str, Path], order: list[str], site: Path,
-           kept: set[str] = frozenset()) -> tuple[set[str], dict[str, set[str]]]:
-    """Put each language's output into one tree: a fresh edition's files are moved, a kept
-    edition's (``kept``: its folder in the build cache) hard-linked; files several editions write
-    (Material's assets) must be identical. Returns the site paths of the HTML pages, and the
-    characters of the pages of each edition that knows them (edition -> site paths of its pages,
-    characters by language)."""
-    site.mkdir(parents=True)
-    pages = set()
-    chars: dict[str, tuple[set[str], dict[str, str]]] = {}
-    made = {str(site)}
-    for lang in order:
-        part = parts[lang]
+class _Merge:
+    """Puts each edition's output into one tree as soon as it is there: a kept edition (its folder
+    in the build cache) while the others are still being rendered, a fresh one when its worker is
+    done (so the merge overlaps the rendering instead of following it). A fresh edition's files
+    are moved, a kept edition's hard-linked; files several editions write (Material's assets) must
+    be identical, so the order in which editions arrive changes no byte of the site."""
+
+    def __init__(self, site: Path, default: str):
+        self.site, self.default = site, default
+        site.mkdir(parents=True)
+        self.made = {str(site)}
+        self.pages: set[str] = set()  # site paths of the HTML pages
+        #: edition -> (site paths of its pages, characters by language), for each edition that knows them
+        self.chars: dict[str, tuple[set[str], dict[str, str]]] = {}
+
+    def add(self, lang: str, part: Path, kept: bool = False) -> None:
         known = pagefacts.chars_by_lang(part)  # the characters its pages show, when they are final
         if known is not None:
-            chars[lang] = (set(), known)
-        base = str(part)
+            self.chars[lang] = (set(), known)
+        base, site = str(part), self.site
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames.sort()
             rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
@@ -285,26 +308,30 @@ def _merge(parts: dict[str, Path], order: list[str], site: Path,
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
                 if rel_dir == "." and name in incremental.BOOKKEEPING:
                     continue
-                rel = site_path(rel, lang, order[0])
+                rel = site_path(rel, lang, self.default)
                 src = os.path.join(dirpath, name)
                 if rel.endswith(".html"):
-                    pages.add(rel)
-                    if lang in chars:
-                        chars[lang][0].add(rel)
+                    self.pages.add(rel)
+                    if lang in self.chars:
+                        self.chars[lang][0].add(rel)
                 dest = os.path.join(site, rel)
                 if os.path.lexists(dest):
                     if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
                         continue
                     raise BuildFailed(f"internal error: languages disagree on {rel}")
                 parent = os.path.dirname(dest)
-                if parent not in made:
+                if parent not in self.made:
                     os.makedirs(parent, exist_ok=True)
-                    made.add(parent)
-                if lang in kept:
+                    self.made.add(parent)
+                if kept:
                     incremental.link_or_copy(src, dest)
                 else:
                     os.replace(src, dest)
-    return pages, chars
+
+    def result(self, order: list[str]) -> tuple[set[str], dict[str, tuple[set[str], dict[str, str]]]]:
+        """The site paths of the HTML pages, and the characters of each edition's pages (in
+        ``order``, whatever order the editions arrived in)."""
+        return self.pages, {lang: self.chars[lang] for lang in order if lang in self.chars}
 
 
 def _swap(new: Path, out: Path) -> None:
