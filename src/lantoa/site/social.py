@@ -26,7 +26,7 @@ import threading
 import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
@@ -294,16 +294,26 @@ def _file_sha(path: str) -> str:
     return h.hexdigest()
 
 
-def card_key(spec: CardSpec, background: str | None) -> str:
-    faces = faces_for(spec.script, spec.lang)
+@lru_cache(maxsize=64)
+def _drawing(script: str, lang: str) -> dict:
+    """What a card's pixels depend on besides its text and photo: its fonts (by content), the
+    shaping library's version, ours and the renderers'. The same for every card of a script and
+    language: worked out once (a site has a card per story and language)."""
     try:
         import icu  # noqa: F401
         icu_version = icu.ICU_VERSION
     except ImportError:
         icu_version = None
-    blob = {"spec": asdict(spec), "bg": _file_sha(background) if background else None,
-            "fonts": [(Path(f.path).name, f.index, _file_sha(f.path)) for f in faces], "icu": icu_version,
-            "social": SOCIAL_VERSION, "versions": versions()}
+    return {"fonts": [(Path(f.path).name, f.index, _file_sha(f.path)) for f in faces_for(script, lang)],
+            "icu": icu_version, "social": SOCIAL_VERSION, "versions": versions()}
+
+
+_SPEC_FIELDS = tuple(f.name for f in fields(CardSpec))
+
+
+def card_key(spec: CardSpec, background: str | None) -> str:
+    blob = {"spec": {name: getattr(spec, name) for name in _SPEC_FIELDS},  # asdict(), without its deep copy
+            "bg": _file_sha(background) if background else None, **_drawing(spec.script, spec.lang)}
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
