@@ -136,7 +136,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         wanted.insert(0, registry.default)  # the default edition is the site root
     wanted = [t for t in registry.tags() if t in wanted]
     out.parent.mkdir(parents=True, exist_ok=True)
-    sweeper = sweep(out.parent)
+    sweeper = sweep(out.parent, root / ".cache" / "lantoa")
     work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
     try:
         mine = shard_editions(wanted, shard) if shard else wanted
@@ -156,6 +156,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         todo = [lang for lang in mine if reused.get(lang) is None]
         for lang in todo:  # what their MkDocs runs read (a reused edition's pages are not written)
             write_edition(staged, lang)
+        staged.sources.clear()  # hashed and written: not held while the workers run
         # an edition that changed in some stories only: their pages are rendered, the others reused
         kept = {lang: incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
                 for lang in todo}
@@ -177,10 +178,10 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             if err:
                 errors[lang] = err
                 return
-            if cache_dir:
-                incremental.store_part(cache_dir, lang, inputs[lang], parts[lang])
+            kept_at = incremental.store_part(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else None
             if merge is not None and not errors:
-                merge.add(lang, parts[lang])
+                # from the cache, as links (the part was moved there), else moved from the part
+                merge.add(lang, kept_at or parts[lang], kept=kept_at is not None)
 
         def link_kept() -> None:
             if merge is not None:
@@ -241,8 +242,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             sweeper.join()
 
 
-#: beside build/site: trees of earlier builds waiting to be deleted (lantoa.site.builder.discard)
-TRASH = ".lantoa-trash"
+#: beside build/site (and in .cache/lantoa, for kept editions replaced): trees of earlier builds
+#: waiting to be deleted
+TRASH = incremental.TRASH
 
 
 def discard(path: Path) -> None:
@@ -250,24 +252,19 @@ def discard(path: Path) -> None:
     the next build while that build checks and stages (:func:`sweep`), so a rebuild does not wait
     for the tens of thousands of files of the previous site and of its own scratch folders to be
     unlinked. Falls back to deleting it now."""
-    if not path.exists():
-        return
-    trash = path.parent / TRASH
-    try:
-        trash.mkdir(exist_ok=True)
-        os.replace(path, trash / f"{path.name}-{os.getpid()}-{time.monotonic_ns()}")
-    except OSError:
-        shutil.rmtree(path, ignore_errors=True)
+    incremental.retire(path, path.parent)
 
 
-def sweep(parent: Path) -> threading.Thread | None:
-    """Delete what earlier builds discarded beside ``parent``'s build, in a thread (the deletion is
+def sweep(*parents: Path) -> threading.Thread | None:
+    """Delete what earlier builds put in the trash folders of ``parents``, in a thread (the deletion is
     system calls, which release the GIL: it overlaps the checking and staging). Join it before
     returning."""
-    try:
-        entries = list((parent / TRASH).iterdir())
-    except OSError:
-        return None
+    entries = []
+    for parent in parents:
+        try:
+            entries += list((parent / TRASH).iterdir())
+        except OSError:
+            pass
     if not entries:
         return None
     thread = threading.Thread(target=lambda: [shutil.rmtree(e, ignore_errors=True) for e in entries],

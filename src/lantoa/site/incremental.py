@@ -22,6 +22,7 @@ import logging
 import os
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -255,21 +256,49 @@ def kept_part(cache_dir: Path, lang: str, key: str) -> Path | None:
     return src
 
 
-def store_part(cache_dir: Path, lang: str, inputs: EditionInputs, part: Path) -> None:
-    """Keep a freshly built edition (only the latest one per language), as hard links to its files.
-    Steps after the merge never write into a file in place (they replace it), so the kept copy
-    stays as it was made; ``kept_part`` checks that anyway."""
-    base = cache_dir / "parts" / lang
+#: beside a folder: trees waiting to be deleted (emptied by the next build while it checks and
+#: stages: lantoa.site.builder.sweep)
+TRASH = ".lantoa-trash"
+
+
+def retire(path: Path, trash_parent: Path) -> None:
+    """Move a tree out of the way into ``trash_parent``/TRASH (one rename), to be deleted by the
+    next build while it checks and stages (a core is idle then); deleted now if it cannot be moved."""
+    if not path.exists():
+        return
+    trash = trash_parent / TRASH
     try:
-        if base.exists():
-            shutil.rmtree(base)
-        target = base / inputs.key
-        shutil.copytree(part, target, copy_function=link_or_copy)
+        trash.mkdir(parents=True, exist_ok=True)
+        os.replace(path, trash / f"{path.name}-{os.getpid()}-{time.monotonic_ns()}")
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def store_part(cache_dir: Path, lang: str, inputs: EditionInputs, part: Path) -> Path | None:
+    """Keep a freshly built edition (only the latest one per language) and return where it is
+    kept: the part folder itself is moved into the cache (one rename; its earlier copy is retired),
+    and the merge links its files into the site from there. Across file systems (--out elsewhere)
+    it is copied as hard links where possible. Steps after the merge never write into a file in
+    place (they replace it), so the kept copy stays as it was made; ``kept_part`` checks that
+    anyway. None when it could not be kept (the part is then where it was)."""
+    base = cache_dir / "parts" / lang
+    target = base / inputs.key
+    try:
+        retire(base, cache_dir)
+        base.mkdir(parents=True)
+        try:
+            os.replace(part, target)
+        except OSError:  # another file system
+            shutil.copytree(part, target, copy_function=link_or_copy)
         (target / PAGES).write_text(json.dumps({"shared": inputs.shared, "pages": inputs.pages}), "utf-8")
         (target / COMPLETE).write_text(json.dumps(_manifest(target)), "utf-8")
     except OSError as exc:  # a cache that cannot be written only costs speed next time
         log.warning("could not cache edition %s: %s", lang, exc)
+        if target.exists() and not part.exists():
+            os.replace(target, part)  # put it back for the merge
         shutil.rmtree(base, ignore_errors=True)
+        return None
+    return target
 
 
 def replace_text(path: Path, text: str) -> None:

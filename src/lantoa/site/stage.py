@@ -38,7 +38,8 @@ class Staged:
     models: dict[str, dict] = field(default_factory=dict, repr=False)
     #: tag -> its pages' staged Markdown (path in docs_dir -> text), for this process only: written
     #: into docs_dir by :func:`write_edition` for the editions that are rendered, not for those
-    #: reused whole from the build cache (their keys are hashed from these texts)
+    #: reused whole from the build cache (their keys are hashed from these texts); the builder
+    #: lets go of them once they are written
     sources: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     _LOCAL = ("models", "sources")
