@@ -143,20 +143,25 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         if shard and not cache:
             raise BuildFailed("--shard keeps what it renders in .cache/lantoa/parts: it cannot run with --clean "
                               "or --no-cache")
-        staged = stage(checked.project, registry, wanted, work, (root / ".cache" / "lantoa") if cache else None,
-                       render=mine)
-        log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
-        common = incremental.common_inputs(root, staged) if cache else ""
-        inputs = {lang: incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common) for lang in mine} \
-            if cache else {}
-        # editions whose every input is unchanged: their kept output is linked into the site
-        reused = {lang: incremental.kept_part(cache_dir, lang, inputs[lang].key) for lang in mine} if cache_dir else {}
+        inputs: dict[str, incremental.EditionInputs] = {}
+        reused: dict[str, Path | None] = {}  # editions whose every input is unchanged: their kept output
+        common: list[str] = []
+
+        def staged_edition(staged: Staged, lang: str) -> None:
+            """As each edition is staged: its key, and its pages written only if it is rendered (one
+            edition's page texts in memory at a time)."""
+            if cache_dir:
+                common[:] = common or [incremental.common_inputs(root, staged)]
+                inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common[0])
+                reused[lang] = incremental.kept_part(cache_dir, lang, inputs[lang].key)
+            if reused.get(lang) is None:
+                write_edition(staged, lang)
+
+        staged = stage(checked.project, registry, wanted, work, cache_dir, render=mine, staged_edition=staged_edition)
+        log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
         todo = [lang for lang in mine if reused.get(lang) is None]
-        for lang in todo:  # what their MkDocs runs read (a reused edition's pages are not written)
-            write_edition(staged, lang)
-        staged.sources.clear()  # hashed and written: not held while the workers run
         # an edition that changed in some stories only: their pages are rendered, the others reused
         kept = {lang: incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
                 for lang in todo}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,10 +37,10 @@ class Staged:
     #: tag -> the edition's model (model.<tag>.json), for this process only (not sent to the workers,
     #: which read their own edition's file)
     models: dict[str, dict] = field(default_factory=dict, repr=False)
-    #: tag -> its pages' staged Markdown (path in docs_dir -> text), for this process only: written
-    #: into docs_dir by :func:`write_edition` for the editions that are rendered, not for those
-    #: reused whole from the build cache (their keys are hashed from these texts); the builder
-    #: lets go of them once they are written
+    #: tag -> its pages' staged Markdown (path in docs_dir -> text), for this process only, while
+    #: :func:`stage` hands the edition on (``staged_edition``): written into docs_dir by
+    #: :func:`write_edition` for an edition that is rendered, not for one reused whole from the
+    #: build cache (its key is hashed from these texts)
     sources: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     _LOCAL = ("models", "sources")
@@ -86,10 +87,13 @@ def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | No
 
 
 def stage(project: Project, registry: Registry, langs: list[str], work: Path, cache_dir: Path | None = None,
-          render: list[str] | None = None) -> Staged:
+          render: list[str] | None = None, staged_edition: Callable[[Staged, str], None] = write_edition) -> Staged:
     """``langs``: the editions of the site; ``render``: those whose pages and model to stage (default:
     all; a ``--shard`` build renders a few, on a machine of its own). ``cache_dir`` is .cache/lantoa
-    (None: no cache, as with --no-cache)."""
+    (None: no cache, as with --no-cache). ``staged_edition`` is called as soon as an edition's pages
+    and model are in ``staged`` (everything but the editions' own is there before the first call);
+    by default it writes them (:func:`write_edition`). Its pages' texts are let go after the call,
+    so that only one edition's are held at a time."""
     render = langs if render is None else render
     docs = work / "docs"
     overrides = work / "overrides"
@@ -101,6 +105,11 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     categories = [c for c in project.categories]
     for lang in langs:
         staged.nav_translations[lang] = {"nav.categories": registry.string(lang, "nav.categories")}
+    material_strings.write_partials(registry, langs, overrides)
+    nav: list = ["index.md", {"nav.categories": [f"categories/{c}/index.md" for c in categories]},
+                 "languages/index.md"]
+    nav += [f"{slug}/index.md" for slug in sorted(project.pages) if slug != "home" and project.pages[slug].published]
+    staged.nav = nav
     across: dict[int, dict] = {}  # what a page says alike in every edition, worked out once (_across)
     for lang in render:
         model = _language_model(project, registry, lang, stories, categories, media, across)
@@ -111,11 +120,8 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
             sources[page["src"].replace("index.md", f"index.{lang}.md")] = _page_text(meta, page.pop("body", ""))
         staged.pages[lang] = len(sources)
         staged.models[lang] = model
-    material_strings.write_partials(registry, langs, overrides)
-    nav: list = ["index.md", {"nav.categories": [f"categories/{c}/index.md" for c in categories]},
-                 "languages/index.md"]
-    nav += [f"{slug}/index.md" for slug in sorted(project.pages) if slug != "home" and project.pages[slug].published]
-    staged.nav = nav
+        staged_edition(staged, lang)
+        del staged.sources[lang]
     return staged
 
 
