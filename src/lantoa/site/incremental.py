@@ -8,7 +8,7 @@ Two levels, both keyed by content hashes (never by timestamps alone):
   nothing to do, not even checking (the same input gave no error last time).
 - one language edition: a hash of everything its MkDocs run reads (its staged
   pages and model, every staged asset, the file list, theme, config, registry).
-  An unchanged edition's output is copied from `.cache/lantoa/parts/` instead of
+  An unchanged edition's output is linked from `.cache/lantoa/parts/` instead of
   being rendered again.
 
 Output is byte-identical to a clean build (tests/test_incremental.py).
