@@ -1,7 +1,7 @@
 """Per-edition outputs: sitemaps with hreflang alternates, a sitemap index, robots.txt,
 an RSS 2.0 feed and a JSON Feed 1.1 per language.
 
-Everything comes from the staged models (``model.<tag>.json``), the same data
+Everything comes from the staged models (lantoa.site.stage), the same data
 the pages were rendered from, so feeds, sitemaps and pages never disagree.
 Absolute URLs need ``site_url`` in mkdocs.yml; without it these outputs are
 skipped (``lantoa check`` warns).
@@ -26,12 +26,10 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 
 def load_models(ctx) -> dict[str, dict]:
-    """Every edition's staged model, read once per build (the steps only read them)."""
+    """Every edition's staged model (kept by the stager in this process; the steps only read them).
+    A reused edition's model is not written to disk (lantoa.site.stage.write_edition)."""
     if ctx.models is None:
-        work = Path(ctx.staged.docs_dir).parent
-        kept = getattr(ctx.staged, "models", {})
-        ctx.models = {tag: kept.get(tag) or json.loads((work / f"model.{tag}.json").read_text("utf-8"))
-                      for tag in ctx.langs}
+        ctx.models = {tag: ctx.staged.models[tag] for tag in ctx.langs}
     return ctx.models
 
 

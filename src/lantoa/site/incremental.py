@@ -149,8 +149,7 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
     ``common``: :func:`common_inputs`, when the caller has it already."""
     h = hashlib.sha256(f"{common or common_inputs(root, staged)}\0{lang}\0"
                        f"{json.dumps(extra, sort_keys=True, default=str)}".encode())
-    work = Path(staged.docs_dir).parent
-    model = staged.models.get(lang) or json.loads((work / f"model.{lang}.json").read_bytes())
+    model = staged.models[lang]
     records = model["pages"]
     model = {k: v for k, v in model.items() if k != "pages"}
     h.update(json.dumps(model, sort_keys=True).encode())
@@ -164,18 +163,15 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
     suffix = f".{lang}.md"
     prefix = model["editions"][lang]
     out = EditionInputs(h.hexdigest(), {}, {})
-    texts = staged.sources.get(lang) or {}  # the staged Markdown, written only if the edition is rendered
+    # the staged Markdown, in memory while stage() hands the edition on (written only if it is rendered)
+    texts = staged.sources[lang]
     for key, record in sorted(records.items()):
         src = record["src"].replace("index.md", "index" + suffix)
-        md = Path(staged.docs_dir) / src
         ph = hashlib.sha256(json.dumps([key, record], sort_keys=True).encode())
-        if src in texts:
-            ph.update(texts[src].encode("utf-8"))
-        else:
-            ph.update(md.read_bytes() if md.is_file() else b"")
+        ph.update(texts[src].encode("utf-8"))
         rel = prefix + record["src"].replace("index.md", "index.html")
         out.pages[rel] = ("story:" if record.get("kind") == "story" else "other:") + ph.hexdigest()
-        out.sources[rel] = md
+        out.sources[rel] = Path(staged.docs_dir) / src
     return out
 
 
