@@ -1,9 +1,9 @@
 """What an edition's worker learns from each page while MkDocs writes it: one pass, in memory.
 
 The worker needs four things from every page it renders: the page without its
-templates' indentation and with its Content-Security-Policy (which hashes the page's final bytes), the characters it
-shows (for the font subsets), the text of its article (for the search index) and
-its story body (for the content API). Our plugin hands each page's final output to
+templates' indentation and with its Content-Security-Policy (which hashes the
+page's final bytes), the characters it shows (for the font subsets), the text of
+its article (for the search index) and its story body (for the content API). Our plugin hands each page's final output to
 :class:`Collector` (``on_post_page``/``on_post_template``, after every other
 plugin), so MkDocs writes each page once, with its policy, and no page is read
 back from disk.
