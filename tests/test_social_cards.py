@@ -131,3 +131,18 @@ def test_every_story_page_has_its_card(project):
     assert social.STATS["drawn"] == before.get("drawn", 0)
     html = (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
     assert _meta(html, "og:image").startswith("../../../media/social/vinh-ha-long/en.")
+
+
+def test_card_quality_is_part_of_the_cache_key(monkeypatch):
+    """A card drawn at another JPEG quality is not taken from the cache for this one."""
+    spec = social.CardSpec("Hà Nội", "Lịch sử", "Lan Tỏa", "vi", "Latn", "ltr")
+    before = social.card_key(spec, None)
+    social._drawing.cache_clear()
+    monkeypatch.setattr(social, "CARD_QUALITY", social.CARD_QUALITY - 5)
+    try:
+        assert social.card_key(spec, None) != before
+        small = social.encode(social.draw_card(spec))
+    finally:
+        social._drawing.cache_clear()
+    monkeypatch.undo()
+    assert len(small) < len(social.encode(social.draw_card(spec)))

@@ -44,6 +44,11 @@ SOCIAL_VERSION = "1"
 STATS: Counter = Counter()
 _LOCK = threading.Lock()
 WIDTH, HEIGHT = 1200, 630
+#: JPEG quality of a card. Measured on 30 cards (10 photos x Vietnamese, Khmer, Chinese titles),
+#: SSIM against the unencoded card: q85 0.9961 at 34.5 kB, q80 0.9945 at 31.2 kB (-9.6%).
+#: Facebook and X re-encode what they fetch; a site has a card per story and language, a third of
+#: its bytes.
+CARD_QUALITY = 80
 MARGIN = 72
 TITLE_SIZES = (68, 60, 52, 46, 40, 34)
 MAX_LINES = 4
@@ -281,7 +286,7 @@ def draw_card(spec: CardSpec, background: str | None = None,
 
 def encode(card: Image.Image) -> bytes:
     out = io.BytesIO()
-    card.save(out, "JPEG", quality=85, progressive=True, optimize=True)
+    card.save(out, "JPEG", quality=CARD_QUALITY, progressive=True, optimize=True)
     return out.getvalue()
 
 
@@ -305,7 +310,8 @@ def _drawing(script: str, lang: str) -> dict:
     except ImportError:
         icu_version = None
     return {"fonts": [(Path(f.path).name, f.index, _file_sha(f.path)) for f in faces_for(script, lang)],
-            "icu": icu_version, "social": SOCIAL_VERSION, "versions": versions()}
+            "icu": icu_version, "social": SOCIAL_VERSION, "quality": CARD_QUALITY,
+            "versions": versions()}
 
 
 _SPEC_FIELDS = tuple(f.name for f in fields(CardSpec))
