@@ -29,7 +29,7 @@ def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = Fal
     if not clean and not shard and incremental.up_to_date(cache_dir, key, target):
         ctx.echo(f"{target} is up to date (no input changed since the last build)")
         return
-    checked = collect(ctx.root)
+    checked = collect(ctx.root, memo=not clean)
     report = checked.report
     if report.items and (report.failed(strict) or ctx.verbosity >= 0):
         click.echo(report.render_text(), err=True)

@@ -7,12 +7,12 @@ import click
 from ..errors import LantoaError
 
 
-def collect(root, strict: bool = False):
-    """Content + registry + site configuration, in one report."""
+def collect(root, strict: bool = False, memo: bool = True):
+    """Content + registry + site configuration, in one report (``memo``: lantoa.content.memo)."""
     from .. import validate
     from ..site import config as site_config
 
-    checked = validate.check(root)
+    checked = validate.check(root, memo=memo)
     checked.report.extend(site_config.check(root, checked.registry))
     return checked
 

@@ -58,10 +58,13 @@ def nfc(value):
     return value
 
 
-def read(path: Path) -> Document:
+def read(path: Path, memo=None) -> Document:
+    """``memo`` (lantoa.content.memo.SourceMemo): documents parsed by earlier runs, by content."""
     doc = Document(path=path)
     try:
         size = path.stat().st_size
+        if size <= MAX_FILE_BYTES:
+            raw = path.read_bytes()
     except OSError as exc:
         doc.problems.append(FileProblem(0, 0, "unreadable", f"cannot read file: {exc.strerror}"))
         return doc
@@ -71,7 +74,21 @@ def read(path: Path) -> Document:
                         "split the story or move data out of the front matter")
         )
         return doc
-    raw = path.read_bytes()
+    if memo is not None:
+        return memo.document(path, raw)
+    return parse(path, raw)[0]
+
+
+def text_of(raw: bytes) -> str:
+    """The text :func:`parse` reads from bytes it accepted: without a BOM, with LF line endings."""
+    text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def parse(path: Path, raw: bytes) -> tuple[Document, int | None]:
+    """The document in a file's bytes, and where its body starts in :func:`text_of` ``raw`` (None:
+    it has none). A function of the bytes alone (``path`` is only recorded)."""
+    doc = Document(path=path)
     doc.raw = raw
     if raw.startswith(b"\xef\xbb\xbf"):
         doc.problems.append(
@@ -88,7 +105,7 @@ def read(path: Path) -> Document:
             FileProblem(line, col, "encoding", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
                         "save the file as UTF-8")
         )
-        return doc
+        return doc, None
     if "\r" in text:
         line = text[: text.index("\r")].count("\n") + 1
         doc.problems.append(
@@ -100,25 +117,25 @@ def read(path: Path) -> Document:
         doc.problems.append(
             FileProblem(1, 1, "empty-file", "file is empty", "start with '---', the front matter, '---', then the text")
         )
-        return doc
+        return doc, None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         doc.problems.append(FileProblem(line, 1, "encoding", "file contains a NUL character", "save it as plain UTF-8 text"))
-        return doc
+        return doc, None
     if not HANDLER.detect(text) or not text.startswith("---"):
         doc.problems.append(
             FileProblem(1, 1, "no-front-matter", "file has no front matter",
                         "start the file with a '---' line, the YAML fields, and another '---' line")
         )
         doc.body = nfc(text)
-        return doc
+        return doc, 0
     parts = HANDLER.FM_BOUNDARY.split(text, 2)
     if len(parts) < 3:
         doc.problems.append(
             FileProblem(1, 1, "unclosed-front-matter", "front matter is not closed",
                         "add a line '---' after the last YAML field")
         )
-        return doc
+        return doc, None
     _, fm_text, body = parts
     if len(fm_text.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
         doc.problems.append(
@@ -126,7 +143,7 @@ def read(path: Path) -> Document:
                         f"front matter is {len(fm_text.encode('utf-8')):,} bytes; the limit is {MAX_FRONT_MATTER_BYTES:,}",
                         "keep the front matter to the fields in docs/writing.md")
         )
-        return doc
+        return doc, None
     # fm_text starts with the newline that ends the opening '---' line: YAML line 0 is file line 1
     ydoc = yamlsafe.load(fm_text, line_offset=0)
     doc.yaml = ydoc
@@ -143,5 +160,6 @@ def read(path: Path) -> Document:
     doc.meta = nfc(data)
     # the closing '---' is on line 1 + (newlines in fm_text); the body starts on the next line
     doc.body_line = 1 + fm_text.count("\n") + 1
-    doc.body = nfc(body[1:] if body.startswith("\n") else body)
-    return doc
+    start = len(text) - len(body) + (1 if body.startswith("\n") else 0)
+    doc.body = nfc(text[start:])
+    return doc, start

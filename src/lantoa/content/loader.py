@@ -23,8 +23,11 @@ def rel(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
-    """Read everything under ``root/content``; languages are checked later against the registry."""
+def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnostic]]:
+    """Read everything under ``root/content``; languages are checked later against the registry.
+    ``memo``: take what earlier runs read from files unchanged since (lantoa.content.memo)."""
+    from .memo import SourceMemo
+
     root = root.resolve()
     content = root / "content"
     project = Project(root=root, content_dir=content)
@@ -35,6 +38,7 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
         return project, diags
     _check_symlinks(content, root, diags)
     project.categories = _load_categories(content / "categories.yml", root, diags)
+    sources = SourceMemo(root / ".cache" / "lantoa" if memo else None)
     for section, kind in SECTIONS.items():
         base = content / section
         if not base.is_dir():
@@ -46,9 +50,10 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
                                          f"a {kind} must be a folder with an index.md",
                                          f"move it to content/{section}/{entry_dir.stem}/index.md"))
                 continue
-            entry = _load_entry(kind, entry_dir, root, diags)
+            entry = _load_entry(kind, entry_dir, root, diags, sources)
             target = project.stories if kind == "story" else project.pages
             target[entry.slug] = entry
+    sources.save()
     return project, diags
 
 
@@ -100,7 +105,7 @@ def _load_categories(path: Path, root: Path, diags: list[Diagnostic]) -> list[st
     return list(cats)
 
 
-def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic]) -> Entry:
+def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic], sources) -> Entry:
     slug = entry_dir.name
     entry = Entry(kind=kind, slug=slug, dir=entry_dir)
     if not SLUG.match(slug):
@@ -121,7 +126,7 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic])
         files[m.group("tag")] = path
     source_path = files.pop(None, None)
     if source_path is not None:
-        doc = frontmatter.read(source_path)
+        doc = frontmatter.read(source_path, sources)
         _file_problems(doc, source_path, root, diags)
         lang = doc.meta.get("lang") if isinstance(doc.meta.get("lang"), str) else DEFAULT_SOURCE_LANG
         variant = Variant(lang=lang, path=rel(source_path, root), doc=doc, is_source=True)
@@ -129,7 +134,7 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic])
         if not any(p.code in FATAL for p in doc.problems):
             schema.read_source(entry, variant, diags)
     for tag, path in sorted(files.items()):
-        doc = frontmatter.read(path)
+        doc = frontmatter.read(path, sources)
         _file_problems(doc, path, root, diags)
         variant = Variant(lang=tag, path=rel(path, root), doc=doc)
         if entry.source is None:

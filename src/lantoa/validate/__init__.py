@@ -21,13 +21,14 @@ class Checked:
     report: Report
 
 
-def check(root: Path, now: dt.datetime | None = None) -> Checked:
-    """Load content and the language registry and run every rule. Never raises for content problems."""
+def check(root: Path, now: dt.datetime | None = None, memo: bool = True) -> Checked:
+    """Load content and the language registry and run every rule. Never raises for content problems.
+    ``memo``: take what earlier runs read from source files unchanged since (lantoa.content.memo)."""
     root = Path(root).resolve()
     report = Report()
     registry, diags = registry_mod.load(root / "locales", root)
     report.extend(diags)
-    project, diags = load_project(root)
+    project, diags = load_project(root, memo=memo)
     report.extend(diags)
     report.extend(check_project(project, registry, now=now))
     report.items = _soften_unpublished(project, report.items)

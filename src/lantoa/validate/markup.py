@@ -101,8 +101,26 @@ def mask_code(body: str) -> str:
 
 def scan(body: str) -> tuple[list[Finding], list[Link]]:
     """Scan the whole body at once: a tag or a link may span lines."""
-    findings, links = _scan(body)  # lantoa check and the stager both scan every body: once is enough
+    findings, links = scanned(body)  # lantoa check and the stager both scan every body: once is enough
     return list(findings), list(links)
+
+
+#: scans kept from an earlier run (lantoa.content.memo), by body
+_KNOWN: dict[str, tuple] = {}
+
+
+def scanned(body: str) -> tuple[tuple[Finding, ...], tuple[Link, ...]]:
+    """:func:`scan`'s result as kept: remembered from an earlier run, or made now (once)."""
+    known = _KNOWN.get(body)
+    return known if known is not None else _scan(body)
+
+
+def remember(body: str, result: tuple) -> None:
+    _KNOWN[body] = result
+
+
+def forget() -> None:
+    _KNOWN.clear()
 
 
 @lru_cache(maxsize=1 << 16)

@@ -1,0 +1,128 @@
+"""What reading a source file yields, kept between runs, by the file's content.
+
+Every ``lantoa check``, ``build`` and ``serve`` rebuild reads every Markdown file of ``content/``:
+its front matter is parsed with the positions of every value (lantoa.content.yamlsafe) and its
+body scanned for markup (lantoa.validate.markup). Both are functions of the file's bytes alone,
+and they were most of the time a one-story edit spent checking. This memo keeps, for each file's
+bytes (blake2b), the parsed document without its texts (they are taken again from the bytes,
+which are read anyway) and the body's scan, in ``.cache/lantoa/sources.pickle``.
+
+The file is written by lantoa into the project's own cache, like the rest of ``.cache/lantoa``
+(anyone who can write there can also write the project's templates and configuration). Its header
+names the format, lantoa's version, Python's and PyYAML's, and a hash of the modules whose results
+it keeps: anything else, or a file that does not load, is ignored and written again.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import logging
+import os
+import pickle
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+from .. import __version__
+from . import frontmatter
+
+log = logging.getLogger(__name__)
+
+FILE = "sources.pickle"
+FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def _header() -> tuple:
+    import yaml
+
+    from ..validate import markup
+    from . import yamlsafe
+
+    h = hashlib.sha256()
+    for module in (frontmatter, yamlsafe, markup, sys.modules[__name__]):
+        h.update(Path(module.__file__).read_bytes())
+    return ("lantoa-sources", FORMAT, __version__, sys.version, yaml.__version__, h.hexdigest())
+
+
+def key_of(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=20).digest()
+
+
+class SourceMemo:
+    """Documents by content: :meth:`document` for each file read, then :meth:`save` once."""
+
+    def __init__(self, cache_dir: Path | None):
+        self.path = cache_dir / FILE if cache_dir else None
+        #: content key -> (document without path, bytes and body; where its body starts; body scan)
+        self.entries: dict[bytes, tuple] = {}
+        self.used: dict[bytes, tuple] = {}
+        self.hits = self.misses = 0
+        self._bodies: dict[bytes, str] = {}  # the bodies whose scan this run makes
+        from ..validate import markup
+
+        markup.forget()  # the previous run's (lantoa serve): this one remembers its own
+        if self.path is not None:
+            self.entries = self._load(self.path)
+
+    @staticmethod
+    def _load(path: Path) -> dict:
+        try:
+            with open(path, "rb") as f:
+                header, entries = pickle.load(f)
+        except FileNotFoundError:
+            return {}
+        except Exception as exc:  # a truncated or foreign file: read the sources again
+            log.info("ignoring %s (%s): the sources are read again", path, exc)
+            return {}
+        return entries if header == _header() and isinstance(entries, dict) else {}
+
+    def document(self, path: Path, raw: bytes) -> frontmatter.Document:
+        from ..validate import markup
+
+        key = key_of(raw)
+        entry = self.used.get(key) or self.entries.pop(key, None)
+        if entry is None:
+            self.misses += 1
+            doc, start = frontmatter.parse(path, raw)
+            self.used[key] = (dataclasses.replace(doc, path=None, raw=b"", body=""), start, None)
+            self._bodies[key] = doc.body
+            return doc
+        self.hits += 1
+        template, start, scanned = entry
+        if key in self.used:  # two files with the same bytes: each its own document
+            template = copy.deepcopy(template)
+        self.used[key] = entry
+        body = frontmatter.nfc(frontmatter.text_of(raw)[start:]) if start is not None else ""
+        if scanned is not None:
+            markup.remember(body, scanned)
+        else:
+            self._bodies[key] = body
+        return dataclasses.replace(template, path=path, raw=raw, body=body)
+
+    def save(self) -> None:
+        """Keep the documents of the files read in this run (those of files gone are dropped), with
+        each body's scan when this run made it. A cache that cannot be written is only slower."""
+        if self.path is None or (not self.misses and not self.entries):
+            return  # nothing new was read and nothing is gone: the file is as it should be
+        from ..validate import markup
+
+        out = {}
+        for key, (template, start, scanned) in self.used.items():
+            if scanned is None and key in self._bodies:
+                scanned = markup.scanned(self._bodies[key])
+            out[key] = (template, start, scanned)
+        tmp = self.path.with_name(f".{FILE}.{os.getpid()}")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                pickle.dump((_header(), out), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            log.info("could not keep %s (%s)", self.path, exc)
+            try:
+                tmp.unlink()
+            except OSError:
+                pass

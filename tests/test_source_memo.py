@@ -1,0 +1,127 @@
+"""The source memo (lantoa.content.memo): what reading a file yields, kept by the file's bytes.
+
+A document taken from the memo must equal the one parsed from the file, for every kind of file
+(bad ones included); an edited file is parsed again; a broken or foreign memo is ignored."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from lantoa.commands.check import collect
+from lantoa.content import frontmatter, memo
+from lantoa.validate import markup
+
+FILES = {
+    "plain.md": "---\ntitle: Vịnh Hạ Long\nimages:\n  a.jpg: {alt: x}\n---\n\nText with <b>bold</b> and ![](a.jpg).\n",
+    "same.md": "---\ntitle: Vịnh Hạ Long\nimages:\n  a.jpg: {alt: x}\n---\n\nText with <b>bold</b> and ![](a.jpg).\n",
+    "decomposed.md": "---\ntitle: Vi\u0323nh\n---\n\nline Vi\u0323nh\n",
+    "bom.md": "\ufeff---\ntitle: x\n---\nbody\n",
+    "crlf.md": "---\r\ntitle: x\r\n---\r\n\r\nbody\r\nmore\r\n",
+    "no-front-matter.md": "just text <script>x</script>\n",
+    "empty.md": "  \n",
+    "unclosed.md": "---\ntitle: x\n",
+    "yaml-error.md": "---\ntitle: [x\n---\nbody\n",
+    "nul.md": "---\ntitle: x\n---\na\x00b\n",
+    "list.md": "---\n- a\n- b\n---\nbody\n",
+    "blank-lines.md": "---\n\n\ntitle: x\n---\n\n\n\nbody starts late\n",
+}
+
+
+def _write(folder, files=FILES):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_bytes(text.encode("utf-8"))
+    (folder / "latin1.md").write_bytes("---\ntitle: caf\xe9\n---\n".encode("latin-1"))
+    return sorted(folder.glob("*.md"))
+
+
+def _fields(doc):
+    return {f.name: getattr(doc, f.name) for f in dataclasses.fields(doc)}
+
+
+def _read_all(paths, cache):
+    m = memo.SourceMemo(cache)
+    docs = [frontmatter.read(p, m) for p in paths]
+    m.save()
+    return m, docs
+
+
+def test_a_document_from_the_memo_equals_the_parsed_one(tmp_path):
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    first, docs = _read_all(paths, cache)
+    assert first.misses == len(paths) - 1 and first.hits == 1  # same.md has plain.md's bytes
+    second, again = _read_all(paths, cache)
+    assert (second.hits, second.misses) == (len(paths), 0)
+    for p, doc in zip(paths, again):
+        assert _fields(doc) == _fields(frontmatter.read(p)), p.name
+    plain, same = (again[[p.name for p in paths].index(n)] for n in ("plain.md", "same.md"))
+    assert plain.meta == same.meta and plain.meta is not same.meta  # each file its own document
+    assert plain.path != same.path
+
+
+def test_the_body_scan_comes_from_the_memo(tmp_path, monkeypatch):
+    paths = _write(tmp_path / "src")
+    _read_all(paths, tmp_path / "cache")
+    fresh = {p.name: markup.scan(frontmatter.read(p).body) for p in paths}
+    markup._scan.cache_clear()
+
+    def refuse(body):
+        raise AssertionError("scanned again")
+
+    monkeypatch.setattr(markup, "_scan", refuse)
+    _, docs = _read_all(paths, tmp_path / "cache")
+    assert {p.name: markup.scan(d.body) for p, d in zip(paths, docs)} == fresh
+    assert any(findings for findings, _ in fresh.values())  # the scans have something to compare
+
+
+def test_an_edited_file_is_read_again(tmp_path):
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    _read_all(paths, cache)
+    edited = tmp_path / "src" / "plain.md"
+    edited.write_text("---\ntitle: Hội An\n---\n\nNew text.\n", "utf-8")
+    m, docs = _read_all(paths, cache)
+    assert m.misses == 1
+    doc = docs[paths.index(edited)]
+    assert doc.meta == {"title": "Hội An"} and doc.body.strip() == "New text."
+    assert _fields(doc) == _fields(frontmatter.read(edited))
+    assert pickle.loads((cache / memo.FILE).read_bytes())[1].keys() == {memo.key_of(p.read_bytes()) for p in paths}
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign header"])
+def test_a_broken_or_foreign_memo_is_ignored_and_written_again(tmp_path, damage):
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    _read_all(paths, cache)
+    path = cache / memo.FILE
+    blob = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(blob[: len(blob) // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"\x00not a pickle")
+    else:
+        header, entries = pickle.loads(blob)
+        path.write_bytes(pickle.dumps((("lantoa-sources", -1), entries)))
+    m, docs = _read_all(paths, cache)
+    assert m.hits == 1 and m.misses == len(paths) - 1  # only the duplicate file
+    assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+    assert pickle.loads(path.read_bytes())[0] == memo._header()
+
+
+def test_check_reports_the_same_with_and_without_the_memo(project):
+    story = project / "content" / "stories" / "vinh-ha-long"
+    text = (story / "index.en.md").read_text("utf-8")
+    (story / "index.en.md").write_text(text.replace("title:", "titel:", 1) + "\n<script>x</script>\n", "utf-8")
+    kept = project / ".cache" / "lantoa" / memo.FILE
+    kept.unlink(missing_ok=True)
+    plain = collect(project, memo=False).report.render_text()
+    assert "titel" in plain and "script" in plain
+    assert not kept.exists()  # lantoa build --clean neither reads nor writes it
+    first = collect(project).report.render_text()
+    markup._scan.cache_clear()
+    second = collect(project).report.render_text()
+    assert kept.exists() and plain == first == second
