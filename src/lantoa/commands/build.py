@@ -18,12 +18,24 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = False,
         shard: tuple[int, int] | None = None) -> None:
+    from .. import digests
     from ..site import incremental
 
     if kiosk and out is None:
         out = ctx.root / "build" / "kiosk"
     target = (out or ctx.root / "build" / "site").resolve()
     cache_dir = ctx.root / ".cache" / "lantoa"
+    digests.load(None if clean else cache_dir)
+    try:
+        _run(ctx, langs, clean, strict, target, cache_dir, jobs, kiosk, shard)
+    finally:
+        digests.save()
+
+
+def _run(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, kiosk: bool,
+         shard: tuple[int, int] | None) -> None:
+    from ..site import incremental
+
     key = incremental.input_key(ctx.root, {"langs": sorted(langs), "strict": strict, "kiosk": kiosk,
                                            "out": str(target)})
     if not clean and not shard and incremental.up_to_date(cache_dir, key, target):

@@ -21,11 +21,14 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import fontTools
 from fontTools import subset as ft_subset
 from fontTools.ttLib import TTCollection, TTFont
+
+from .. import digests
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +218,13 @@ def resolve_face_index(path: Path, face_name: str | None, hint: int = 0) -> int:
     """
     if face_name is None or path.suffix.lower() not in (".ttc", ".otc"):
         return hint
-    coll = TTCollection(str(path), lazy=True)
+    # by the file's content: a build asks for each collection's faces some forty times
+    return _face_index(digests.sha256(path), str(path), face_name, hint)
+
+
+@lru_cache(maxsize=64)
+def _face_index(sha: str, path: str, face_name: str, hint: int) -> int:
+    coll = TTCollection(path, lazy=True)
     try:
         names: list[str | None] = []
         for face in coll.fonts:
@@ -267,20 +276,8 @@ def unicode_range(codepoints: Iterable[int]) -> str:
 # --------------------------------------------------------------------------
 # Subsetting and caching
 
-_SHA_MEMO: dict[tuple[str, int, int], str] = {}
-
-
 def _file_sha256(path: Path) -> str:
-    st = path.stat()
-    memo_key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    digest = _SHA_MEMO.get(memo_key)
-    if digest is None:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        digest = _SHA_MEMO[memo_key] = h.hexdigest()
-    return digest
+    return digests.sha256(path.resolve())  # remembered between builds (lantoa.digests)
 
 
 def _subset_options(script: str, font_number: int) -> ft_subset.Options:

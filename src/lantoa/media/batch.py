@@ -21,6 +21,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import digests
 from .cache import Cache, make_key
 from .pipeline import MediaError, Note, render, render_full
 from .settings import FORMATS, Settings
@@ -64,13 +65,15 @@ def work(job: Job, settings: Settings, cache_root: str) -> Result:
     cache = Cache(Path(cache_root))
     name = Path(job.path).name
     try:
+        # by its remembered digest: a photo unchanged since an earlier build is not read again
+        key = make_key(digests.sha256(job.path), job.kind, params(job.kind, settings))
+        meta = cache.get(key)
+        if meta is not None:
+            return Result(job, key, meta, hit=True)
         data = Path(job.path).read_bytes()
     except OSError as exc:
         return Result(job, error=MediaError(f"unreadable ({exc.strerror})", "check the file", "bad-media"))
-    key = make_key(hashlib.sha256(data).hexdigest(), job.kind, params(job.kind, settings))
-    meta = cache.get(key)
-    if meta is not None:
-        return Result(job, key, meta, hit=True)
+    key = make_key(hashlib.sha256(data).hexdigest(), job.kind, params(job.kind, settings))  # what is rendered
     try:
         rendered = (render if job.kind == "variants" else render_full)(data, name, settings)
     except MediaError as exc:

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, digests
 
 log = logging.getLogger(__name__)
 INPUTS = ("content", "locales", "theme", "mkdocs.yml")
@@ -45,7 +45,7 @@ def _hash_tree(h, base: Path, rel_to: Path) -> None:
     paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
     for p in paths:
         h.update(p.relative_to(rel_to).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(p.read_bytes()).digest())
+        h.update(bytes.fromhex(digests.sha256(p)))
 
 
 def input_key(root: Path, options: dict) -> str:

@@ -33,6 +33,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from ..errors import LantoaError
+from .. import digests
 from ..i18n import fonts as lfonts
 from ..media.cache import Cache, versions
 from .images import link_file
@@ -290,28 +291,24 @@ def encode(card: Image.Image) -> bytes:
     return out.getvalue()
 
 
-@lru_cache(maxsize=64)
 def _file_sha(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    # by size, times and inode (not by path alone: lantoa serve sees a photo replaced)
+    return digests.sha256(path)
 
 
 @lru_cache(maxsize=64)
-def _drawing(script: str, lang: str) -> dict:
-    """What a card's pixels depend on besides its text and photo: its fonts (by content), the
-    shaping library's version, ours and the renderers'. The same for every card of a script and
+def _drawing(script: str, lang: str) -> str:
+    """A hash of what a card's pixels depend on besides its text and photo: its fonts (by content),
+    the shaping library's version, ours and the renderers'. The same for every card of a script and
     language: worked out once (a site has a card per story and language)."""
     try:
         import icu  # noqa: F401
         icu_version = icu.ICU_VERSION
     except ImportError:
         icu_version = None
-    return {"fonts": [(Path(f.path).name, f.index, _file_sha(f.path)) for f in faces_for(script, lang)],
-            "icu": icu_version, "social": SOCIAL_VERSION, "quality": CARD_QUALITY,
-            "versions": versions()}
+    blob = {"fonts": [(Path(f.path).name, f.index, _file_sha(f.path)) for f in faces_for(script, lang)],
+            "icu": icu_version, "social": SOCIAL_VERSION, "quality": CARD_QUALITY, "versions": versions()}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
 _SPEC_FIELDS = tuple(f.name for f in fields(CardSpec))
@@ -319,7 +316,7 @@ _SPEC_FIELDS = tuple(f.name for f in fields(CardSpec))
 
 def card_key(spec: CardSpec, background: str | None) -> str:
     blob = {"spec": {name: getattr(spec, name) for name in _SPEC_FIELDS},  # asdict(), without its deep copy
-            "bg": _file_sha(background) if background else None, **_drawing(spec.script, spec.lang)}
+            "bg": _file_sha(background) if background else None, "drawing": _drawing(spec.script, spec.lang)}
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 

@@ -1,0 +1,100 @@
+"""The sha256 of input files, remembered between runs by their size, times and inode (as git's index).
+
+A build keys what it makes on the content of what it reads: the whole input tree for "is anything
+changed", each photo for its variants, its social card and its press kit, each font for its
+subsets and cards. Editors' photos are camera originals (12-50 megapixels, several MB each), so
+reading and hashing all of them made every build, even one with nothing to do, cost a read of
+every photo of the site. Here a file whose size, modification and change times and inode are
+those it had when it was hashed is not read again; any write to a file changes its times.
+
+A file changed less than :data:`RACY_NS` before it was hashed is not remembered ("racy" in git's
+words: a second write in the same clock tick, of the same size, would leave the same times), so
+it is read again next time. Kept in ``.cache/lantoa/digests.json``: :func:`load` at the start of a
+build, :func:`save` at its end; without :func:`load`, digests are remembered in this process only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+FILE = "digests.json"
+FORMAT = 1
+#: a file modified this recently when it was hashed is hashed again next time
+RACY_NS = 2_000_000_000
+
+#: absolute path -> [size, mtime_ns, ctime_ns, inode, sha256 hex]
+_MEMO: dict[str, list] = {}
+_SEEN: set[str] = set()
+_STATE = {"path": None, "dirty": False}
+
+
+def _signature(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def sha256(path: str | os.PathLike) -> str:
+    """The sha256 (hex) of the file's bytes; raises OSError as reading it would."""
+    key = os.path.abspath(path)
+    st = os.stat(key)
+    sig = _signature(st)
+    _SEEN.add(key)
+    kept = _MEMO.get(key)
+    if kept is not None and kept[:4] == sig:
+        return kept[4]
+    h = hashlib.sha256()
+    with open(key, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    digest = h.hexdigest()
+    after = os.stat(key)
+    if _signature(after) == sig and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_NS:
+        _MEMO[key] = sig + [digest]
+        _STATE["dirty"] = True
+    else:
+        _MEMO.pop(key, None)
+    return digest
+
+
+def load(cache_dir: Path | None) -> None:
+    """Take the digests kept by earlier runs in ``cache_dir`` (None: keep none between runs). Again
+    with the same folder (the build command, then the builder; lantoa serve's rebuilds): nothing."""
+    path = (cache_dir / FILE) if cache_dir else None
+    if path == _STATE["path"]:
+        return
+    _SEEN.clear()
+    _STATE.update(path=path, dirty=False)
+    if path is None:
+        return
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("format") == FORMAT and isinstance(data.get("files"), dict):
+            _MEMO.update({k: v for k, v in data["files"].items()
+                          if isinstance(v, list) and len(v) == 5 and isinstance(v[4], str)})
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, AttributeError) as exc:  # broken: every file is read again
+        log.info("ignoring %s (%s)", path, exc)
+
+
+def save() -> None:
+    """Keep the digests of the files this run read (those of files it did not read are dropped)."""
+    path = _STATE["path"]
+    if path is None or not (_STATE["dirty"] or _MEMO.keys() - _SEEN):
+        return
+    files = {k: v for k, v in _MEMO.items() if k in _SEEN}
+    tmp = path.with_name(f".{FILE}.{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps({"format": FORMAT, "files": files}, separators=(",", ":")), "utf-8")
+        os.replace(tmp, path)
+        _STATE["dirty"] = False
+    except OSError as exc:
+        log.info("could not keep %s (%s)", path, exc)
+        tmp.unlink(missing_ok=True)

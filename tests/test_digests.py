@@ -1,0 +1,113 @@
+"""lantoa.digests: a file's sha256 is remembered by its size, times and inode, never trusted when
+the file may have changed since."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import os
+
+import pytest
+
+from lantoa import digests
+
+
+@pytest.fixture
+def fresh(monkeypatch):
+    """An empty memo, as in a new process; restored after the test."""
+    monkeypatch.setattr(digests, "_MEMO", {})
+    monkeypatch.setattr(digests, "_SEEN", set())
+    monkeypatch.setattr(digests, "_STATE", {"path": None, "dirty": False})
+    return digests
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """The files digests opens."""
+    opened = []
+
+    def counting_open(path, *a, **k):
+        opened.append(str(path))
+        return builtins.open(path, *a, **k)
+
+    monkeypatch.setattr(digests, "open", counting_open, raising=False)
+    return opened
+
+
+def _new_process(cache):
+    digests._MEMO.clear()
+    digests._STATE.update(path=None, dirty=False)
+    digests.load(cache)
+
+
+def test_digest_is_the_files_sha256_and_is_kept_between_runs(tmp_path, fresh, reads, monkeypatch):
+    monkeypatch.setattr(digests, "RACY_NS", -1)  # as if the file had been written long ago
+    photo = tmp_path / "hero.jpg"
+    photo.write_bytes(os.urandom(3 << 20))
+    cache = tmp_path / "cache"
+    digests.load(cache)
+    assert digests.sha256(photo) == hashlib.sha256(photo.read_bytes()).hexdigest()
+    digests.save()
+    _new_process(cache)
+    reads.clear()
+    assert digests.sha256(photo) == hashlib.sha256(photo.read_bytes()).hexdigest()
+    assert reads == []  # taken from .cache/lantoa/digests.json, the photo not read again
+
+
+def test_a_rewrite_of_the_same_size_with_its_old_mtime_is_seen(tmp_path, fresh, reads, monkeypatch):
+    monkeypatch.setattr(digests, "RACY_NS", -1)
+    f = tmp_path / "a.jpg"
+    f.write_bytes(b"a" * 1000)
+    cache = tmp_path / "cache"
+    digests.load(cache)
+    before = digests.sha256(f)
+    digests.save()
+    st = f.stat()
+    f.write_bytes(b"b" * 1000)
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # the change time cannot be set back
+    _new_process(cache)
+    assert digests.sha256(f) == hashlib.sha256(b"b" * 1000).hexdigest() != before
+
+
+def test_a_file_written_just_now_is_not_remembered(tmp_path, fresh, reads):
+    f = tmp_path / "a.md"
+    f.write_text("x", "utf-8")
+    digests.load(tmp_path / "cache")
+    digests.sha256(f)
+    digests.sha256(f)
+    assert reads == [str(f), str(f)]  # racy: read each time
+    digests.save()
+    assert not (tmp_path / "cache" / digests.FILE).exists()
+
+
+@pytest.mark.parametrize("damage", ["not json", '{"format": 1, "files": []}', '{"format": 99, "files": {}}'])
+def test_a_broken_memo_is_ignored(tmp_path, fresh, reads, monkeypatch, damage):
+    monkeypatch.setattr(digests, "RACY_NS", -1)
+    f = tmp_path / "a.jpg"
+    f.write_bytes(b"photo")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / digests.FILE).write_text(damage, "utf-8")
+    digests.load(cache)
+    assert digests.sha256(f) == hashlib.sha256(b"photo").hexdigest()
+    digests.save()
+    kept = json.loads((cache / digests.FILE).read_text("utf-8"))
+    assert kept["files"][str(f)][4] == hashlib.sha256(b"photo").hexdigest()
+
+
+def test_files_not_read_in_a_run_are_dropped(tmp_path, fresh, monkeypatch):
+    monkeypatch.setattr(digests, "RACY_NS", -1)
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.write_bytes(b"a")
+    b.write_bytes(b"b")
+    cache = tmp_path / "cache"
+    digests.load(cache)
+    digests.sha256(a)
+    digests.sha256(b)
+    digests.save()
+    b.unlink()
+    _new_process(cache)
+    digests.sha256(a)
+    digests.save()
+    assert set(json.loads((cache / digests.FILE).read_text("utf-8"))["files"]) == {str(a)}
