@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 import struct
 import zipfile
@@ -316,6 +317,30 @@ def test_a_cache_hit_reads_a_file_again_only_when_it_changed(tmp_path, monkeypat
     assert cache.get(key) is not None and reads == []
     cache.file(key, "a.bin").write_bytes(b"y" * 100)  # same size, new content and mtime
     assert cache.get(key) is None and reads == ["a.bin"]  # read, found corrupt, removed
+
+
+def test_the_ledger_finds_sound_entries_without_reading_them(tmp_path, monkeypatch):
+    """A later build (a new process) takes each entry's meta from the cache's ledger, checking one
+    signature per file; a write to any file of the entry, meta.json included, voids that."""
+    from lantoa.media import cache as mc
+
+    cache, key, other = mc.Cache(tmp_path), "cd" * 32, "ef" * 32
+    cache.put(key, {"a.bin": b"x" * 100}, {"kind": "test"})
+    cache.put(other, {"b.bin": b"y" * 100}, {"kind": "test"})
+    assert cache.get(key) is not None and cache.get(other) is not None
+    mc.save_ledgers()
+    monkeypatch.setattr(mc, "_LEDGERS", {})  # as in a new process
+    reads: list[str] = []
+    read_text, read_bytes = Path.read_text, Path.read_bytes
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self.name) or read_text(self, *a, **k))
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or read_bytes(self))
+    assert cache.get(key)["kind"] == "test" and cache.get(other)["kind"] == "test"
+    assert reads == [mc.LEDGER]
+    meta = cache.dir(other) / mc.META
+    meta.write_text("{not json", "utf-8")
+    assert cache.get(other) is None and mc.META in reads  # read again, found corrupt, removed
+    mc.save_ledgers()
+    assert json.loads((tmp_path / mc.LEDGER).read_text("utf-8")).keys() == {key}
 
 
 def test_threads_and_processes_give_the_same_bytes(tmp_path):

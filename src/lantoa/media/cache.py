@@ -8,6 +8,8 @@ that does not read back exactly (missing file, wrong size or hash, unreadable me
 reported with a warning, removed and rebuilt; the build never fails because of the cache. A
 file is read back and hashed only when its size, modification time or inode differ from when its
 checksum last matched (``.verified`` in the entry): a rebuild does not re-read every image.
+Those signatures, with each entry's meta, are also kept in one ledger per cache (``ledger.json``),
+so that a rebuild looks up thousands of entries with one ``stat`` per file.
 """
 
 from __future__ import annotations
@@ -70,6 +72,44 @@ def keep_quietly(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
+#: in the cache's root: the entries found sound by earlier builds, with their files' signatures
+LEDGER = "ledger.json"
+#: cache root -> {"entries": {key: [meta, stamp]}, "used": set of keys, "dirty": bool}
+_LEDGERS: dict[str, dict] = {}
+
+
+def _ledger(root: Path) -> dict:
+    """The ledger of a cache root, read once per process. A build looks up every image variant and
+    social card of the site: one ``stat`` per file from here instead of an entry's two JSON files."""
+    ledger = _LEDGERS.get(str(root))
+    if ledger is None:
+        try:
+            entries = json.loads((root / LEDGER).read_text("utf-8"))
+            if not isinstance(entries, dict):
+                entries = {}
+        except (OSError, ValueError):
+            entries = {}
+        ledger = _LEDGERS[str(root)] = {"entries": entries, "used": set(), "dirty": False}
+    return ledger
+
+
+def save_ledgers() -> None:
+    """Write each ledger a build changed, with the entries it looked up (the others are dropped:
+    looked up again, they are checked as before and return to it)."""
+    for root, ledger in _LEDGERS.items():
+        entries = ledger["entries"]
+        if not ledger["dirty"] and entries.keys() <= ledger["used"]:
+            continue
+        kept = {k: v for k, v in entries.items() if k in ledger["used"]}
+        ledger.update(entries=kept, used=set(), dirty=False)
+        keep_quietly(Path(root) / LEDGER, json.dumps(kept, separators=(",", ":")).encode())
+
+
+def _ledger_stamp(d: Path, meta: dict) -> list:
+    """The signatures of an entry's files and of its meta.json: any write to the entry voids it."""
+    return [[name] + _signature(d / name) for name in [f["name"] for f in meta["files"]] + [META]]
+
+
 class Cache:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -83,6 +123,18 @@ class Cache:
     def get(self, key: str) -> dict | None:
         """The entry's meta, or None (absent, or corrupt: then it is removed with a warning)."""
         d = self.dir(key)
+        ledger = _ledger(self.root)
+        ledger["used"].add(key)
+        known = ledger["entries"].get(key)
+        if known is not None:
+            try:
+                meta, stamp = known
+                if _ledger_stamp(d, meta) == stamp:
+                    return meta
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            ledger["entries"].pop(key, None)
+            ledger["dirty"] = True
         if not d.exists():
             return None
         problem = None
@@ -93,6 +145,8 @@ class Cache:
             # mtime. Anything else is read and checked against its checksum.
             stamp = [[f["name"]] + _signature(d / f["name"]) for f in meta["files"]]
             if _read_json(d / VERIFIED) == stamp:
+                ledger["entries"][key] = [meta, _ledger_stamp(d, meta)]
+                ledger["dirty"] = True
                 return meta
             for f in meta["files"]:
                 data = (d / f["name"]).read_bytes()
@@ -103,6 +157,8 @@ class Cache:
             problem = f"{exc.__class__.__name__}: {exc}"
         if problem is None:
             keep_quietly(d / VERIFIED, json.dumps(stamp).encode())
+            ledger["entries"][key] = [meta, _ledger_stamp(d, meta)]
+            ledger["dirty"] = True
             return meta
         log.warning("media cache entry %s is corrupt (%s); rebuilding it", d, problem)
         shutil.rmtree(d, ignore_errors=True)

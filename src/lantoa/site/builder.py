@@ -19,7 +19,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import digests
 from ..errors import LantoaError
+from ..media import cache as media_cache
 from . import config as site_config
 from . import incremental, outputs, pagefacts
 from .stage import Staged, stage, write_edition
@@ -136,6 +138,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         wanted.insert(0, registry.default)  # the default edition is the site root
     wanted = [t for t in registry.tags() if t in wanted]
     out.parent.mkdir(parents=True, exist_ok=True)
+    digests.load(root / ".cache" / "lantoa" if cache else None)  # once per folder: lantoa serve's rebuilds
     sweeper = sweep(out.parent, root / ".cache" / "lantoa")
     work = Path(tempfile.mkdtemp(prefix=".lantoa-build-", dir=out.parent))
     try:
@@ -242,6 +245,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         result.seconds = time.perf_counter() - start
         return result
     finally:
+        digests.save()
+        media_cache.save_ledgers()
         discard(work)
         if sweeper is not None:
             sweeper.join()
