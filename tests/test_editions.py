@@ -168,3 +168,23 @@ def test_translations_table_csv_and_errors(project):
     assert missing.exit_code == 1 and "index.km.md" in missing.output
     unknown = run(project, "translations", "--lang", "zz")
     assert unknown.exit_code == 1 and "zz" in unknown.output
+
+
+def test_the_coverage_map_is_drawn_again_only_when_a_status_changes(project, monkeypatch):
+    from lantoa.site import status_page
+
+    runner = CliRunner()
+    assert runner.invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    png = project / "build" / "site" / "_status" / "coverage.png"
+    first = png.read_bytes()
+    drawn = []
+    heatmap = status_page.heatmap
+    monkeypatch.setattr(status_page, "heatmap", lambda *a: drawn.append(1) or heatmap(*a))
+    story = project / "content" / "stories" / "vinh-ha-long"
+    (story / "index.en.md").write_text((story / "index.en.md").read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert runner.invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    assert drawn == [] and png.read_bytes() == first  # a text edit changes no status
+    (story / "index.md").write_text((story / "index.md").read_text("utf-8") + "\nA new source line.\n", "utf-8")
+    assert runner.invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    assert drawn == [1] and png.read_bytes() != first  # the translation is now outdated
+    assert len(list((project / ".cache" / "lantoa" / "status").glob("*.png"))) == 1

@@ -5,17 +5,26 @@ Not linked from public navigation, not in any sitemap, ``noindex`` for crawlers.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import io
+import json
+from pathlib import Path
 
+import PIL
 from PIL import Image, ImageDraw, ImageFont
 
 from ..content import translations as tr
+from ..media.cache import keep_quietly
+from .images import link_file
 
 COLOURS = {  # colour-blind-safe-ish, and each status also has a letter in the table
     tr.SOURCE: (90, 90, 90), tr.REVIEWED: (26, 133, 81), tr.MACHINE: (146, 56, 160),
     tr.OUTDATED: (214, 120, 0), tr.MISSING: (226, 226, 226),
 }
 CELL, LABEL_W, HEAD_H = 18, 330, 70
+#: bump when the heatmap's drawing changes: part of its cache key
+HEATMAP_VERSION = 1
 
 
 def heatmap(rows: list[tr.Row], langs: list[str]) -> Image.Image:
@@ -37,13 +46,33 @@ def heatmap(rows: list[tr.Row], langs: list[str]) -> Image.Image:
     return im
 
 
+def _coverage_png(rows: list[tr.Row], langs: list[str], dest: Path, cache_dir: Path | None) -> None:
+    """The heatmap, drawn and compressed only when a status changed: kept in ``cache_dir/status``
+    by what it shows (an edit of a story's text changes no status)."""
+    shown = json.dumps([HEATMAP_VERSION, PIL.__version__, langs, [[r.slug, r.statuses] for r in rows]])
+    kept = cache_dir / "status" / f"{hashlib.sha256(shown.encode()).hexdigest()}.png" if cache_dir else None
+    if kept is None or not kept.is_file():
+        buf = io.BytesIO()
+        heatmap(rows, langs).save(buf, "PNG", optimize=True)
+        if kept is None:
+            dest.write_bytes(buf.getvalue())
+            return
+        for old in kept.parent.glob("*.png"):  # an older map: of no more use
+            old.unlink(missing_ok=True)
+        keep_quietly(kept, buf.getvalue())
+        if not kept.is_file():  # the cache cannot be written: only slower
+            dest.write_bytes(buf.getvalue())
+            return
+    link_file(kept, dest)
+
+
 def status_step(ctx) -> int:
     langs = ctx.langs
     rows = tr.matrix(ctx.project, langs)
     totals = tr.totals(rows, langs)
     out = ctx.site / "_status"
     out.mkdir(parents=True, exist_ok=True)
-    heatmap(rows, langs).save(out / "coverage.png", optimize=True)
+    _coverage_png(rows, langs, out / "coverage.png", ctx.cache_dir)
     e = html.escape
     letter = {tr.SOURCE: "S", tr.REVIEWED: "R", tr.MACHINE: "M", tr.OUTDATED: "O", tr.MISSING: "–"}
     head = "".join(f"<th scope='col'>{e(t)}</th>" for t in langs)
