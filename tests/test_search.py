@@ -107,6 +107,30 @@ def test_fallback_pages_point_to_the_shown_language_and_editions_are_listed():
     assert ix["docs"] == [] and ix["terms"] == {}
 
 
+def test_kept_word_counts_give_the_same_index_without_segmenting(tmp_path, monkeypatch):
+    """An edition's word counts are kept between builds by text digest (lantoa.site.search): the
+    index made from them is byte for byte the one made by segmenting; texts gone are not kept."""
+    from lantoa.site import search as site_search
+
+    plain = sindex.dumps(sindex.build("vi", "", _docs(), [], []))
+    kept, used = {}, {}
+    first = sindex.dumps(sindex.build("vi", "", _docs(), [], [], site_search._Recording(kept, used)))
+    site_search._save_counts(tmp_path, "vi", used)
+    assert first == plain and len(used) == 6  # title, summary and text of two pages
+
+    def refuse(text, lang):
+        raise AssertionError("segmented again")
+
+    monkeypatch.setattr(sindex, "words", refuse)
+    kept, used = site_search._load_counts(tmp_path, "vi"), {}
+    again = sindex.dumps(sindex.build("vi", "", _docs()[:1], [], [], site_search._Recording(kept, used)))
+    monkeypatch.undo()
+    assert again == sindex.dumps(sindex.build("vi", "", _docs()[:1], [], []))
+    assert len(used) == 3  # the second page's counts are not kept again
+    (tmp_path / "search" / "vi.marshal").write_bytes(b"\x00broken")
+    assert site_search._load_counts(tmp_path, "vi") == {}
+
+
 def test_dumps_is_compact_and_reproducible():
     a = sindex.dumps(sindex.build("vi", "", _docs(), [], []))
     b = sindex.dumps(sindex.build("vi", "", list(_docs()), [], []))

@@ -29,8 +29,9 @@ the site's root, so the site works under any base path.
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .segment import words
@@ -57,15 +58,29 @@ class Edition:
     dir: str  # ltr | rtl
 
 
+def word_counts(text: str, lang: str, memo: dict | None = None) -> tuple:
+    """(word, occurrences) for each word of ``text``, in first-seen order. ``memo``: counts by
+    language and text digest, from earlier builds (lantoa.site.search keeps them per edition);
+    segmenting is most of what building an index costs."""
+    if memo is None:
+        return tuple(Counter(words(text, lang)).items())
+    key = lang.encode() + b"\0" + hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+    counts = memo.get(key)
+    if counts is None:
+        counts = memo[key] = tuple(Counter(words(text, lang)).items())
+    return counts
+
+
 def build(lang: str, prefix: str, docs: list[Doc], fallbacks: list[tuple[str, str]],
-          editions: list[Edition]) -> dict:
+          editions: list[Edition], memo: dict | None = None) -> dict:
     """The index of edition ``lang``: ``docs`` indexed here, ``fallbacks`` (url, shown language) searched
-    in the shown language's index, ``editions`` every edition that has an index (for "all languages")."""
+    in the shown language's index, ``editions`` every edition that has an index (for "all languages").
+    ``memo``: see :func:`word_counts`."""
     postings: dict[str, dict[int, int]] = defaultdict(dict)
     for i, doc in enumerate(docs):
         for field, weight in FIELD_WEIGHTS.items():
-            for word in words(getattr(doc, field), doc.lang):
-                postings[word][i] = postings[word].get(i, 0) + weight
+            for word, n in word_counts(getattr(doc, field), doc.lang, memo):
+                postings[word][i] = postings[word].get(i, 0) + weight * n
     return {
         "version": VERSION,
         "lang": lang,

@@ -97,7 +97,8 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
             return f"{lang}: the kept edition has no record of {missing[0]}: build again with --clean"
         pages = {rel: before[rel] for rel in kept} | collected.pages
         search.edition_index(Path(out), lang, model, staged.languages, registry,
-                             {rel: f["text"] for rel, f in pages.items()}, kiosk)
+                             {rel: f["text"] for rel, f in pages.items()}, kiosk,
+                             Path(cache_dir) if cache_dir else None)
         api.edition_api(Path(out), lang, model, {rel: f["body"] for rel, f in pages.items()},
                         *api.settings(Path(root)))
         pagefacts.save(Path(out), pages, final=not kiosk)

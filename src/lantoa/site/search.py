@@ -19,11 +19,13 @@ to ``lantoa-search.js`` (loaded by a ``<script>`` element, which file:// allows)
 from __future__ import annotations
 
 import logging
+import marshal
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import LantoaError
+from ..media.cache import keep_quietly
 from ..search import index as sindex
 
 log = logging.getLogger(__name__)
@@ -103,11 +105,13 @@ def article_text(html: str) -> str | None:
 
 
 def edition_index(root: Path, tag: str, model: dict, built: list[str], registry, texts: dict[str, str | None],
-                  kiosk: bool = False) -> int:
+                  kiosk: bool = False, cache_dir: Path | None = None) -> int:
     """Write edition ``tag``'s index under ``root`` (its MkDocs output) from its model and the text
     of its built pages (``texts``: path in ``root`` -> :func:`article_text` of the page, see
     lantoa.site.pagefacts); ``built`` lists the editions of this build (a page shown in another
-    built edition's language is searched in that edition's index). Returns the files written."""
+    built edition's language is searched in that edition's index). Returns the files written.
+    ``cache_dir``: where the word counts of this edition's texts are kept between builds
+    (:func:`_load_counts`)."""
     editions = [sindex.Edition(t, model["editions"][t], registry[t].autonym, registry[t].dir) for t in built]
     prefix = model["editions"][tag]
     docs: list[sindex.Doc] = []
@@ -130,9 +134,69 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
         docs.append(sindex.Doc(url, page["title"], page["summary"], text or "", page["lang"]))
     out = root / prefix / "search" / "index.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions))
+    memo = _load_counts(cache_dir, tag)
+    used: dict = {}
+    data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions, _Recording(memo, used)))
+    if cache_dir is not None and used.keys() != memo.keys():
+        _save_counts(cache_dir, tag, used)
     out.write_bytes(data)
     if kiosk:
         out.with_suffix(".js").write_bytes(b"lantoaSearch.receive(" + data + b");\n")
         return 2
     return 1
+
+
+#: the word counts of an edition's texts, kept by language and text digest in
+#: ``.cache/lantoa/search/<tag>.marshal`` (plain data: strings, numbers, tuples)
+COUNTS_FORMAT = 1
+
+
+def _counts_header() -> tuple:
+    return ("lantoa-search-counts", COUNTS_FORMAT, sindex.VERSION, segment_version())
+
+
+def segment_version() -> str:
+    """The segmenter's version: another ICU may cut words elsewhere."""
+    try:
+        import icu
+
+        return f"icu {icu.ICU_VERSION} pyicu {icu.VERSION}"
+    except ImportError:  # pragma: no cover - PyICU is a dependency
+        return "no icu"
+
+
+def _counts_file(cache_dir: Path, tag: str) -> Path:
+    return cache_dir / "search" / f"{tag}.marshal"
+
+
+def _load_counts(cache_dir: Path | None, tag: str) -> dict:
+    if cache_dir is None:
+        return {}
+    try:
+        header, counts = marshal.loads(_counts_file(cache_dir, tag).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}  # none yet, or unreadable: segmented again
+    return counts if header == _counts_header() and isinstance(counts, dict) else {}
+
+
+def _save_counts(cache_dir: Path, tag: str, counts: dict) -> None:
+    keep_quietly(_counts_file(cache_dir, tag), marshal.dumps((_counts_header(), counts)))
+
+
+class _Recording:
+    """The memo :func:`lantoa.search.index.word_counts` reads and fills: the kept counts, and a record
+    of every text this build used (the counts of texts gone are not kept)."""
+
+    def __init__(self, kept: dict, used: dict):
+        self.kept, self.used = kept, used
+
+    def get(self, key):
+        value = self.used.get(key)
+        if value is None:
+            value = self.kept.get(key)
+            if value is not None:
+                self.used[key] = value
+        return value
+
+    def __setitem__(self, key, value):
+        self.used[key] = value
