@@ -334,6 +334,7 @@ def test_the_ledger_finds_sound_entries_without_reading_them(tmp_path, monkeypat
     read_text, read_bytes = Path.read_text, Path.read_bytes
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: reads.append(self.name) or read_text(self, *a, **k))
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or read_bytes(self))
+    cache = mc.Cache(tmp_path)
     assert cache.get(key)["kind"] == "test" and cache.get(other)["kind"] == "test"
     assert reads == [mc.LEDGER]
     meta = cache.dir(other) / mc.META

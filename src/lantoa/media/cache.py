@@ -105,14 +105,20 @@ def save_ledgers() -> None:
         keep_quietly(Path(root) / LEDGER, json.dumps(kept, separators=(",", ":")).encode())
 
 
-def _ledger_stamp(d: Path, meta: dict) -> list:
+def _ledger_stamp(d: Path | str, meta: dict) -> list:
     """The signatures of an entry's files and of its meta.json: any write to the entry voids it."""
-    return [[name] + _signature(d / name) for name in [f["name"] for f in meta["files"]] + [META]]
+    out = []
+    for name in [f["name"] for f in meta["files"]] + [META]:
+        st = os.stat(f"{d}/{name}")
+        out.append([name, st.st_size, st.st_mtime_ns, st.st_ino])
+    return out
 
 
 class Cache:
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._root = str(self.root)
+        self._ledger = _ledger(self.root)
 
     def dir(self, key: str) -> Path:
         return self.root / key[:2] / key
@@ -122,19 +128,19 @@ class Cache:
 
     def get(self, key: str) -> dict | None:
         """The entry's meta, or None (absent, or corrupt: then it is removed with a warning)."""
-        d = self.dir(key)
-        ledger = _ledger(self.root)
+        ledger = self._ledger
         ledger["used"].add(key)
         known = ledger["entries"].get(key)
         if known is not None:
             try:
                 meta, stamp = known
-                if _ledger_stamp(d, meta) == stamp:
+                if _ledger_stamp(f"{self._root}/{key[:2]}/{key}", meta) == stamp:
                     return meta
             except (OSError, ValueError, KeyError, TypeError):
                 pass
             ledger["entries"].pop(key, None)
             ledger["dirty"] = True
+        d = self.dir(key)
         if not d.exists():
             return None
         problem = None

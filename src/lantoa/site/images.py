@@ -89,6 +89,7 @@ class MediaIndex:
     pictures: dict[str, dict] = field(default_factory=dict)  # "stories/<slug>/<file>" -> picture
     full: dict[str, Path] = field(default_factory=dict)  # "stories/<slug>/<file>" -> full-size cleaned file
     full_sha: dict[str, str] = field(default_factory=dict)  # the same keys -> sha256 of that file
+    sha: dict[str, str] = field(default_factory=dict)  # a variant's path ("media/…") -> sha256 of its bytes
     notes: list[str] = field(default_factory=list)
     count: int = 0  # source images processed
     social: dict[tuple[str, str], dict] = field(default_factory=dict)  # (slug, text language) -> card
@@ -192,7 +193,7 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
             continue
         for n in r.notes:
             index.notes.append(f"{rel} is {n.message}")
-        index.pictures[key] = _write_picture(index.root, key, r, cache, settings)
+        index.pictures[key] = _write_picture(index.root, key, r, cache, settings, index.sha)
         full = by_job.get(batch.Job(str(path), "full"))
         if full is not None and not full.error:
             v = full.meta["variants"][0]
@@ -235,8 +236,9 @@ def link_file(src: Path, dest: Path) -> None:
 
 
 def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
-                   settings: media_settings.Settings) -> dict:
-    """Copy one image's variants under content-hashed names; return what templates need."""
+                   settings: media_settings.Settings, shas: dict[str, str]) -> dict:
+    """Copy one image's variants under content-hashed names; return what templates need. ``shas``:
+    each variant's site path -> sha256 of its bytes (from the cache's record)."""
     meta = result.meta
     stem = PurePosixPath(key).stem
     folder = PurePosixPath(key).parent  # stories/<slug>
@@ -245,6 +247,7 @@ def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
         ext = media_settings.FORMATS[v["format"]]["ext"]
         rel = f"{MEDIA_DIR}/{folder}/{stem}-{v['width']}.{v['sha256'][:12]}.{ext}"
         link_file(result.file(cache, v["file"]), root.parent / rel)
+        shas[rel] = v["sha256"]
         sources.setdefault(v["format"], []).append([rel, v["width"], v["height"]])
     order = [f for f in settings.formats if f in sources] + [f for f in sources if f not in settings.formats]
     fallback = sources[order[-1]]

@@ -36,7 +36,7 @@ from ..errors import LantoaError
 from .. import digests
 from ..i18n import fonts as lfonts
 from ..media.cache import Cache, versions
-from .images import link_file
+from .incremental import link_or_copy
 
 log = logging.getLogger(__name__)
 
@@ -314,16 +314,17 @@ def _drawing(script: str, lang: str) -> str:
 _SPEC_FIELDS = tuple(f.name for f in fields(CardSpec))
 
 
-def card_key(spec: CardSpec, background: str | None) -> str:
+def card_key(spec: CardSpec, background: str | None, background_sha: str | None = None) -> str:
+    """``background_sha``: the sha256 of the background's bytes when it is known (the media cache
+    records each variant's); else it is read."""
+    bg = (background_sha or _file_sha(background)) if background else None
     blob = {"spec": {name: getattr(spec, name) for name in _SPEC_FIELDS},  # asdict(), without its deep copy
-            "bg": _file_sha(background) if background else None, "drawing": _drawing(spec.script, spec.lang)}
+            "bg": bg, "drawing": _drawing(spec.script, spec.lang)}
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
-def _kept(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str] | None:
+def _kept(cache: Cache, key: str) -> tuple[Path, str] | None:
     """The card's file in the cache and the sha256 of its bytes, when it was drawn before."""
-    cache = Cache(cache_root)
-    key = card_key(spec, background)
     meta = cache.get(key)
     if meta is None:
         return None
@@ -332,11 +333,9 @@ def _kept(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Pat
     return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
 
 
-def _draw(spec: CardSpec, background: str | None, cache_root: Path) -> tuple[Path, str]:
+def _draw(cache: Cache, key: str, spec: CardSpec, background: str | None) -> tuple[Path, str]:
     """Draw a card :func:`_kept` did not find, keep it in the cache; its file there and the
     sha256 of its bytes."""
-    cache = Cache(cache_root)
-    key = card_key(spec, background)
     meta = cache.put(key, {"card.jpg": encode(draw_card(spec, background))}, {"kind": "social"})
     with _LOCK:
         STATS["drawn"] += 1
@@ -347,7 +346,7 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     """(slug, text language) -> card for every story text some edition shows; written to index.root/social."""
     from .stage import resolve_variant
 
-    wanted: dict[tuple[str, str], tuple[CardSpec, str | None]] = {}
+    wanted: dict[tuple[str, str], tuple[CardSpec, str | None, str | None]] = {}
     for entry in project.published_stories():
         for lang in langs:
             v = resolve_variant(entry, registry, lang)
@@ -358,24 +357,31 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
                             registry.string(v.lang, "site.name"), v.lang, L.script, L.dir)
             hero = index.hero(entry, [v.lang], card=False) if entry.hero else None
             background = str(index.root.parent / hero["src"]) if hero else None
-            wanted[(entry.slug, v.lang)] = (spec, background)
+            wanted[(entry.slug, v.lang)] = (spec, background, index.sha.get(hero["src"]) if hero else None)
     scratch = None
     if cache_root is None:
         scratch = index.root.parent / ".social-scratch"
         cache_root = scratch
+    cache = Cache(Path(cache_root))
     items = sorted(wanted.items())
+    keys = [card_key(spec, background, sha) for _, (spec, background, sha) in items]
     # cards drawn before are looked up here (a thread pool only adds its overhead to a lookup);
     # the others are drawn on every core (drawing releases the GIL in Pillow and HarfBuzz)
-    made = [_kept(spec, background, Path(cache_root)) for _, (spec, background) in items]
+    made = [_kept(cache, key) for key in keys]
     new = [i for i, m in enumerate(made) if m is None]
     workers = min(2, os.cpu_count() or 1, max(1, len(new)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, m in zip(new, pool.map(lambda i: _draw(items[i][1][0], items[i][1][1], Path(cache_root)), new)):
+        for i, m in zip(new, pool.map(lambda i: _draw(cache, keys[i], *items[i][1][:2]), new)):
             made[i] = m
     out = {}
-    for ((slug, lang), (spec, _)), (path, sha) in zip(items, made):
+    site = str(index.root.parent)
+    folders: set[str] = set()
+    for ((slug, lang), (spec, _, _)), (path, sha) in zip(items, made):
         rel = f"media/social/{slug}/{lang}.{sha[:12]}.jpg"
-        link_file(path, index.root.parent / rel)
+        if slug not in folders:  # one folder per story, made once
+            os.makedirs(f"{site}/media/social/{slug}", exist_ok=True)
+            folders.add(slug)
+        link_or_copy(str(path), f"{site}/{rel}")
         out[(slug, lang)] = {"src": rel, "url": site_url + rel if site_url else "", "width": WIDTH,
                              "height": HEIGHT, "type": "image/jpeg", "alt": spec.title}
     if scratch is not None:
