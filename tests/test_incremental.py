@@ -162,3 +162,15 @@ def test_a_theme_change_renders_every_page_again(project):
     assert "pages unchanged: reused" not in r.output and "rendered 6 editions (0 reused)" in r.output
     for page in ("stories/vinh-ha-long/index.html", "en/stories/vinh-lan-ha/index.html"):
         assert 'class="lt-story lt-changed"' in (project / "build" / "site" / page).read_text("utf-8")
+
+
+def test_file_names_are_file_stats_paths_without_a_stat_each(tmp_path):
+    from lantoa.site.incremental import file_names, file_stats
+
+    for rel in ("index.html", "a/b/c.html", "a/z.css", "a-b/x.js", "ab/y", "a/b/.hidden"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(rel, "utf-8")
+    (tmp_path / "link.html").symlink_to(tmp_path / "index.html")
+    (tmp_path / "linked-dir").symlink_to(tmp_path / "a", target_is_directory=True)
+    assert file_names(tmp_path) == list(file_stats(tmp_path))
+    assert "link.html" not in file_names(tmp_path) and "a-b/x.js" in file_names(tmp_path)

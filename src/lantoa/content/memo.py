@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import gc
 import hashlib
 import logging
 import os
@@ -69,6 +70,8 @@ class SourceMemo:
 
     @staticmethod
     def _load(path: Path) -> dict:
+        collecting = gc.isenabled()
+        gc.disable()  # unpickling makes some hundred thousand objects: no collection passes meanwhile
         try:
             with open(path, "rb") as f:
                 header, entries = pickle.load(f)
@@ -77,6 +80,9 @@ class SourceMemo:
         except Exception as exc:  # a truncated or foreign file: read the sources again
             log.info("ignoring %s (%s): the sources are read again", path, exc)
             return {}
+        finally:
+            if collecting:
+                gc.enable()
         return entries if header == _header() and isinstance(entries, dict) else {}
 
     def document(self, path: Path, raw: bytes) -> frontmatter.Document:

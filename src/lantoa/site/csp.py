@@ -33,7 +33,7 @@ from pathlib import Path
 
 from ..errors import LantoaError
 from ..publish import headers
-from .incremental import file_stats, replace_text
+from .incremental import file_names, replace_text
 
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
@@ -152,13 +152,13 @@ def csp_step(ctx) -> int:
     --kiosk every page, as the kiosk step rewrote them after the workers."""
     site: Path = ctx.site
     done = set() if ctx.kiosk else ctx.edition_pages
-    return apply_pages(site, [site / rel for rel in file_stats(site) if rel.endswith(".html") and rel not in done])
+    return apply_pages(site, [site / rel for rel in file_names(site) if rel.endswith(".html") and rel not in done])
 
 
 def headers_step(ctx) -> int:
     """``_headers`` for Netlify / Cloudflare Pages: runs last, as it names the site's hashed files."""
     site: Path = ctx.site
-    paths = list(file_stats(site))
+    paths = file_names(site)
     (site / "_headers").write_text(headers.netlify_headers([p for p in paths if p not in headers.HOST_FILES]),
                                    "utf-8")
     return 1
