@@ -54,6 +54,7 @@ def sitemaps_step(ctx) -> int:
     default = ctx.registry.default
     written = 0
     index = []
+    links: dict[str, str] = {}  # a page's alternate links: the same in every edition's sitemap
     for tag, model in models.items():
         prefix = model["editions"][tag]
         urls = []
@@ -61,13 +62,16 @@ def sitemaps_step(ctx) -> int:
             page = model["pages"][key]
             if "path" not in page:
                 continue
-            alternates = [(t, _abs(ctx, model["editions"][t] + page["path"])) for t in models]
-            alternates.append(("x-default", _abs(ctx, model["editions"][default] + page["path"])))
+            alternates = links.get(page["path"])
+            if alternates is None:
+                pairs = [(t, _abs(ctx, model["editions"][t] + page["path"])) for t in models]
+                pairs.append(("x-default", _abs(ctx, model["editions"][default] + page["path"])))
+                alternates = links[page["path"]] = "\n".join(
+                    f'    <xhtml:link rel="alternate" hreflang={quoteattr(t)} href={quoteattr(u)}/>' for t, u in pairs)
             lines = [f"  <url>\n    <loc>{escape(_abs(ctx, prefix + page['path']))}</loc>"]
             if _lastmod(page):
                 lines.append(f"    <lastmod>{_lastmod(page)}</lastmod>")
-            lines += [f'    <xhtml:link rel="alternate" hreflang={quoteattr(t)} href={quoteattr(u)}/>'
-                      for t, u in alternates]
+            lines.append(alternates)
             urls.append("\n".join(lines) + "\n  </url>")
         xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">\n'
                + "\n".join(urls) + "\n</urlset>\n")
