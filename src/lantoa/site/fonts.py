@@ -25,6 +25,7 @@ from fontTools.ttLib import TTFont
 
 from ..i18n import fonts as lfonts
 from ..media.cache import keep_quietly
+from .incremental import file_names
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 #: attributes whose text a visitor sees or hears; matched only after a non-word character (see
@@ -140,8 +141,8 @@ def build(site: Path, names_text: str, cache_dir: Path | None,
         _coverage_dir = cache_dir
         _coverage.cache_clear()
     by_lang: dict[str, set[str]] = {lang: set(text) for lang, text in (ui_text or {}).items()}
-    for chars in (known or []) + [pages_chars(p for p in sorted(site.rglob("*.html"))
-                                             if p.relative_to(site).as_posix() not in done)]:
+    for chars in (known or []) + [pages_chars(site / rel for rel in file_names(site)
+                                             if rel.endswith(".html") and rel not in done)]:
         for lang, text in chars.items():
             by_lang.setdefault(lang, set()).update(text)
     body: dict[str, set[int]] = {}
