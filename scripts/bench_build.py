@@ -301,7 +301,8 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
 
         def warm():
             # every page rendered again (as after a theme change, or in CI with a kept cache), with
-            # the image and font work of earlier builds reused from .cache/lantoa (content-keyed)
+            # what earlier builds keep in .cache/lantoa by content reused (images, cards, fonts,
+            # parsed sources, digests, search word counts): only the rendered editions are dropped
             shutil.rmtree(project / "build", ignore_errors=True)
             shutil.rmtree(project / ".cache" / "lantoa" / "parts", ignore_errors=True)
             (project / ".cache" / "lantoa" / "last-build.json").unlink(missing_ok=True)
@@ -422,8 +423,9 @@ def report(rows: list[dict], args) -> str:
         f"--baseline-runs {args.baseline_runs}`  ",
         "Times are medians of the runs (wall seconds); ratios are measured in the same run. "
         "*Cold*: empty `.cache/` (every image variant, social card, press kit and font subset made). "
-        "*Cached assets*: every page rendered again, images and fonts reused from `.cache/lantoa` "
-        "(keyed by content: what CI with a kept cache, or a theme change, costs). "
+        "*Cached assets*: every page rendered again, with what `.cache/lantoa` keeps by content "
+        "reused: image variants, social cards, press kits, font subsets, parsed sources, file "
+        "digests, search word counts (what CI with a kept cache, or a theme change, costs). "
         "Edits and no-change are ÷ the cached-assets full build. "
         "Memory: peak of the summed RSS of the process tree, and of the summed PSS (shared pages "
         "split between the processes that share them: what the tree really holds), sampled every "
