@@ -168,3 +168,17 @@ def test_media_are_reencoded_without_metadata(project):
 def test_clean_checkout_has_no_build_dir_committed():
     repo = Path(__file__).resolve().parents[1]
     assert "/build/" in (repo / ".gitignore").read_text()
+
+
+def test_the_trash_is_deleted_without_rm_too(tmp_path, monkeypatch):
+    """Where there is no rm (another system), a thread deletes the trash."""
+    from lantoa.site import builder
+
+    for rm in ("/bin/rm", None):
+        (tmp_path / builder.TRASH / "old" / "a" / "b").mkdir(parents=True)
+        (tmp_path / builder.TRASH / "old" / "a" / "b" / "page.html").write_text("x", "utf-8")
+        monkeypatch.setattr(builder.shutil, "which", lambda name: rm)
+        sweeper = builder.sweep(tmp_path)
+        assert (sweeper.process is not None) == (rm is not None)
+        sweeper.join()
+        assert list((tmp_path / builder.TRASH).iterdir()) == []

@@ -12,6 +12,7 @@ import gc
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -266,10 +267,35 @@ def discard(path: Path) -> None:
     incremental.retire(path, path.parent)
 
 
-def sweep(*parents: Path) -> threading.Thread | None:
-    """Delete what earlier builds put in the trash folders of ``parents``, in a thread (the deletion is
-    system calls, which release the GIL: it overlaps the checking and staging). Join it before
-    returning."""
+class _Sweeper:
+    """The deletion of the trash: in an ``rm -rf`` process where there is one (in a thread, shutil's
+    loop holds the interpreter's lock between its system calls, and the build's own Python waits
+    for it: at 400 x 12, median of 4 one-story edits 6.3 -> 5.9 s), else in a thread."""
+
+    def __init__(self, entries: list[Path]):
+        self.process = self.thread = None
+        rm = shutil.which("rm") if os.name == "posix" else None
+        if rm:
+            try:
+                self.process = subprocess.Popen([rm, "-rf", "--", *map(str, entries)], stdin=subprocess.DEVNULL,
+                                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                return
+            except OSError:
+                pass
+        self.thread = threading.Thread(target=lambda: [shutil.rmtree(e, ignore_errors=True) for e in entries],
+                                       name="lantoa-sweep", daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        if self.process is not None:
+            self.process.wait()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def sweep(*parents: Path) -> _Sweeper | None:
+    """Delete what earlier builds put in the trash folders of ``parents``, beside this build (the
+    deletion is system calls: it overlaps the checking and staging). Join it before returning."""
     entries = []
     for parent in parents:
         try:
@@ -278,10 +304,7 @@ def sweep(*parents: Path) -> threading.Thread | None:
             pass
     if not entries:
         return None
-    thread = threading.Thread(target=lambda: [shutil.rmtree(e, ignore_errors=True) for e in entries],
-                              name="lantoa-sweep", daemon=True)
-    thread.start()
-    return thread
+    return _Sweeper(entries)
 
 
 def site_path(rel: str, lang: str, default: str) -> str:
