@@ -346,18 +346,25 @@ class _Merge:
                     if lang in self.chars:
                         self.chars[lang][0].add(rel)
                 dest = os.path.join(site, rel)
-                if os.path.lexists(dest):
-                    if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
-                        continue
-                    raise BuildFailed(f"internal error: languages disagree on {rel}")
                 parent = os.path.dirname(dest)
                 if parent not in self.made:
                     os.makedirs(parent, exist_ok=True)
                     self.made.add(parent)
-                if kept:
-                    incremental.link_or_copy(src, dest)
-                else:
-                    os.replace(src, dest)
+                try:
+                    if kept:
+                        os.link(src, dest)  # fails on a file there already: no lstat first
+                    elif os.path.lexists(dest):  # (a rename would replace it)
+                        raise FileExistsError(dest)
+                    else:
+                        os.replace(src, dest)
+                except FileExistsError:
+                    if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
+                        continue
+                    raise BuildFailed(f"internal error: languages disagree on {rel}") from None
+                except OSError:
+                    if not kept:
+                        raise
+                    shutil.copy2(src, dest)  # no hard links here (another file system)
 
     def result(self, order: list[str]) -> tuple[set[str], dict[str, tuple[set[str], dict[str, str]]]]:
         """The site paths of the HTML pages, and the characters of each edition's pages (in
