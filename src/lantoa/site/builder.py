@@ -152,74 +152,81 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         cache_dir = (root / ".cache" / "lantoa") if cache else None
         inputs: dict[str, incremental.EditionInputs] = {}
         reused: dict[str, Path | None] = {}  # editions whose every input is unchanged: their kept output
+        kept: dict[str, set[str]] = {}  # edition -> its pages reused from its kept output (the others rendered)
         common: list[str] = []
+        cores = os.cpu_count() or 1
+        # in this process only when asked to (-j 1) or on one core: with workers, this process goes
+        # on staging while the editions staged first render, then links the kept editions into the
+        # site while the changed ones render
+        serial = jobs == 1 or (not jobs and cores == 1)
+        cache_arg = str(cache_dir) if cache_dir else None
+        pool: list[ProcessPoolExecutor] = []
+        futures: dict = {}
+
+        def render(staged: Staged, lang: str) -> None:
+            """An edition to render, staged: the pages of it that can be reused are put in place, and
+            it is handed to a worker at once (unless serial)."""
+            # an edition that changed in some stories only: their pages are rendered, the others reused
+            kept[lang] = incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
+            if kept[lang]:
+                log.info("edition %s: %d of %d pages unchanged: reused", lang, len(kept[lang]), staged.pages[lang])
+            if serial:
+                return
+            if not pool:
+                # The workers are forked from this process and share its memory (the checked project,
+                # the imported modules) until either side writes to it. Python's collector writes into
+                # every object it visits: frozen, it leaves the inherited ones alone, so their pages
+                # stay shared instead of being copied into each worker.
+                gc.collect()
+                gc.freeze()
+                pool.append(ProcessPoolExecutor(max_workers=max(1, jobs or cores)))
+            futures[pool[0].submit(_build_language, str(root), registry, staged, lang, str(work), str(parts[lang]),
+                                   kiosk, cache_arg, frozenset(kept[lang]))] = lang
 
         def staged_edition(staged: Staged, lang: str) -> None:
             """As each edition is staged: its key, and its pages written only if it is rendered (one
-            edition's page texts in memory at a time)."""
+            edition's page texts in memory at a time), and then its rendering started."""
             if cache_dir:
                 common[:] = common or [incremental.common_inputs(root, staged)]
                 inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common[0])
                 reused[lang] = incremental.kept_part(cache_dir, lang, inputs[lang].key)
             if reused.get(lang) is None:
                 write_edition(staged, lang)
+                render(staged, lang)
 
-        staged = stage(checked.project, registry, wanted, work, cache_dir, render=mine, staged_edition=staged_edition)
-        log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
-        todo = [lang for lang in mine if reused.get(lang) is None]
-        # an edition that changed in some stories only: their pages are rendered, the others reused
-        kept = {lang: incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
-                for lang in todo}
-        for lang in todo:
-            if kept[lang]:
-                log.info("edition %s: %d of %d pages unchanged: reused", lang, len(kept[lang]), staged.pages[lang])
-        cores = os.cpu_count() or 1
-        # in this process only when asked to (-j 1) or on one core: with a worker, this process
-        # links the kept editions into the site while the changed ones are rendered
-        serial = jobs == 1 or (not jobs and cores == 1)
-        jobs = 1 if serial else max(1, min(len(todo), jobs or cores))
-        cache_arg = str(cache_dir) if cache_dir else None
-        site = work / "site"
-        merge = None if shard else _Merge(site, wanted[0])
-        errors: dict[str, str] = {}
+        try:
+            staged = stage(checked.project, registry, wanted, work, cache_dir, render=mine,
+                           staged_edition=staged_edition)
+            log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
+            todo = [lang for lang in mine if reused.get(lang) is None]
+            jobs = 1 if serial else max(1, min(len(todo), jobs or cores))
+            site = work / "site"
+            merge = None if shard else _Merge(site, wanted[0])
+            errors: dict[str, str] = {}
 
-        def done(lang: str, err: str | None) -> None:
-            """An edition's worker finished: keep its output for the next build, merge it now."""
-            if err:
-                errors[lang] = err
-                return
-            kept_at = incremental.store_part(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else None
-            if merge is not None and not errors:
-                # from the cache, as links (the part was moved there), else moved from the part
-                merge.add(lang, kept_at or parts[lang], kept=kept_at is not None)
+            def done(lang: str, err: str | None) -> None:
+                """An edition's worker finished: keep its output for the next build, merge it now."""
+                if err:
+                    errors[lang] = err
+                    return
+                kept_at = incremental.store_part(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else None
+                if merge is not None and not errors:
+                    # from the cache, as links (the part was moved there), else moved from the part
+                    merge.add(lang, kept_at or parts[lang], kept=kept_at is not None)
 
-        def link_kept() -> None:
-            if merge is not None:
+            if merge is not None:  # the kept editions are there already: linked while the others render
                 for lang in wanted:
                     if reused.get(lang) is not None:
                         merge.add(lang, reused[lang], kept=True)
-
-        if serial:
-            link_kept()
-            for lang in todo:
-                done(lang, _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
-                                           cache_arg, frozenset(kept[lang])))
-        else:
-            # The workers are forked from this process and share its memory (the checked project,
-            # the imported modules) until either side writes to it. Python's collector writes into
-            # every object it visits: frozen, it leaves the inherited ones alone, so their pages stay
-            # shared instead of being copied into each worker.
-            gc.collect()
-            gc.freeze()
-            try:
-                with ProcessPoolExecutor(max_workers=jobs) as pool:
-                    futures = {pool.submit(_build_language, str(root), registry, staged, lang, str(work),
-                                           str(parts[lang]), kiosk, cache_arg, frozenset(kept[lang])): lang
-                               for lang in todo}
-                    link_kept()  # the kept editions are there already: linked while the others render
-                    for future in as_completed(futures):
-                        done(futures[future], future.result())
-            finally:
+            if serial:
+                for lang in todo:
+                    done(lang, _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
+                                               cache_arg, frozenset(kept[lang])))
+            for future in as_completed(futures):
+                done(futures[future], future.result())
+        finally:
+            if pool:
+                pool[0].shutdown(wait=True, cancel_futures=True)
                 gc.unfreeze()
         if errors:
             raise BuildFailed("building the editions failed:\n  " + "\n  ".join(errors[t] for t in todo if t in errors))
