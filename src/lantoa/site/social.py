@@ -32,8 +32,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from ..errors import LantoaError
 from .. import digests
+from ..errors import LantoaError
 from ..i18n import fonts as lfonts
 from ..media.cache import Cache, versions
 from .incremental import link_or_copy
