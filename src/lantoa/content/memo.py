@@ -44,7 +44,10 @@ def _header() -> tuple:
 
     h = hashlib.sha256()
     for module in (frontmatter, yamlsafe, markup, sys.modules[__name__]):
-        h.update(Path(module.__file__).read_bytes())
+        try:
+            h.update(Path(module.__file__).read_bytes())
+        except (OSError, TypeError):  # no source to read (a frozen install): lantoa's version decides
+            h.update(module.__name__.encode())
     return ("lantoa-sources", FORMAT, __version__, sys.version, yaml.__version__, h.hexdigest())
 
 
