@@ -22,6 +22,8 @@ import os
 import time
 from pathlib import Path
 
+from .cachefile import keep_quietly
+
 log = logging.getLogger(__name__)
 
 FILE = "digests.json"
@@ -89,12 +91,7 @@ def save() -> None:
     if path is None or not (_STATE["dirty"] or _MEMO.keys() - _SEEN):
         return
     files = {k: v for k, v in _MEMO.items() if k in _SEEN}
-    tmp = path.with_name(f".{FILE}.{os.getpid()}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({"format": FORMAT, "files": files}, separators=(",", ":")), "utf-8")
-        os.replace(tmp, path)
+    if keep_quietly(path, json.dumps({"format": FORMAT, "files": files}, separators=(",", ":")).encode()):
         _STATE["dirty"] = False
-    except OSError as exc:
-        log.info("could not keep %s (%s)", path, exc)
-        tmp.unlink(missing_ok=True)
+    else:
+        log.info("could not keep %s", path)

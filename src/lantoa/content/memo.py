@@ -20,13 +20,13 @@ import dataclasses
 import gc
 import hashlib
 import logging
-import os
 import pickle
 import sys
 from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__
+from ..cachefile import keep_quietly
 from . import frontmatter
 
 log = logging.getLogger(__name__)
@@ -123,15 +123,5 @@ class SourceMemo:
             if scanned is None and key in self._bodies:
                 scanned = markup.scanned(self._bodies[key])
             out[key] = (template, start, scanned)
-        tmp = self.path.with_name(f".{FILE}.{os.getpid()}")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                pickle.dump((_header(), out), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            log.info("could not keep %s (%s)", self.path, exc)
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        if not keep_quietly(self.path, pickle.dumps((_header(), out), protocol=pickle.HIGHEST_PROTOCOL)):
+            log.info("could not keep %s", self.path)

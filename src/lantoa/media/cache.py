@@ -27,6 +27,7 @@ import PIL
 from PIL import features
 
 from .. import __version__
+from ..cachefile import keep_quietly
 from .pipeline import PIPELINE_VERSION
 
 log = logging.getLogger(__name__)
@@ -58,18 +59,6 @@ def _read_json(path: Path):
         return json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def keep_quietly(path: Path, data: bytes) -> None:
-    """Write a cache file atomically (a temporary file renamed into place), best effort: a cache
-    file that cannot be written only costs time on the next build."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
 
 
 #: in the cache's root: the entries found sound by earlier builds, with their files' signatures

@@ -24,7 +24,7 @@ from pathlib import Path
 from fontTools.ttLib import TTFont
 
 from ..i18n import fonts as lfonts
-from ..media.cache import keep_quietly
+from ..cachefile import keep_quietly
 from .incremental import file_names
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)

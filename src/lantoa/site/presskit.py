@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from ..content.model import Entry
-from ..media.cache import keep_quietly
+from ..cachefile import keep_quietly
 from .images import link_file
 
 EPOCH = (1980, 1, 1, 0, 0, 0)

@@ -25,7 +25,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import LantoaError
-from ..media.cache import keep_quietly
+from ..cachefile import keep_quietly
 from ..search import index as sindex
 
 log = logging.getLogger(__name__)

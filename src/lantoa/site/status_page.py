@@ -15,7 +15,7 @@ import PIL
 from PIL import Image, ImageDraw, ImageFont
 
 from ..content import translations as tr
-from ..media.cache import keep_quietly
+from ..cachefile import keep_quietly
 from .images import link_file
 
 COLOURS = {  # colour-blind-safe-ish, and each status also has a letter in the table
