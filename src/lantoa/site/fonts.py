@@ -102,7 +102,7 @@ def page_chars(doc: str) -> set[str]:
     and a set of the characters of a whole Khmer or Lao page costs as much as the rest of the
     page's post-processing)."""
     text = page_text(doc)
-    chars: set[str] = set().union(*map(set, set(text.split())))
+    chars = set("".join(set(text.split())))  # one set() over the distinct words, joined
     chars.update(c for c in _SPACES if c in text)
     return chars
 
