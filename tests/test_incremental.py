@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import threading
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import stamp_translations, tree_digest
 from lantoa.cli import main
+from lantoa.site import builder
 
 
 def build(root, *args):
@@ -34,6 +37,42 @@ def test_serial_parallel_and_incremental_builds_are_identical(project):
     shutil.rmtree(project / "build")
     shutil.rmtree(project / ".cache", ignore_errors=True)
     assert build(project, "-j", "1") == serial
+
+
+def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, monkeypatch):
+    """An edit: the kept editions are linked into the site in a thread beside the staging. A fork
+    copies no thread, and a lock a thread held at the fork stays held in the child: no merge thread
+    may be alive when the edition workers are forked."""
+    before = build(project, "-j", "2")
+    merged_in: list[tuple[str, bool, str]] = []
+    add = builder._Merge.add
+
+    def recording(self, lang, part, kept=False):
+        merged_in.append((lang, kept, threading.current_thread().name))
+        return add(self, lang, part, kept)
+
+    monkeypatch.setattr(builder._Merge, "add", recording)
+    at_fork: list[list[str]] = []
+    watching = [True]
+    os.register_at_fork(before=lambda: watching[0] and at_fork.append([t.name for t in threading.enumerate()]))
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    original = story.read_text("utf-8")
+    try:
+        story.write_text(original.replace("The bay has many limestone islands.", "The bay has very many islands."),
+                         "utf-8")
+        edited = build(project, "-j", "2")
+        watching[0] = False
+        assert build(project, "--clean") == edited  # the edit's site is a clean build's
+    finally:
+        watching[0] = False
+        story.write_text(original, "utf-8")
+    assert at_fork, "the edit forked no worker"
+    assert not [name for names in at_fork for name in names if name.startswith("lantoa-merge")]
+    # the default edition, staged first, was kept (the edit is in English: the editions showing it
+    # are rendered), and every edition was merged in the thread
+    assert merged_in[0][:2] == ("vi", True) and {lang for lang, _, _ in merged_in} == {"vi", "en", "ar", "km", "blt-Tavt", "tyz"}
+    assert all(name.startswith("lantoa-merge") for _, _, name in merged_in)
+    assert edited != before
 
 
 def test_shards_built_apart_assemble_the_same_site(project, tmp_path):
