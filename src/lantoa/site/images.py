@@ -29,6 +29,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -78,9 +79,15 @@ def body_refs(body: str) -> list[tuple[int, int, str]]:
     return [(link.line, link.col, link.url) for link in links]
 
 
+@lru_cache(maxsize=65536)  # staging asks for every image of every story in every edition, many times
 def localized_name(name: str, tag: str) -> str:
     p = PurePosixPath(name)
     return f"{p.stem}.{tag}{p.suffix}"
+
+
+@lru_cache(maxsize=65536)
+def _file_name(ref: str) -> str:
+    return PurePosixPath(ref).name
 
 
 @dataclass
@@ -143,7 +150,7 @@ class MediaIndex:
             key = f"{base}/{localized_name(ref, tag)}"
             if key in self.pictures:
                 return key, self.pictures[key]
-        key = f"{base}/{PurePosixPath(ref).name}"
+        key = f"{base}/{_file_name(ref)}"
         return (key, self.pictures[key]) if key in self.pictures else None
 
 
