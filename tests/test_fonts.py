@@ -264,6 +264,36 @@ def test_arabic_subset_keeps_shaping(tmp_path):
     assert font["name"].getDebugName(0) and font["name"].getDebugName(13)
 
 
+@needs_cjk
+def test_the_faces_of_a_collection_are_kept_by_its_content(tmp_path, monkeypatch):
+    """A build resolves the CJK faces from the collection's name tables; their names are kept in
+    the cache by the file's content, so the next build reads none of them. A broken record is
+    read again."""
+    from lantoa import digests
+
+    (src,) = [s for s in fonts.fonts_for_script("Jpan", "ja") if s.script == "Jpan"]
+    path = fonts.find_font(src.files[400][0])
+    monkeypatch.setattr(digests, "_STATE", {"path": None, "dirty": False})
+    digests.load(tmp_path)
+    opened = []
+    real = fonts.TTCollection
+    monkeypatch.setattr(fonts, "TTCollection", lambda *a, **k: opened.append(a) or real(*a, **k))
+
+    def resolve() -> int:
+        fonts._face_index.cache_clear()
+        fonts._face_names.cache_clear()  # as in a new process
+        return fonts.resolve_face_index(path, "Noto Sans CJK SC", 0)
+
+    assert resolve() == 2 and len(opened) == 1
+    (kept,) = (tmp_path / "fonts").glob("faces-*.json")
+    assert "Noto Sans CJK SC" in kept.read_text("utf-8")
+    assert resolve() == 2 and len(opened) == 1  # from the record
+    kept.write_text("[", "utf-8")
+    assert resolve() == 2 and len(opened) == 2  # a broken record: the collection is read again
+    digests.load(None)  # --no-cache: nothing kept
+    assert resolve() == 2 and len(opened) == 3
+
+
 @needs_fonts
 def test_tai_viet_has_regular_only(tmp_path):
     faces = fonts.build_fonts({"Lantoa Tai Viet": "ꪀꪁ"}, tmp_path, None)

@@ -85,6 +85,13 @@ def load(cache_dir: Path | None) -> None:
         log.info("ignoring %s (%s)", path, exc)
 
 
+def beside(name: str) -> Path | None:
+    """A path in the cache folder the digests were loaded from, for what is keyed by them (None:
+    no folder, as with --no-cache)."""
+    path = _STATE["path"]
+    return path.parent / name if path is not None else None
+
+
 def save() -> None:
     """Keep the digests of the files this run read (those of files it did not read are dropped)."""
     path = _STATE["path"]

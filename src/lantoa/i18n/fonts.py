@@ -29,6 +29,7 @@ import fontTools
 from fontTools.ttLib import TTCollection, TTFont
 
 from .. import digests
+from ..cachefile import keep_quietly
 
 if TYPE_CHECKING:
     from fontTools import subset as ft_subset
@@ -227,14 +228,7 @@ def resolve_face_index(path: Path, face_name: str | None, hint: int = 0) -> int:
 
 @lru_cache(maxsize=64)
 def _face_index(sha: str, path: str, face_name: str, hint: int) -> int:
-    coll = TTCollection(path, lazy=True)
-    try:
-        names: list[str | None] = []
-        for face in coll.fonts:
-            name = face["name"]
-            names.append(name.getDebugName(16) or name.getDebugName(1))
-    finally:
-        coll.close()
+    names = _face_names(sha, path)
     if 0 <= hint < len(names) and names[hint] == face_name:
         return hint
     for i, n in enumerate(names):
@@ -245,6 +239,31 @@ def _face_index(sha: str, path: str, face_name: str, hint: int) -> int:
         f"face {face_name!r} not found in {path} (faces: {', '.join(map(str, names))}). "
         f"Fix: {INSTALL_HINT}"
     )
+
+
+@lru_cache(maxsize=64)
+def _face_names(sha: str, path: str) -> tuple[str | None, ...]:
+    """The name of each face of a collection, kept beside the digests by the file's content:
+    reading them (and importing fontTools' table modules for it) took 50 ms of every build."""
+    kept = digests.beside(f"fonts/faces-{sha[:32]}.json")
+    if kept is not None:
+        try:
+            names = json.loads(kept.read_text("utf-8"))
+            if isinstance(names, list) and names and all(n is None or isinstance(n, str) for n in names):
+                return tuple(names)
+        except (OSError, ValueError):
+            pass  # not kept yet, or unreadable: read the collection
+    coll = TTCollection(path, lazy=True)
+    try:
+        found: list[str | None] = []
+        for face in coll.fonts:
+            name = face["name"]
+            found.append(name.getDebugName(16) or name.getDebugName(1))
+    finally:
+        coll.close()
+    if kept is not None:
+        keep_quietly(kept, json.dumps(found).encode())
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------
