@@ -62,6 +62,7 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
                          "utf-8")
         edited = build(project, "-j", "2")
         watching[0] = False
+        merges = list(merged_in)
         assert build(project, "--clean") == edited  # the edit's site is a clean build's
     finally:
         watching[0] = False
@@ -70,8 +71,9 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
     assert not [name for names in at_fork for name in names if name.startswith("lantoa-merge")]
     # the default edition, staged first, was kept (the edit is in English: the editions showing it
     # are rendered), and every edition was merged in the thread
-    assert merged_in[0][:2] == ("vi", True) and {lang for lang, _, _ in merged_in} == {"vi", "en", "ar", "km", "blt-Tavt", "tyz"}
-    assert all(name.startswith("lantoa-merge") for _, _, name in merged_in)
+    assert merges[0][:2] == ("vi", True)
+    assert sorted(lang for lang, _, _ in merges) == ["ar", "blt-Tavt", "en", "km", "tyz", "vi"]
+    assert all(name.startswith("lantoa-merge") for _, _, name in merges)
     assert edited != before
 
 

@@ -26,10 +26,10 @@ same table and runs last, because it names the site's content-hashed files.
 from __future__ import annotations
 
 import base64
-from bisect import bisect_right
 import hashlib
 import html
 import re
+from bisect import bisect_right
 from itertools import accumulate
 from pathlib import Path
 
