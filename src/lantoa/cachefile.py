@@ -3,6 +3,7 @@ command writes its digests before it knows whether anything needs building)."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -19,3 +20,12 @@ def keep_quietly(path: Path, data: bytes) -> bool:
     except OSError:
         tmp.unlink(missing_ok=True)
         return False
+
+
+def read_kept(path: Path):
+    """What a JSON cache file holds, or None when it is missing or unreadable (the caller checks
+    its shape: a cache is never trusted to be well formed)."""
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None

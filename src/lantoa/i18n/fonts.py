@@ -29,7 +29,7 @@ import fontTools
 from fontTools.ttLib import TTCollection, TTFont
 
 from .. import digests
-from ..cachefile import keep_quietly
+from ..cachefile import keep_quietly, read_kept
 
 if TYPE_CHECKING:
     from fontTools import subset as ft_subset
@@ -246,13 +246,9 @@ def _face_names(sha: str, path: str) -> tuple[str | None, ...]:
     """The name of each face of a collection, kept beside the digests by the file's content:
     reading them (and importing fontTools' table modules for it) took 50 ms of every build."""
     kept = digests.beside(f"fonts/faces-{sha[:32]}.json")
-    if kept is not None:
-        try:
-            names = json.loads(kept.read_text("utf-8"))
-            if isinstance(names, list) and names and all(n is None or isinstance(n, str) for n in names):
-                return tuple(names)
-        except (OSError, ValueError):
-            pass  # not kept yet, or unreadable: read the collection
+    names = read_kept(kept) if kept is not None else None
+    if isinstance(names, list) and names and all(n is None or isinstance(n, str) for n in names):
+        return tuple(names)
     coll = TTCollection(path, lazy=True)
     try:
         found: list[str | None] = []

@@ -27,7 +27,7 @@ import PIL
 from PIL import features
 
 from .. import __version__
-from ..cachefile import keep_quietly
+from ..cachefile import keep_quietly, read_kept
 from .pipeline import PIPELINE_VERSION
 
 log = logging.getLogger(__name__)
@@ -52,13 +52,6 @@ def make_key(source_sha: str, kind: str, params: dict) -> str:
 def _signature(path: Path) -> list[int]:
     st = path.stat()
     return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def _read_json(path: Path):
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 #: in the cache's root: the entries found sound by earlier builds, with their files' signatures
@@ -139,7 +132,7 @@ class Cache:
             # matched is not read again (as git trusts its index): writing into a file changes its
             # mtime. Anything else is read and checked against its checksum.
             stamp = [[f["name"]] + _signature(d / f["name"]) for f in meta["files"]]
-            if _read_json(d / VERIFIED) == stamp:
+            if read_kept(d / VERIFIED) == stamp:
                 ledger["entries"][key] = [meta, _ledger_stamp(d, meta)]
                 ledger["dirty"] = True
                 return meta
