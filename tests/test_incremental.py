@@ -215,3 +215,28 @@ def test_file_names_are_file_stats_paths_without_a_stat_each(tmp_path):
     (tmp_path / "linked-dir").symlink_to(tmp_path / "a", target_is_directory=True)
     assert file_names(tmp_path) == list(file_stats(tmp_path))
     assert "link.html" not in file_names(tmp_path) and "a-b/x.js" in file_names(tmp_path)
+
+
+def test_the_merge_reads_the_characters_of_an_edition_from_their_own_file(project):
+    """An edition's characters by language (for the font subsets) are kept beside its facts, and
+    the merge reads that small file, not the facts (about 4 MB at 400 stories)."""
+    from lantoa.site import incremental, pagefacts
+
+    build(project)
+    parts = sorted((project / ".cache" / "lantoa" / "parts").glob("*/*/"))
+    assert parts
+    for part in parts:
+        kept = pagefacts.chars_by_lang(part)
+        assert kept and kept == pagefacts._chars(pagefacts.load(part).values())
+        facts = part / incremental.FACTS
+        saved = facts.read_bytes()
+        facts.unlink()
+        facts.write_text("not JSON", "utf-8")
+        try:
+            assert pagefacts.chars_by_lang(part) == kept  # the facts were not read
+        finally:
+            facts.unlink()
+            facts.write_bytes(saved)
+    # an edition kept without the file (an earlier format): its facts are read instead
+    (parts[0] / incremental.CHARS).unlink()
+    assert pagefacts.chars_by_lang(parts[0]) == pagefacts._chars(pagefacts.load(parts[0]).values())

@@ -28,6 +28,8 @@ from .search import article_text
 
 #: in an edition's output (and its kept copy): {"final": bool, "pages": {path: facts}}
 FACTS = incremental.FACTS
+#: beside it, for final facts: {language: the characters the edition's pages show in it}
+CHARS = incremental.CHARS
 _BODY = re.compile(r"<!--lantoa:body-->(.*?)<!--/lantoa:body-->", re.S)
 
 
@@ -73,17 +75,31 @@ def load(part: Path) -> dict[str, dict]:
 
 
 def save(part: Path, pages: dict[str, dict], final: bool) -> None:
-    path = part / FACTS
-    path.unlink(missing_ok=True)  # a hard link to the kept edition's file: never written in place
+    """Write the edition's facts, and for final facts the characters of its pages by language
+    (:func:`chars_by_lang` reads those alone). Both files are replaced, never written in place:
+    either may be a hard link to the kept edition's."""
+    path, chars = part / FACTS, part / CHARS
+    path.unlink(missing_ok=True)
+    chars.unlink(missing_ok=True)
     path.write_text(json.dumps({"final": final, "pages": dict(sorted(pages.items()))}, ensure_ascii=False), "utf-8")
+    if final:
+        chars.write_text(json.dumps(_chars(pages.values()), ensure_ascii=False), "utf-8")
+
+
+def _chars(pages) -> dict[str, str]:
+    by_lang: dict[str, set[str]] = {}
+    for page in pages:
+        by_lang.setdefault(page["lang"], set()).update(page["chars"])
+    return {lang: "".join(sorted(chars)) for lang, chars in sorted(by_lang.items())}
 
 
 def chars_by_lang(part: Path) -> dict[str, str] | None:
     """Language -> the characters the edition's pages show (None: not known, as in a kiosk copy)."""
-    data = _read(part)
-    if not data.get("final"):
-        return None
-    by_lang: dict[str, set[str]] = {}
-    for page in data["pages"].values():
-        by_lang.setdefault(page["lang"], set()).update(page["chars"])
-    return {lang: "".join(sorted(chars)) for lang, chars in sorted(by_lang.items())}
+    try:
+        known = json.loads((part / CHARS).read_text("utf-8"))
+    except (OSError, ValueError):
+        known = None
+    if isinstance(known, dict):
+        return known
+    data = _read(part)  # an edition saved without it
+    return _chars(data["pages"].values()) if data.get("final") else None
