@@ -240,3 +240,37 @@ def test_the_merge_reads_the_characters_of_an_edition_from_their_own_file(projec
     # an edition kept without the file (an earlier format): its facts are read instead
     (parts[0] / incremental.CHARS).unlink()
     assert pagefacts.chars_by_lang(parts[0]) == pagefacts._chars(pagefacts.load(parts[0]).values())
+
+
+_KEYS = """
+import json, sys, tempfile
+from pathlib import Path
+from lantoa.commands.check import collect
+from lantoa.site import incremental, stage
+root = Path(sys.argv[1])
+checked = collect(root)
+keys = {}
+def staged_edition(staged, lang):
+    common = incremental.common_inputs(root, staged)
+    inputs = incremental.edition_inputs(root, staged, lang, {}, common)
+    keys[lang] = [inputs.key, inputs.pages]
+stage.stage(checked.project, checked.registry, checked.registry.tags(), Path(tempfile.mkdtemp()),
+            staged_edition=staged_edition)
+print(json.dumps(keys, sort_keys=True))
+"""
+
+
+def test_edition_keys_are_the_same_in_every_process(project):
+    """The keys are content hashes that a --shard build on another machine must find again: they
+    may not depend on the process's string hash seed (the order of a set, an object's identity)."""
+    import json
+    import subprocess
+    import sys
+
+    _body_image(project)
+    _second_story(project)
+    runs = [subprocess.run([sys.executable, "-c", _KEYS, str(project)], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout for seed in ("1", "2")]
+    keys = json.loads(runs[0])
+    assert runs[0] == runs[1] and len(keys) == 6
+    assert any(page.startswith("story:") for _, pages in keys.values() for page in pages.values())

