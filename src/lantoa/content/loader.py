@@ -43,9 +43,13 @@ def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnosti
         base = content / section
         if not base.is_dir():
             continue
-        for entry_dir in sorted(base.iterdir()):
-            if entry_dir.is_symlink() or not entry_dir.is_dir():
-                if entry_dir.is_file() and entry_dir.suffix == ".md":
+        # os.scandir: an entry's type comes with its name (no stat per folder and file)
+        with os.scandir(base) as it:
+            found = sorted((e.name, e.is_dir(follow_symlinks=False)) for e in it)
+        for name, is_dir in found:
+            entry_dir = base / name
+            if not is_dir:  # a symbolic link (reported by _check_symlinks) or a file
+                if entry_dir.suffix == ".md" and entry_dir.is_file():
                     diags.append(warning(rel(entry_dir, root), 0, 0, "stray-file",
                                          f"a {kind} must be a folder with an index.md",
                                          f"move it to content/{section}/{entry_dir.stem}/index.md"))
@@ -58,17 +62,24 @@ def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnosti
 
 
 def _check_symlinks(content: Path, root: Path, diags: list[Diagnostic]) -> None:
-    for dirpath, dirnames, filenames in os.walk(content, followlinks=False):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                target = os.readlink(path)
-                resolved = path.resolve()
-                outside = not _is_within(resolved, content.resolve())
-                diags.append(error(
-                    rel(path, root), 0, 0, "symlink",
-                    f"symbolic link to '{target}'" + (" points outside content/" if outside else " is not allowed"),
-                    "replace the link with a copy of the file inside the story folder"))
+    links = []
+    folders = [str(content)]
+    while folders:  # os.scandir: whether an entry is a link comes with its name, without a stat
+        with os.scandir(folders.pop()) as it:
+            for e in it:
+                if e.is_symlink():
+                    links.append(e.path)
+                elif e.is_dir(follow_symlinks=False):
+                    folders.append(e.path)
+    for found in sorted(links):
+        path = Path(found)
+        target = os.readlink(path)
+        resolved = path.resolve()
+        outside = not _is_within(resolved, content.resolve())
+        diags.append(error(
+            rel(path, root), 0, 0, "symlink",
+            f"symbolic link to '{target}'" + (" points outside content/" if outside else " is not allowed"),
+            "replace the link with a copy of the file inside the story folder"))
 
 
 def _is_within(path: Path, base: Path) -> bool:
@@ -115,10 +126,11 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic],
                            f"folder name '{slug}' is not a slug (lower-case ASCII letters, digits, hyphens)",
                            f"rename the folder to '{slugify(slug) or 'my-story'}'"))
     files = {}
-    for path in sorted(entry_dir.iterdir()):
-        if path.suffix != ".md" or path.is_symlink():
-            continue
-        m = VARIANT_FILE.match(path.name)
+    with os.scandir(entry_dir) as it:
+        names = sorted(e.name for e in it if os.path.splitext(e.name)[1] == ".md" and not e.is_symlink())
+    for name in names:
+        path = entry_dir / name
+        m = VARIANT_FILE.match(name)
         if not m:
             diags.append(warning(rel(path, root), 0, 0, "stray-file", f"'{path.name}' is not read",
                                  "name the source index.md and translations index.<tag>.md"))
