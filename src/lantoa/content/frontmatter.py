@@ -39,7 +39,6 @@ class Document:
     body: str = ""
     body_line: int = 1  # file line of the first body line
     problems: list = field(default_factory=list)
-    raw: bytes = b""
 
     def pos(self, *path) -> yamlsafe.Pos:
         if self.yaml is None:
@@ -89,7 +88,6 @@ def parse(path: Path, raw: bytes) -> tuple[Document, int | None]:
     """The document in a file's bytes, and where its body starts in :func:`text_of` ``raw`` (None:
     it has none). A function of the bytes alone (``path`` is only recorded)."""
     doc = Document(path=path)
-    doc.raw = raw
     if raw.startswith(b"\xef\xbb\xbf"):
         doc.problems.append(
             FileProblem(1, 1, "bom", "file starts with a byte-order mark (BOM)",

@@ -96,7 +96,7 @@ class SourceMemo:
         if entry is None:
             self.misses += 1
             doc, start = frontmatter.parse(path, raw)
-            self.used[key] = (dataclasses.replace(doc, path=None, raw=b"", body=""), start, None)
+            self.used[key] = (dataclasses.replace(doc, path=None, body=""), start, None)
             self._bodies[key] = doc.body
             return doc
         self.hits += 1
@@ -109,7 +109,7 @@ class SourceMemo:
             markup.remember(body, scanned)
         else:
             self._bodies[key] = body
-        return dataclasses.replace(template, path=path, raw=raw, body=body)
+        return dataclasses.replace(template, path=path, body=body)
 
     def save(self) -> None:
         """Keep the documents of the files read in this run (those of files gone are dropped), with
