@@ -274,3 +274,18 @@ def test_edition_keys_are_the_same_in_every_process(project):
     keys = json.loads(runs[0])
     assert runs[0] == runs[1] and len(keys) == 6
     assert any(page.startswith("story:") for _, pages in keys.values() for page in pages.values())
+
+
+def test_the_heap_is_trimmed_before_the_workers_are_forked(project, monkeypatch):
+    """A cold build decodes camera photos in this process first: its heap's free pages are given
+    back (malloc_trim) before the fork, so that the workers do not inherit and reuse them."""
+    events: list[str] = []
+    trim = builder._trim_heap
+    monkeypatch.setattr(builder, "_trim_heap", lambda: (events.append("trim"), trim()))
+    watching = [True]
+    os.register_at_fork(before=lambda: watching[0] and events.append("fork"))
+    try:
+        build(project, "-j", "2")
+    finally:
+        watching[0] = False
+    assert "fork" in events and events[0] == "trim", events
