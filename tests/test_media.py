@@ -344,6 +344,48 @@ def test_the_ledger_finds_sound_entries_without_reading_them(tmp_path, monkeypat
     assert json.loads((tmp_path / mc.LEDGER).read_text("utf-8")).keys() == {key}
 
 
+def test_threads_share_one_ledger(tmp_path, monkeypatch):
+    """The media threads of a build open the cache at once: they must share one ledger, read once.
+    Two copies each held part of the build's lookups, and the one saved dropped the other's entries
+    (found sound again the slow way by the next build, which then dropped others)."""
+    import threading
+    import time
+
+    from lantoa.media import cache as mc
+
+    cache, keys = mc.Cache(tmp_path), [f"{i:02x}" * 32 for i in range(8)]
+    for key in keys:
+        cache.put(key, {"a.bin": key.encode()}, {"kind": "test"})
+        assert cache.get(key) is not None
+    mc.save_ledgers()
+    monkeypatch.setattr(mc, "_LEDGERS", {})  # as in a new process
+    loads, reads = mc.json.loads, []
+
+    def slow_loads(text, *a, **k):  # the race: every thread starts before the first has read it
+        reads.append(1)
+        time.sleep(0.05)
+        return loads(text, *a, **k)
+
+    monkeypatch.setattr(mc.json, "loads", slow_loads)
+    ledgers = []
+
+    def look_up(mine):
+        c = mc.Cache(tmp_path)
+        ledgers.append(c._ledger)
+        for key in mine:
+            assert c.get(key) is not None
+
+    threads = [threading.Thread(target=look_up, args=(keys[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(reads) == 1 and all(ledger is ledgers[0] for ledger in ledgers)
+    mc.save_ledgers()
+    monkeypatch.setattr(mc.json, "loads", loads)
+    assert json.loads((tmp_path / mc.LEDGER).read_text("utf-8")).keys() == set(keys)
+
+
 def test_threads_and_processes_give_the_same_bytes(tmp_path):
     src = tmp_path / "a.jpg"
     photo((900, 600)).save(src, quality=90, exif=camera_exif(3))

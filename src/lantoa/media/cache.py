@@ -20,6 +20,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -60,18 +61,27 @@ LEDGER = "ledger.json"
 _LEDGERS: dict[str, dict] = {}
 
 
+_LEDGERS_LOCK = threading.Lock()
+
+
 def _ledger(root: Path) -> dict:
     """The ledger of a cache root, read once per process. A build looks up every image variant and
-    social card of the site: one ``stat`` per file from here instead of an entry's two JSON files."""
+    social card of the site: one ``stat`` per file from here instead of an entry's two JSON files.
+    The media threads ask for it at once: one reads it, the others wait for it (two copies would
+    each hold half the lookups, and the one saved would drop the other half's entries)."""
     ledger = _LEDGERS.get(str(root))
-    if ledger is None:
-        try:
-            entries = json.loads((root / LEDGER).read_text("utf-8"))
-            if not isinstance(entries, dict):
+    if ledger is not None:
+        return ledger
+    with _LEDGERS_LOCK:
+        ledger = _LEDGERS.get(str(root))
+        if ledger is None:
+            try:
+                entries = json.loads((root / LEDGER).read_text("utf-8"))
+                if not isinstance(entries, dict):
+                    entries = {}
+            except (OSError, ValueError):
                 entries = {}
-        except (OSError, ValueError):
-            entries = {}
-        ledger = _LEDGERS[str(root)] = {"entries": entries, "used": set(), "dirty": False}
+            ledger = _LEDGERS[str(root)] = {"entries": entries, "used": set(), "dirty": False}
     return ledger
 
 
