@@ -345,9 +345,8 @@ def test_the_ledger_finds_sound_entries_without_reading_them(tmp_path, monkeypat
 
 
 def test_threads_share_one_ledger(tmp_path, monkeypatch):
-    """The media threads of a build open the cache at once: they must share one ledger, read once.
-    Two copies each held part of the build's lookups, and the one saved dropped the other's entries
-    (found sound again the slow way by the next build, which then dropped others)."""
+    """The media threads of a build open the cache at once: they must share one ledger, read once
+    (a second copy replaced the first, and the lookups made through the first were not saved)."""
     import threading
     import time
 
