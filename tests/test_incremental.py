@@ -289,3 +289,30 @@ def test_the_heap_is_trimmed_before_the_workers_are_forked(project, monkeypatch)
     finally:
         watching[0] = False
     assert "fork" in events and events[0] == "trim", events
+
+
+def test_a_tree_stamp_sees_a_file_changed_in_place_with_or_without_find(tmp_path, monkeypatch):
+    """The stamp that lets a rebuild with no change skip everything: from one GNU find, or from a
+    stat of each file where there is none; either way an edit in place of the same size shows,
+    and a symbolic link (not a regular file) is not in it."""
+    from lantoa.site import incremental
+
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    page = tmp_path / "a" / "b" / "index.html"
+    page.write_text("<p>one</p>", "utf-8")
+    (tmp_path / "x y.css").write_text("p{}", "utf-8")
+    link = tmp_path / "link.html"
+    for found in (True, False):
+        if not found:
+            monkeypatch.setattr(incremental.shutil, "which", lambda name: None)
+        link.unlink(missing_ok=True)
+        link.symlink_to(page)
+        stamp = incremental.tree_stamp(tmp_path)
+        assert stamp.startswith("find:") == found and incremental.tree_stamp(tmp_path) == stamp
+        link.unlink()
+        link.symlink_to(tmp_path / "x y.css")
+        assert incremental.tree_stamp(tmp_path) == stamp
+        before = page.stat().st_mtime_ns
+        page.write_text("<p>two</p>", "utf-8")  # the same size
+        os.utime(page, ns=(before + 1000, before + 1000))  # a microsecond later
+        assert incremental.tree_stamp(tmp_path) != stamp

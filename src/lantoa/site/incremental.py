@@ -23,6 +23,7 @@ import marshal
 import os
 import shutil
 import stat
+import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,11 +92,37 @@ def file_names(folder: Path) -> list[str]:
 
 
 def tree_stamp(path: Path) -> str:
-    """Cheap fingerprint of an output tree (paths, sizes, mtimes): was it touched since we wrote it?"""
+    """Cheap fingerprint of an output tree (paths, sizes, mtimes): was it touched since we wrote it?
+    Every build stamps the site it made, and a rebuild with no change checks it: the file list
+    comes from one GNU ``find`` where there is one (some 17,000 files at 400 x 12: 0.09 s, not
+    the 0.2 s of a ``stat`` each from Python), else from :func:`file_stats`. The two kinds of
+    stamp never match each other (a rebuild then builds instead of skipping)."""
     h = hashlib.sha256()
+    found = _find_files(path)
+    if found is not None:
+        for rel, size, mtime in found:
+            h.update(rel + b"\0" + size + b"\0" + mtime + b"\n")
+        return "find:" + h.hexdigest()
     for rel, st in file_stats(path).items():
         h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def _find_files(folder: Path) -> list[tuple[bytes, bytes, bytes]] | None:
+    """(path, size, modification time) of every regular file under ``folder``, as GNU find prints
+    them (the time in seconds to the nanosecond), sorted by path; None without GNU find."""
+    find = shutil.which("find") if os.name == "posix" else None
+    if find is None or not folder.is_dir():
+        return None
+    try:
+        out = subprocess.run([find, ".", "-type", "f", "-printf", "%P\\0%s\\0%T@\\0"], cwd=folder,
+                             stdin=subprocess.DEVNULL, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):  # not GNU find (no -printf), or it failed
+        return None
+    fields = out.split(b"\0")
+    if fields.pop() != b"" or len(fields) % 3:
+        return None
+    return sorted(zip(fields[0::3], fields[1::3], fields[2::3]))
 
 
 def up_to_date(cache_dir: Path, key: str, out: Path) -> bool:
