@@ -107,3 +107,87 @@ def test_navigation_rendered_once_per_folder_is_the_navigation_each_page_would_r
     assert real_key(SimpleNamespace(url="stories/b/"), nav) == "stories"
     assert real_key(SimpleNamespace(url="stories/a/"), nav) is None  # a nav link lies under the page
     assert real_key(nav.pages[0], nav) is None  # the page is in the nav: its item is active
+
+
+_STATEFUL_BODY = """
+## Kỳ quan
+
+Vịnh có nhiều đảo[^1] và HTML.
+
+## Kỳ quan
+
+!!! note "Ghi chú"
+    Một đoạn trong khung.
+
+| Cột | Giá trị |
+| --- | ------- |
+| a   | 1       |
+
+Một đoạn có lớp.
+{: .lt-note }
+
+```
+mã
+```
+
+[^1]: Theo UNESCO.
+
+*[HTML]: HyperText Markup Language
+"""
+
+
+def test_one_markdown_per_edition_renders_what_one_per_page_does(project, monkeypatch):
+    """plugin._OneMarkdown: one Markdown instance, reset, for every page of an edition gives the
+    same site as MkDocs' new instance per page, with the extensions that keep state across a
+    document (footnotes, abbreviations, heading ids) on every page; and it is one instance."""
+    import shutil
+
+    import markdown
+    from click.testing import CliRunner
+
+    from conftest import stamp_translations, tree_digest
+    from lantoa.cli import main
+
+    stories = project / "content" / "stories"
+    source = stories / "vinh-ha-long" / "index.md"
+    text = source.read_text("utf-8")
+    source.write_text(text[: text.index("## Kỳ quan")] + _STATEFUL_BODY.lstrip(), "utf-8")
+    shutil.copytree(stories / "vinh-ha-long", stories / "vinh-ha-long-2")
+    for name in ("index.md", "index.en.md"):  # the second story without footnotes or abbreviations
+        p = stories / "vinh-ha-long-2" / name
+        p.write_text(p.read_text("utf-8").replace("[^1]", "").replace("[^1]: Theo UNESCO.", "")
+                     .replace("*[HTML]: HyperText Markup Language", ""), "utf-8")
+    stamp_translations(project)
+
+    def build():
+        result = CliRunner().invoke(main, ["-C", str(project), "-q", "build", "--clean", "-j", "1"])
+        assert result.exit_code == 0, result.output
+        return tree_digest(project / "build" / "site")
+
+    made = []
+    real = markdown.Markdown
+    monkeypatch.setattr(markdown, "Markdown", lambda **kw: made.append(1) or real(**kw))
+    one = build()
+    editions = 6
+    # per edition: one as MkDocs checks the configuration, and one for all its pages
+    assert len(made) == 2 * editions, len(made)
+    page = (project / "build" / "site" / "stories" / "vinh-ha-long-2" / "index.html").read_text("utf-8")
+    assert 'id="ky-quan_1"' in page and "footnote" not in page and "<abbr" not in page
+    monkeypatch.setattr(plugin.LantoaPlugin, "on_pre_build", lambda self, config: None)
+    made.clear()
+    assert build() == one
+    assert len(made) > 5 * editions  # MkDocs' own: one per page
+
+
+def test_one_markdown_only_with_extensions_that_reset_cleanly():
+    import markdown
+
+    def instances(**kw):
+        shim = plugin._OneMarkdown(markdown)
+        made = [shim.Markdown(**kw) for _ in range(3)]  # all held: no id is reused
+        return len({id(md) for md in made})
+
+    assert instances(extensions=["toc", "markdown.extensions.tables", "footnotes"], extension_configs={}) == 1
+    # footnote ids that count the resets, and another project's extension: a new instance each time
+    assert instances(extensions=["footnotes"], extension_configs={"footnotes": {"UNIQUE_IDS": True}}) == 3
+    assert instances(extensions=["toc", "pymdownx.superfences"], extension_configs={}) == 3

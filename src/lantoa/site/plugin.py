@@ -20,6 +20,7 @@ from jinja2 import FileSystemBytecodeCache, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import base, config_options
 from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure import pages as mkdocs_pages
 from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
@@ -177,6 +178,51 @@ def _memoize_nav(env) -> None:
     template.root_render_func = root
 
 
+#: Python-Markdown's extensions whose state ``Markdown.reset`` clears (each registers its reset):
+#: only with these alone is one instance used for every page (another project's extension might
+#: keep something from one page to the next)
+RESETS_CLEANLY = frozenset({
+    "abbr", "admonition", "attr_list", "def_list", "fenced_code", "footnotes", "legacy_attrs", "legacy_em",
+    "md_in_html", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks",
+})
+
+
+class _OneMarkdown:
+    """Stands for the ``markdown`` module in :mod:`mkdocs.structure.pages` while an edition is
+    built (:meth:`LantoaPlugin.on_pre_build` to ``on_post_build``). ``Page.render`` makes a new
+    ``Markdown`` for every page, loading each extension again (a twentieth of an edition's render
+    time); this hands back one instance, reset: Python-Markdown's way to convert several documents
+    with one instance, every extension of :data:`RESETS_CLEANLY` clearing its state in ``reset``
+    (footnotes only without ``UNIQUE_IDS``, whose ids count the resets). MkDocs then registers its
+    per-page processors on it, each under its own name, which replaces the previous page's. With
+    any other extension, a new instance each time, as MkDocs makes. Anything else is the module's
+    own. ``tests/test_theme_listing.py`` pins the output to a build without it."""
+
+    def __init__(self, module):
+        self.module = module
+        self.made: tuple[dict, object] | None = None  # (the arguments, the instance made with them)
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+    @staticmethod
+    def _reusable(kwargs: dict) -> bool:
+        names = kwargs.get("extensions") or []
+        configs = kwargs.get("extension_configs") or {}
+        return (set(kwargs) <= {"extensions", "extension_configs"}
+                and all(isinstance(n, str) and n.removeprefix("markdown.extensions.") in RESETS_CLEANLY for n in names)
+                and not any(n.removeprefix("markdown.extensions.") == "footnotes" and (c or {}).get("UNIQUE_IDS")
+                            for n, c in configs.items()))
+
+    def Markdown(self, **kwargs):  # noqa: N802 (the module's name)
+        if self.made is not None and self.made[0] == kwargs:
+            return self.made[1].reset()
+        md = self.module.Markdown(**kwargs)
+        if self._reusable(kwargs):
+            self.made = (kwargs, md)
+        return md
+
+
 class LantoaPluginConfig(base.Config):
     enabled = config_options.Type(bool, default=True)
     work_dir = config_options.Type(str)
@@ -294,6 +340,21 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         out = [{"name": tag, "link": link(tag), "lang": tag} for tag in editions]
         out.append({"name": "x-default", "link": link(self.model["default"]), "lang": "x-default"})
         return out
+
+    def on_pre_build(self, config):
+        if not isinstance(mkdocs_pages.markdown, _OneMarkdown):
+            mkdocs_pages.markdown = _OneMarkdown(mkdocs_pages.markdown)
+
+    def on_post_build(self, config):
+        self._one_markdown_done()
+
+    def on_build_error(self, error):
+        self._one_markdown_done()
+
+    @staticmethod
+    def _one_markdown_done() -> None:
+        if isinstance(mkdocs_pages.markdown, _OneMarkdown):
+            mkdocs_pages.markdown = mkdocs_pages.markdown.module
 
     @event_priority(-200)
     def on_post_page(self, output, page, config):
