@@ -67,8 +67,8 @@ _LEDGERS_LOCK = threading.Lock()
 def _ledger(root: Path) -> dict:
     """The ledger of a cache root, read once per process. A build looks up every image variant and
     social card of the site: one ``stat`` per file from here instead of an entry's two JSON files.
-    The media threads ask for it at once: one reads it, the others wait for it (two copies would
-    each hold half the lookups, and the one saved would drop the other half's entries)."""
+    The media threads ask for it at once: one reads it, the others wait for it (a second copy
+    would replace the first, and the lookups made through the first would not be saved)."""
     ledger = _LEDGERS.get(str(root))
     if ledger is not None:
         return ledger
