@@ -59,8 +59,6 @@ def _signature(path: Path) -> list[int]:
 LEDGER = "ledger.json"
 #: cache root -> {"entries": {key: [meta, stamp]}, "used": set of keys, "dirty": bool}
 _LEDGERS: dict[str, dict] = {}
-
-
 _LEDGERS_LOCK = threading.Lock()
 
 
@@ -75,11 +73,8 @@ def _ledger(root: Path) -> dict:
     with _LEDGERS_LOCK:
         ledger = _LEDGERS.get(str(root))
         if ledger is None:
-            try:
-                entries = json.loads((root / LEDGER).read_text("utf-8"))
-                if not isinstance(entries, dict):
-                    entries = {}
-            except (OSError, ValueError):
+            entries = read_kept(root / LEDGER)
+            if not isinstance(entries, dict):
                 entries = {}
             ledger = _LEDGERS[str(root)] = {"entries": entries, "used": set(), "dirty": False}
     return ledger

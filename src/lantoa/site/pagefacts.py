@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cachefile import read_kept
 from . import csp, incremental
 from .fonts import page_chars, page_lang
 from .htmlspace import compact
@@ -62,10 +63,7 @@ class Collector:
 
 def _read(part: Path) -> dict:
     """The edition's facts file as written by :func:`save` ({} when it has none or is unreadable)."""
-    try:
-        data = json.loads((part / FACTS).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
+    data = read_kept(part / FACTS)
     return data if isinstance(data, dict) else {}
 
 
@@ -95,10 +93,7 @@ def _chars(pages) -> dict[str, str]:
 
 def chars_by_lang(part: Path) -> dict[str, str] | None:
     """Language -> the characters the edition's pages show (None: not known, as in a kiosk copy)."""
-    try:
-        known = json.loads((part / CHARS).read_text("utf-8"))
-    except (OSError, ValueError):
-        known = None
+    known = read_kept(part / CHARS)
     if isinstance(known, dict):
         return known
     data = _read(part)  # an edition saved without it
