@@ -66,24 +66,51 @@ def test_switcher_links_to_the_same_story(built_project):
 
 
 def test_each_edition_build_hands_static_i18n_only_its_own_pages(tmp_path):
-    """Our plugin's on_files runs before mkdocs-static-i18n's (priority -100) and drops the other
-    editions' pages: upstream would otherwise sort every file of every language and work out
-    alternates for each, in every language's build (the bulk of the time, growing with languages × pages)."""
+    """MkDocs' docs_dir is empty: our plugin's on_files hands it this edition's staged pages alone
+    (from memory), before mkdocs-static-i18n's (priority -100), which would otherwise sort every file
+    of every language and work out alternates for each, in every language's build (the bulk of the
+    time, growing with languages × pages). Their texts are attached after it (it makes new Files)."""
+    from types import SimpleNamespace
+
+    from mkdocs.plugins import CombinedEvent
     from mkdocs.structure.files import File, Files
+    from mkdocs_static_i18n.plugin import I18n
 
     from lantoa.site.plugin import LantoaPlugin
 
-    docs = tmp_path / "docs"
-    names = ["index.vi.md", "index.km.md", "stories/a/index.vi.md", "stories/a/index.km.md",
-             "stories/a/index.blt-Tavt.md", "assets/x.css"]
-    files = Files([File(n, str(docs), str(tmp_path / "site"), True) for n in names])
+    config = SimpleNamespace(docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"), use_directory_urls=True)
+    files = Files([File("assets/x.css", str(tmp_path / "theme"), config.site_dir, True)])
     plugin = LantoaPlugin()
-    plugin.model = {"lang": "km"}
-    kept = plugin.on_files(files, config=None)
-    assert sorted(f.src_uri for f in kept) == ["assets/x.css", "index.km.md", "stories/a/index.km.md"]
-    from mkdocs_static_i18n.plugin import I18n
+    plugin.sources = {"stories/a/index.km.md": "# a", "index.km.md": "# home"}
+    plugin.kept = frozenset({"km/stories/a/index.html"})
+    kept = plugin._edition_pages(files, config)
+    assert [f.src_uri for f in kept] == ["assets/x.css", "index.km.md", "stories/a/index.km.md"]
+    assert isinstance(LantoaPlugin.__dict__["on_files"], CombinedEvent)
+    first, then = LantoaPlugin.__dict__["on_files"].methods
+    assert not hasattr(first, "mkdocs_priority") and then.mkdocs_priority < I18n.on_files.mkdocs_priority == -100
+    # the texts, from memory; a page reused from the kept edition is neither read nor rendered
+    for f in kept.documentation_pages():  # where mkdocs-static-i18n puts them
+        f.dest_uri = "km/" + f.src_uri.replace(".km.md", ".html")
+    plugin._page_texts(kept, config)
+    home, story = kept.documentation_pages()
+    assert home.content_string == "# home" and home.is_modified()
+    assert not story.is_modified()
 
-    assert I18n.on_files.mkdocs_priority == -100 and not hasattr(LantoaPlugin.on_files, "mkdocs_priority")
+
+def test_pages_are_handed_to_mkdocs_in_the_order_its_walk_of_docs_dir_lists_them(tmp_path):
+    from mkdocs.structure.files import get_files
+
+    from lantoa.site.plugin import _walk_order
+
+    names = ["index.km.md", "b.km.md", "stories/index.km.md", "stories/a/index.km.md", "stories/a-b/index.km.md",
+             "stories/z.km.md", "categories/x/index.km.md", "README.md", "aa/index.md", "a/b/c/index.km.md"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x", "utf-8")
+    config = {"docs_dir": str(tmp_path), "site_dir": str(tmp_path / "site"), "use_directory_urls": True,
+              "exclude_docs": None, "draft_docs": None, "not_in_nav": None}
+    walked = [f.src_uri for f in get_files(config)]
+    assert sorted(names, key=_walk_order) == walked
 
 
 def test_nothing_is_loaded_from_another_origin(built_project):

@@ -207,6 +207,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             kept[lang] = incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
             if kept[lang]:
                 log.info("edition %s: %d of %d pages unchanged: reused", lang, len(kept[lang]), staged.pages[lang])
+            write_edition(staged, lang, frozenset(kept[lang]))
             if serial:
                 return
             if not pool:
@@ -230,7 +231,6 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common[0])
                 reused[lang] = incremental.kept_part(cache_dir, lang, inputs[lang].key)
             if reused.get(lang) is None:
-                write_edition(staged, lang)
                 render(staged, lang)
             else:  # kept: linked from the cache into the site while the others are staged and rendered
                 merge_in(lang, reused[lang], True)

@@ -40,8 +40,6 @@ FACTS = ".lantoa-facts.json"
 #: beside it, when the facts are final: only the characters its pages show, by language (the merge
 #: reads this small file instead of parsing the facts, some 4 MB for a 400-story edition)
 CHARS = ".lantoa-chars.json"
-#: the modification time given to the staged Markdown of a page that is reused (older than any output)
-OLD_NS = 1_000_000_000
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
 #: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial
 PART_FORMAT = 5
@@ -163,7 +161,6 @@ def _versions() -> str:
 class EditionInputs:
     shared: str  # hash of what every page of the edition depends on
     pages: dict[str, str]  # output path -> "story:"/"other:" + hash of the page's own inputs
-    sources: dict[str, Path]  # output path -> its staged Markdown
 
     @property
     def key(self) -> str:
@@ -173,15 +170,10 @@ class EditionInputs:
 
 def common_inputs(root: Path, staged) -> str:
     """A hash of what every edition's MkDocs run reads: the theme, the configuration, the language
-    files, our generated Material partials, the staged files that are not pages, the renderers."""
+    files, our generated Material partials, the renderers. (The staged pages are an edition's own
+    inputs, :func:`edition_inputs`: a --shard build that staged only its own editions gets the
+    same keys.)"""
     h = hashlib.sha256(f"lantoa {__version__}/{PART_FORMAT}\0{_versions()}".encode())
-    for p in sorted(Path(staged.docs_dir).rglob("*")):
-        rel = p.relative_to(staged.docs_dir).as_posix()
-        # the other editions' pages are not read (the plugin drops them: the switcher is from the
-        # model), so a --shard build that staged only its own editions gets the same key
-        if p.is_file() and not rel.endswith(".md"):
-            h.update(rel.encode() + b"\0")
-            h.update(hashlib.sha256(p.read_bytes()).digest())
     _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
     for name in ("theme", "mkdocs.yml", "locales"):
         _hash_tree(h, root / name, root)
@@ -209,7 +201,7 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
                         sort_keys=True).encode())
     suffix = f".{lang}.md"
     prefix = model["editions"][lang]
-    out = EditionInputs(h.hexdigest(), {}, {})
+    out = EditionInputs(h.hexdigest(), {})
     # the staged Markdown, in memory while stage() hands the edition on (written only if it is rendered)
     texts = staged.sources[lang]
     for key, record in sorted(records.items()):
@@ -218,7 +210,6 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
         ph.update(texts[src].encode("utf-8"))
         rel = prefix + record["src"].replace("index.md", "index.html")
         out.pages[rel] = ("story:" if record.get("kind") == "story" else "other:") + ph.hexdigest()
-        out.sources[rel] = Path(staged.docs_dir) / src
     return out
 
 
@@ -234,9 +225,9 @@ def _serial(value) -> bytes:
 
 def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path) -> set[str]:
     """When edition ``lang`` changed only in some of its stories, put the story pages of its kept
-    edition whose inputs did not change at ``dest`` (hard links), and mark their staged Markdown as
-    older than them, so that MkDocs (``build(dirty=True)``) renders only the others. Returns the
-    output paths of the pages put there.
+    edition whose inputs did not change at ``dest`` (hard links). Returns the output paths of the
+    pages put there: MkDocs (``build(dirty=True)``) renders only the others (our plugin tells it
+    which, ``lantoa.site.plugin``).
 
     Only story pages are reused: they are not in the navigation, so no other page shows their
     title; the pages that are (home, categories, languages, editors' pages) list stories, and are
@@ -269,7 +260,6 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     for rel in sorted(reuse):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         link_or_copy(str(src / rel), str(dest / rel))
-        os.utime(inputs.sources[rel], ns=(OLD_NS, OLD_NS))
     return reuse
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import posixpath
 import re
 import sys
@@ -19,12 +20,13 @@ import nh3
 from jinja2 import FileSystemBytecodeCache, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import base, config_options
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from mkdocs.structure.files import File
 from mkdocs.structure import pages as mkdocs_pages
 from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
-from . import images, pagefacts
+from . import images, pagefacts, stage
 
 #: what Markdown (with our extensions) produces, plus the inline tags editors may write
 SAFE_TAGS = {
@@ -223,6 +225,18 @@ class _OneMarkdown:
         return md
 
 
+def _walk_order(rel: str) -> tuple:
+    """Where os.walk of docs_dir, as MkDocs' ``get_files`` does it (folders and files sorted, an
+    index first), would list page ``rel``: a folder's files before its subfolders'."""
+    *folders, name = rel.split("/")
+    return (*((1, f) for f in folders), (0, os.path.splitext(name)[0] not in ("index", "README"), name))
+
+
+def _unchanged() -> bool:
+    """``File.is_modified`` of a page reused from the kept edition."""
+    return False
+
+
 class LantoaPluginConfig(base.Config):
     enabled = config_options.Type(bool, default=True)
     work_dir = config_options.Type(str)
@@ -243,6 +257,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # placed right after theme/ so they win over Material's own.
         work = Path(self.config.work_dir)
         self.model = json.loads((work / f"model.{self.config.language}.json").read_text("utf-8"))
+        self.sources, self.kept = stage.read_edition(work, self.config.language)
         self.facts = pagefacts.Collector(policy=self.config.policy)
         overrides = str(work / "overrides")
         if overrides not in config.theme.dirs:
@@ -268,18 +283,33 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         _memoize_nav(env)
         return env
 
-    def on_files(self, files, config):
-        # The stager resolved every page of this edition into index.<lang>.md already, so the other
-        # editions' Markdown is of no use to this build. Handing it on would make mkdocs-static-i18n
-        # (priority -100, after us) sort every file of every language and work out alternates for
-        # each: the bulk of a language build's time, growing with languages × pages. The switcher's
-        # links come from the staged model instead (on_page_context).
-        suffix = f".{self.model['lang']}.md"
-        for file in [f for f in files.documentation_pages() if not f.src_uri.endswith(suffix)]:
-            files.remove(file)
+    def _edition_pages(self, files, config):
+        # The stager resolved every page of this edition into index.<lang>.md already, and no other
+        # edition's Markdown is of use to this build: docs_dir is empty, and MkDocs gets this
+        # edition's pages alone, in the order its walk of docs_dir would list them. The other
+        # editions' pages would make mkdocs-static-i18n (priority -100, after us) sort every file of
+        # every language and work out alternates for each: the bulk of a language build's time,
+        # growing with languages × pages. The switcher's links come from the staged model instead
+        # (on_page_context).
+        for rel in sorted(self.sources, key=_walk_order):
+            files.append(File(rel, config.docs_dir, config.site_dir, config.use_directory_urls))
         for file in [f for f in files if not f.is_documentation_page() and _unused_theme_file(f)]:
             files.remove(file)
         return files
+
+    @event_priority(-150)
+    def _page_texts(self, files, config):
+        # After mkdocs-static-i18n, which makes a File of its own for each page: each gets its text
+        # from memory (lantoa.site.stage.write_edition), except a page reused from the kept edition,
+        # which MkDocs then neither reads nor renders (build(dirty=True)).
+        for file in files.documentation_pages():
+            if file.dest_uri in self.kept:
+                file.is_modified = _unchanged
+            else:
+                file.content_string = self.sources[file.src_uri]
+        return files
+
+    on_files = CombinedEvent(_edition_pages, _page_texts)
 
     def on_page_markdown(self, markdown, page, config, files):
         # Front-matter text reaches Material's templates unescaped ({{ page.meta.description }}),

@@ -1,16 +1,23 @@
 """Stage the MkDocs project: resolve every (page, language) from the model.
 
-For each language edition the stager writes one Markdown file per page into a
-private ``docs/`` (``index.<tag>.md``, the suffix structure mkdocs-static-i18n
-reads), already resolved along the language's fallback chain, plus
-``model.<tag>.json`` with what the templates show (cards, notices, strings).
-MkDocs then only renders; every decision was taken here, from checked content.
+For each language edition the stager makes one Markdown text per page
+(``index.<tag>.md``, the suffix structure mkdocs-static-i18n reads), already
+resolved along the language's fallback chain, and ``model.<tag>.json`` with what
+the templates show (cards, notices, strings). The texts of an edition's pages go
+to its worker in one file, ``pages.<tag>.bin`` (:func:`write_edition`), and our
+plugin hands them to MkDocs from memory (``lantoa.site.plugin``): the private
+``docs/`` folder MkDocs is pointed at stays empty. A file per page would be one
+more file created, and read back, for every page of every edition: on ext4, where
+creating a file soon after thousands were deleted (the previous build) is slow,
+that was a second of a 100 x 12 build. MkDocs then only renders; every decision
+was taken here, from checked content.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import marshal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +45,7 @@ class Staged:
     #: which read their own edition's file)
     models: dict[str, dict] = field(default_factory=dict, repr=False)
     #: tag -> its pages' staged Markdown (path in docs_dir -> text), for this process only, while
-    #: :func:`stage` hands the edition on (``staged_edition``): written into docs_dir by
+    #: :func:`stage` hands the edition on (``staged_edition``): written for its worker by
     #: :func:`write_edition` for an edition that is rendered, not for one reused whole from the
     #: build cache (its key is hashed from these texts)
     sources: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
@@ -63,18 +70,26 @@ def _page_text(meta: dict, body: str) -> str:
     return "\n".join(lines)
 
 
-def write_edition(staged: Staged, lang: str) -> None:
-    """Write edition ``lang``'s staged pages and its model where its MkDocs run reads them."""
-    docs = Path(staged.docs_dir)
-    made: set[Path] = set()
-    for rel, text in staged.sources[lang].items():
-        path = docs / rel
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_text(text, encoding="utf-8")
-    (docs.parent / f"model.{lang}.json").write_text(json.dumps(staged.models[lang], ensure_ascii=False,
-                                                               sort_keys=True), "utf-8")
+def pages_file(work: Path, lang: str) -> Path:
+    """Where edition ``lang``'s staged pages are for its worker (:func:`write_edition`)."""
+    return Path(work) / f"pages.{lang}.bin"
+
+
+def write_edition(staged: Staged, lang: str, kept: frozenset[str] = frozenset()) -> None:
+    """Write edition ``lang``'s staged pages and its model where its MkDocs run reads them: the
+    model as ``model.<lang>.json``, the pages' texts (path in docs_dir -> Markdown) in one file,
+    with ``kept``, the pages (paths in the edition's output) reused from its kept output, which
+    MkDocs does not render again."""
+    work = Path(staged.docs_dir).parent
+    pages_file(work, lang).write_bytes(marshal.dumps({"pages": staged.sources[lang], "kept": sorted(kept)}))
+    (work / f"model.{lang}.json").write_text(json.dumps(staged.models[lang], ensure_ascii=False, sort_keys=True),
+                                             "utf-8")
+
+
+def read_edition(work: Path, lang: str) -> tuple[dict[str, str], frozenset[str]]:
+    """(the pages' texts by path in docs_dir, the kept pages) as :func:`write_edition` wrote them."""
+    data = marshal.loads(pages_file(work, lang).read_bytes())
+    return data["pages"], frozenset(data["kept"])
 
 
 def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | None:
