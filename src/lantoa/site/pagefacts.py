@@ -17,7 +17,6 @@ next build. The file is never merged into the site.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,15 +30,27 @@ from .search import article_text
 FACTS = incremental.FACTS
 #: beside it, for final facts: {language: the characters the edition's pages show in it}
 CHARS = incremental.CHARS
-_BODY = re.compile(r"<!--lantoa:body-->(.*?)<!--/lantoa:body-->", re.S)
+#: around a story's body in its page (theme/story.html)
+BODY_START, BODY_END = "<!--lantoa:body-->", "<!--/lantoa:body-->"
+
+
+def story_body(doc: str) -> str | None:
+    """The story body in a page (between the first start marker and the first end marker after
+    it), stripped; None without one. Two string searches: a lazy ``.*?`` across the body would
+    try the end marker at every character of it."""
+    start = doc.find(BODY_START)
+    if start < 0:
+        return None
+    start += len(BODY_START)
+    end = doc.find(BODY_END, start)
+    return None if end < 0 else doc[start:end].strip()
 
 
 def facts(doc: str, final: bool) -> dict:
     """One page's facts. ``final``: ``doc`` is the page as the site will serve it (not a kiosk
     copy, rewritten after the merge), so the characters it shows are known now."""
-    body = _BODY.search(doc)
     return {"lang": page_lang(doc), "chars": "".join(sorted(page_chars(doc))) if final else None,
-            "text": article_text(doc), "body": body.group(1).strip() if body else None}
+            "text": article_text(doc), "body": story_body(doc)}
 
 
 @dataclass

@@ -180,6 +180,24 @@ def _memoize_nav(env) -> None:
     template.root_render_func = root
 
 
+def _memoize_url(env) -> None:
+    """MkDocs' ``url`` filter, remembered for this environment (one edition's build): Material's
+    templates call it some sixty times a page, mostly with the same asset paths, and what it
+    returns depends on the path, the page's URL and base_url alone (``normalize_url``)."""
+    url_filter = env.filters["url"]
+    memo: dict[tuple, str] = {}
+
+    @pass_context
+    def url(context, value):
+        page = context["page"]
+        key = (str(value), None if page is None else page.url, context["base_url"])
+        if key not in memo:
+            memo[key] = url_filter(context, value)
+        return memo[key]
+
+    env.filters["url"] = url
+
+
 #: Python-Markdown's extensions whose state ``Markdown.reset`` clears (each registers its reset):
 #: only with these alone is one instance used for every page (another project's extension might
 #: keep something from one page to the next)
@@ -280,7 +298,11 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
             # keyed by template name and checked against a hash of its source on every load.
             Path(self.config.template_cache).mkdir(parents=True, exist_ok=True)
             env.bytecode_cache = FileSystemBytecodeCache(self.config.template_cache)
+        # Nothing changes the templates during an edition's build: Jinja need not look at each
+        # one's file again at every {% include %} (by default it does, a stat each time).
+        env.auto_reload = False
         _memoize_nav(env)
+        _memoize_url(env)
         return env
 
     def _edition_pages(self, files, config):
