@@ -64,3 +64,26 @@ def test_serve_rebuilds_on_edit_and_survives_errors(tmp_path):
     assert "yaml-syntax" in out and "preview not updated" in out
     assert "Traceback" not in out
     assert f"serving http://127.0.0.1:{port}/" in out
+
+
+def test_the_watched_files_stamp_sees_every_kind_of_edit(tmp_path):
+    """What serve polls every second: an edit in place of the same size (1 ns later), a new file,
+    a deleted one and an edit of mkdocs.yml each change it; nothing else does."""
+    from lantoa.commands.serve import snapshot
+
+    root = make_project(tmp_path)
+    story = next((root / "content").rglob("index.md"))
+    before = snapshot(root)
+    assert snapshot(root) == before and set(before) == {"content", "locales", "theme", "mkdocs.yml"}
+    st = story.stat()
+    os.utime(story, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    touched = snapshot(root)
+    assert touched != before
+    extra = root / "content" / "notes.txt"
+    extra.write_text("x", "utf-8")
+    added = snapshot(root)
+    assert added != touched
+    extra.unlink()
+    assert snapshot(root) == touched
+    (root / "mkdocs.yml").write_text((root / "mkdocs.yml").read_text("utf-8") + "\n", "utf-8")
+    assert snapshot(root) != touched

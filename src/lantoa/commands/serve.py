@@ -32,18 +32,25 @@ RELOAD_JS = (
 RELOAD_SCRIPT = f'<script src="{RELOAD_JS_PATH}"></script>'
 
 
-def snapshot(root: Path) -> dict[str, float]:
-    """mtime and size of every watched file: a change in either means a rebuild."""
-    state: dict[str, float] = {}
+def snapshot(root: Path) -> dict[str, str | None]:
+    """A stamp of each watched folder (the paths, sizes and modification times of its files) and
+    of mkdocs.yml: a change in any means a rebuild. Polled every second while serving, so each
+    folder's stamp comes from one GNU find where there is one (``tree_stamp``): at 400 stories x 12
+    languages 0.025 s a poll, where a ``stat`` of each of the 5,000 files from Python took 0.07 s."""
+    from ..site.incremental import tree_stamp
+
+    state: dict[str, str | None] = {}
     for name in WATCHED:
         base = root / name
-        paths = [base] if base.is_file() else (p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
-        for p in paths:
-            try:
-                st = p.stat()
-            except OSError:
-                continue
-            state[p.as_posix()] = st.st_mtime_ns + st.st_size
+        if base.is_dir():
+            state[name] = tree_stamp(base)
+            continue
+        try:
+            st = base.stat()
+        except OSError:
+            state[name] = None
+        else:
+            state[name] = f"{st.st_size}:{st.st_mtime_ns}"
     return state
 
 
