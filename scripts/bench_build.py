@@ -10,6 +10,7 @@ one after another on the same machine, each measured as the median of the runs:
 
 - lantoa:   `lantoa build` (check, stage, one MkDocs build per language in parallel, outputs)
 - lantoa edit: one story's source sentence changed, then `lantoa build` again
+- lantoa serve edit: the same edits, rebuilt by `lantoa serve`'s preview in its warm process
 - lantoa no-change: `lantoa build` again with nothing changed
 - baseline: plain `mkdocs build` with Material + mkdocs-static-i18n + search on the same Markdown
             (static-i18n refuses three-letter codes, so the corpus uses two-letter/script tags only)
@@ -283,6 +284,41 @@ def median_of(runs: int, fn) -> dict:
             "runs": [round(s[0], 2) for s in samples], "memory_run_seconds": round(memory[0], 2)}
 
 
+#: run in a process of its own, as `lantoa serve` runs: the preview built once, then each edit
+#: rebuilt in that same process (imports, file digests and registry warm), timed from the edit to
+#: the rebuilt preview; serve's one-second poll for changes is not counted
+SERVE_EDITS = r"""
+import json, sys, time
+from pathlib import Path
+from types import SimpleNamespace
+from lantoa.commands.serve import Preview
+root, names, runs = Path(sys.argv[1]), sys.argv[2].split(","), int(sys.argv[3])
+preview = Preview(SimpleNamespace(root=root, echo=lambda message: None), [])
+assert preview.rebuild()
+out = {}
+for name in names:
+    story = root / "content" / "stories" / "story-0000" / name
+    out[name] = []
+    for i in range(runs):
+        story.write_text(story.read_text("utf-8").rstrip("\n") + f" (serve {i})\n", "utf-8")
+        start = time.perf_counter()
+        assert preview.rebuild()
+        out[name].append(time.perf_counter() - start)
+print(json.dumps(out))
+"""
+
+
+def serve_edits(project: Path, names: list[str], runs: int) -> dict[str, dict]:
+    """Median seconds of ``runs`` rebuilds by `lantoa serve`'s preview after an edit of each of
+    ``names`` (files of the first story)."""
+    out = subprocess.run([sys.executable, "-c", SERVE_EDITS, str(project), ",".join(names), str(runs)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"serve edits failed:\n{out.stderr[-3000:]}")
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    return {name: {"seconds": statistics.median(t), "runs": [round(x, 2) for x in t]} for name, t in times.items()}
+
+
 def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: bool) -> dict:
     langs = LANGS[:nlangs]
     work = Path(tempfile.mkdtemp(prefix=f"lantoa-bench-{stories}x{nlangs}-"))
@@ -333,6 +369,10 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
         # an edit of the source: every edition shows its card, and its translations become 'outdated'
         print(f"[{stories}×{nlangs}] lantoa one-story edit (source)…", flush=True)
         row["lantoa_edit_source"] = median_of(runs, edit("index.md"))
+        # the same edits as `lantoa serve` rebuilds them for an editor's preview, in a warm process
+        print(f"[{stories}×{nlangs}] lantoa serve, one-story edits…", flush=True)
+        served = serve_edits(project, [f"index.{langs[1]}.md", "index.md"], runs)
+        row["serve_edit"], row["serve_edit_source"] = served[f"index.{langs[1]}.md"], served["index.md"]
         base = work / "baseline"
         make_baseline(project, base, langs)
         print(f"[{stories}×{nlangs}] baseline mkdocs + static-i18n…", flush=True)
@@ -426,15 +466,18 @@ def report(rows: list[dict], args) -> str:
         "*Cached assets*: every page rendered again, with what `.cache/lantoa` keeps by content "
         "reused: image variants, social cards, press kits, font subsets, parsed sources, file "
         "digests, search word counts (what CI with a kept cache, or a theme change, costs). "
-        "Edits and no-change are ÷ the cached-assets full build. "
+        "Edits and no-change are ÷ the cached-assets full build. *In `lantoa serve`*: the same "
+        "edits rebuilt by the preview server's process, which stays up between rebuilds (no Python "
+        "start or imports; its one-second poll for changes not counted). "
         "Memory: peak of the summed RSS of the process tree, and of the summed PSS (shared pages "
         "split between the processes that share them: what the tree really holds), sampled every "
         "20 ms in one more run of each measurement; the timed runs are not sampled (sampling took a "
         "quarter of a core, which slowed lantoa's two processes but not the one-process baseline).", "",
         "| stories × langs | lantoa cold s (÷ baseline) | lantoa full, cached assets s (÷ baseline) | "
         "baseline s | hugo s | cached ÷ hugo | one-story edit s (÷ full), translation / source | "
+        "the same edits in `lantoa serve` s (÷ full) | "
         "no change s (÷ full) | peak MB RSS / PSS: lantoa · baseline | output MB lantoa / baseline (ratio) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         lt, bl, wm = row["lantoa"], row["baseline"], row["lantoa_warm"]
@@ -445,7 +488,10 @@ def report(rows: list[dict], args) -> str:
             + (f"{hg['seconds']:.1f} | {r(wm['seconds'], hg['seconds'])} | " if hg else "— | — | ")
             + f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], wm['seconds'])}) / "
             f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], wm['seconds'])}) | "
-            f"{row['lantoa_nochange']['seconds']:.2f} ({r(row['lantoa_nochange']['seconds'], wm['seconds'])}) | "
+            + (f"{row['serve_edit']['seconds']:.1f} ({r(row['serve_edit']['seconds'], wm['seconds'])}) / "
+               f"{row['serve_edit_source']['seconds']:.1f} ({r(row['serve_edit_source']['seconds'], wm['seconds'])}) | "
+               if "serve_edit" in row else "— | ")
+            + f"{row['lantoa_nochange']['seconds']:.2f} ({r(row['lantoa_nochange']['seconds'], wm['seconds'])}) | "
             f"{mb(max(lt['peak_rss'], wm['peak_rss']))} / {mb(max(lt['peak_pss'], wm['peak_pss']))} · "
             f"{mb(bl['peak_rss'])} / {mb(bl['peak_pss'])} | "
             f"{lt['bytes'] / 2**20:.1f} / {bl['bytes'] / 2**20:.1f} ({r(lt['bytes'], bl['bytes'])}) |")
