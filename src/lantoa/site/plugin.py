@@ -21,8 +21,8 @@ from jinja2 import FileSystemBytecodeCache, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 from mkdocs.config import base, config_options
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
-from mkdocs.structure.files import File
 from mkdocs.structure import pages as mkdocs_pages
+from mkdocs.structure.files import File
 from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
