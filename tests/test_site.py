@@ -95,6 +95,11 @@ def test_each_edition_build_hands_static_i18n_only_its_own_pages(tmp_path):
     home, story = kept.documentation_pages()
     assert home.content_string == "# home" and home.is_modified()
     assert not story.is_modified()
+    assert plugin.sources == {}  # each text is held by its File alone
+    # once MkDocs has read a page's text, it is let go (the page keeps its Markdown)
+    page = SimpleNamespace(meta={}, title="Home", file=home)
+    assert plugin.on_page_markdown("# home", page, config, kept) == "# home"
+    assert home.content_string == "" and home.is_modified()
 
 
 def test_pages_are_handed_to_mkdocs_in_the_order_its_walk_of_docs_dir_lists_them(tmp_path):

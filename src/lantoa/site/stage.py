@@ -80,15 +80,21 @@ def write_edition(staged: Staged, lang: str, kept: frozenset[str] = frozenset())
     with ``kept``, the pages (paths in the edition's output) reused from its kept output, which
     MkDocs does not render again."""
     work = Path(staged.docs_dir).parent
-    pages_file(work, lang).write_bytes(marshal.dumps({"pages": staged.sources[lang], "kept": sorted(kept)}))
+    sources = staged.sources[lang]
+    with open(pages_file(work, lang), "wb") as f:  # page by page: no bytes object of the whole edition
+        marshal.dump((sorted(kept), len(sources)), f)
+        for item in sources.items():
+            marshal.dump(item, f)
     (work / f"model.{lang}.json").write_text(json.dumps(staged.models[lang], ensure_ascii=False, sort_keys=True),
                                              "utf-8")
 
 
 def read_edition(work: Path, lang: str) -> tuple[dict[str, str], frozenset[str]]:
     """(the pages' texts by path in docs_dir, the kept pages) as :func:`write_edition` wrote them."""
-    data = marshal.loads(pages_file(work, lang).read_bytes())
-    return data["pages"], frozenset(data["kept"])
+    with open(pages_file(work, lang), "rb") as f:
+        kept, count = marshal.load(f)
+        pages = dict(marshal.load(f) for _ in range(count))
+    return pages, frozenset(kept)
 
 
 def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | None:
