@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -87,3 +88,36 @@ def test_the_watched_files_stamp_sees_every_kind_of_edit(tmp_path):
     assert snapshot(root) == touched
     (root / "mkdocs.yml").write_text((root / "mkdocs.yml").read_text("utf-8") + "\n", "utf-8")
     assert snapshot(root) != touched
+
+
+#: what the preview process imports once, so that each rebuild's forked workers do not
+WORKER_PACKAGES = ("mkdocs", "material", "mkdocs_static_i18n", "jinja2", "markdown", "pathspec", "babel")
+
+WARM_CHECK = r"""
+import json, sys
+from pathlib import Path
+from types import SimpleNamespace
+from lantoa.commands.serve import Preview
+from lantoa.site import builder
+root = Path(sys.argv[1])
+preview = Preview(SimpleNamespace(root=root, echo=lambda m: None), [])
+seen = {}
+real_build = builder._build_language
+def watched(*args, **kwargs):  # in the worker: what it has to import itself
+    before = set(sys.modules)
+    err = real_build(*args, **kwargs)
+    return err or json.dumps(sorted(set(sys.modules) - before))
+builder._build_language = watched
+assert preview.rebuild() is False  # every edition's worker reports its imports as an "error"
+"""
+
+
+def test_the_preview_imports_the_workers_modules_once_so_each_rebuild_s_workers_start_warm(tmp_path):
+    root = make_project(tmp_path / "site", langs=("vi", "en"))
+    out = subprocess.run([sys.executable, "-c", WARM_CHECK, str(root)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    reports = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("  [")]
+    assert len(reports) == 2, out.stderr[-3000:]  # one for each edition
+    imported = [m for report in reports for m in report]
+    assert "lantoa.site.plugin" not in imported
+    assert not [m for m in imported if m.split(".")[0] in WORKER_PACKAGES], imported

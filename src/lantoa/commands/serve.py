@@ -60,10 +60,16 @@ class Preview:
         self.out = ctx.root / "build" / "preview"
         self.build_id = 0
         self.lock = threading.Lock()
+        self.warm = False
 
     def rebuild(self) -> bool:
         from .check import collect
 
+        if not self.warm:  # once: every rebuild's workers are forked from this process
+            from ..site.builder import warm_workers
+
+            warm_workers(self.ctx.root)
+            self.warm = False
         checked = collect(self.ctx.root)
         if checked.report.items:
             click.echo(checked.report.render_text(), err=True)
