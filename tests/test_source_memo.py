@@ -125,3 +125,24 @@ def test_check_reports_the_same_with_and_without_the_memo(project):
     markup._scan.cache_clear()
     second = collect(project).report.render_text()
     assert kept.exists() and plain == first == second
+
+
+def test_a_long_lived_process_keeps_the_memo_in_memory_until_another_writes_it(tmp_path, monkeypatch):
+    """`lantoa serve` rebuilds in one process: the memo it wrote last is not unpickled again, but
+    one that another process wrote since (a `lantoa build` beside it) is read from the file."""
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    _read_all(paths, cache)
+    loads = []
+    real_load = pickle.load
+    monkeypatch.setattr(memo.pickle, "load", lambda f: loads.append(f.name) or real_load(f))
+    m, docs = _read_all(paths, cache)
+    assert loads == [] and (m.hits, m.misses) == (len(paths), 0)
+    assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+    # another process writes the memo: without the last file, so that it is told apart
+    blob = pickle.dumps((memo._header(), {k: v for k, v in m.used.items() if k != memo.key_of(paths[-1].read_bytes())}))
+    (cache / memo.FILE).unlink()
+    (cache / memo.FILE).write_bytes(blob)
+    m, docs = _read_all(paths, cache)
+    assert loads == [str(cache / memo.FILE)] and m.misses == 1
+    assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
