@@ -188,3 +188,22 @@ def test_the_coverage_map_is_drawn_again_only_when_a_status_changes(project, mon
     assert runner.invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
     assert drawn == [1] and png.read_bytes() != first  # the translation is now outdated
     assert len(list((project / ".cache" / "lantoa" / "status").glob("*.png"))) == 1
+
+
+def test_the_feeds_and_sitemaps_escape_as_xml_sax_saxutils_does():
+    """lantoa.site.editions has its own copies, so that no build imports urllib.request and ssl."""
+    import random
+    from xml.sax import saxutils
+
+    from lantoa.site import editions
+
+    rng = random.Random(7)
+    alphabet = "ab&<>\"'\n\r\t ;#ạờ\u17a2\u0644"
+    samples = ["", "plain", "a\"b", "a'b", "a\"b'c", "&amp;", "<x y='1'>", "line\nnext\r\ttab"]
+    samples += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(2000)]
+    for text in samples:
+        assert editions.escape(text) == saxutils.escape(text), repr(text)
+        assert editions.quoteattr(text) == saxutils.quoteattr(text), repr(text)
+    assert "xml.sax.saxutils" not in subprocess.run(
+        [__import__("sys").executable, "-c", "import sys, lantoa.site.builder, lantoa.site.outputs; print(sorted(sys.modules))"],
+        capture_output=True, text=True, check=True).stdout

@@ -15,7 +15,6 @@ import gzip
 import json
 import logging
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 from .incremental import replace_bytes, replace_text
 
@@ -23,6 +22,22 @@ log = logging.getLogger(__name__)
 FEED_ITEMS = 50
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+
+
+def escape(data: str) -> str:
+    """``xml.sax.saxutils.escape``, which is not imported: that module imports urllib.request, and
+    with it http.client and ssl, 36 ms of every build's start (tests/test_editions.py compares)."""
+    return data.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def quoteattr(data: str) -> str:
+    """``xml.sax.saxutils.quoteattr``: an attribute value, escaped and quoted."""
+    data = escape(data).replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    if '"' not in data:
+        return f'"{data}"'
+    if "'" not in data:
+        return f"'{data}'"
+    return '"{}"'.format(data.replace('"', "&quot;"))
 
 
 def load_models(ctx) -> dict[str, dict]:
