@@ -25,3 +25,18 @@ def test_cli_help_does_not_import_mkdocs():
     code = "import sys; from lantoa.cli import main; import lantoa.commands.check; print('mkdocs' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_the_build_process_imports_no_module_it_does_not_need():
+    """Every build's main process imports the builder and its output steps. None of them imports
+    at load time what only some builds use: fontTools' table modules (20-30 ms; only for fonts not
+    in the cache), MkDocs or Jinja (the edition workers' own), nor xml.sax.saxutils, which brings
+    urllib.request, http.client and ssl (36 ms)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import lantoa.commands.build, lantoa.site.builder, lantoa.site.outputs; "
+            "print(' '.join(m for m in ('fontTools.ttLib', 'xml.sax.saxutils', 'ssl', 'http.client', "
+            "'mkdocs', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == ""

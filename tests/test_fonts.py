@@ -276,8 +276,10 @@ def test_the_faces_of_a_collection_are_kept_by_its_content(tmp_path, monkeypatch
     monkeypatch.setattr(digests, "_STATE", {"path": None, "dirty": False})
     digests.load(tmp_path)
     opened = []
-    real = fonts.TTCollection
-    monkeypatch.setattr(fonts, "TTCollection", lambda *a, **k: opened.append(a) or real(*a, **k))
+    from fontTools import ttLib  # imported where a collection is read, not with the module
+
+    real = ttLib.TTCollection
+    monkeypatch.setattr(ttLib, "TTCollection", lambda *a, **k: opened.append(a) or real(*a, **k))
 
     def resolve() -> int:
         fonts._face_index.cache_clear()

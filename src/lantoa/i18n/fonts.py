@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import fontTools
-from fontTools.ttLib import TTCollection, TTFont
 
 from .. import digests
 from ..cachefile import keep_quietly, read_kept
@@ -249,6 +248,8 @@ def _face_names(sha: str, path: str) -> tuple[str | None, ...]:
     names = read_kept(kept) if kept is not None else None
     if isinstance(names, list) and names and all(n is None or isinstance(n, str) for n in names):
         return tuple(names)
+    from fontTools.ttLib import TTCollection  # 20-30 ms to import: only when the names are not kept
+
     coll = TTCollection(path, lazy=True)
     try:
         found: list[str | None] = []
@@ -336,6 +337,8 @@ def _subset(path: Path, font_number: int, script: str, chars: frozenset[int]) ->
 
 def _inspect_woff2(data: bytes) -> frozenset[int]:
     """Fully decode WOFF2 ``data`` and return its cmap; raises if corrupt."""
+    from fontTools.ttLib import TTFont
+
     font = TTFont(io.BytesIO(data), lazy=False)
     try:
         if font.flavor != "woff2":

@@ -21,8 +21,6 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from fontTools.ttLib import TTFont
-
 from ..i18n import fonts as lfonts
 from ..cachefile import keep_quietly
 from .incremental import file_names
@@ -58,6 +56,8 @@ def _coverage(family: str) -> frozenset[int]:
             return frozenset(json.loads(kept.read_text("utf-8")))
         except (OSError, ValueError, TypeError):
             pass  # not kept yet, or unreadable: read the font again
+    from fontTools.ttLib import TTFont  # 20-30 ms to import: only when no coverage is kept
+
     cps = frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
     if kept is not None:
         keep_quietly(kept, json.dumps(sorted(cps)).encode())
