@@ -75,3 +75,25 @@ def test_material_partial_format_is_readable():
     assert strings["language"] == "vi" and strings["search.placeholder"]
     assert "km" not in material_strings.material_languages()  # why we generate our own partials
     assert "lo" not in material_strings.material_languages()
+
+
+def test_our_language_partials_answer_as_material_s_own_and_make_their_strings_once():
+    """Material's ``language.html`` imports ``partials/languages/<tag>.html`` as ``lang`` and calls
+    ``lang.t(key)`` (then English's, then the key, when it answers nothing). Ours answer exactly
+    as Material's own form would (its dict written inside the macro), but make the dict once per
+    imported template, not at every call."""
+    import jinja2
+
+    strings = material_strings.material_strings("vi") | {"language": "km", "x.quote": 'a "b" & <c>'}
+    body = __import__("json").dumps(strings, ensure_ascii=False)
+    env = jinja2.Environment(loader=jinja2.DictLoader({
+        "ours.html": material_strings.partial(strings),
+        "material.html": "{% macro t(key) %}{{ " + body + "[key] }}{% endmacro %}",
+        "page.html": "{% import 'ours.html' as lang %}{% for k in keys %}[{{ lang.t(k) or 'FALLBACK' }}]{% endfor %}",
+        "theirs.html": "{% import 'material.html' as lang %}{% for k in keys %}[{{ lang.t(k) or 'FALLBACK' }}]{% endfor %}",
+    }))
+    keys = [*strings, "no.such.key", ""]
+    assert env.get_template("page.html").render(keys=keys) == env.get_template("theirs.html").render(keys=keys)
+    assert "[FALLBACK]" in env.get_template("page.html").render(keys=keys)
+    template = material_strings.partial(strings)
+    assert template.count("search.placeholder") == 1 and "{% macro t(key) %}{{ strings[key] }}{% endmacro %}" in template
