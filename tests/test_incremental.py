@@ -129,6 +129,26 @@ def test_a_kept_edition_changed_in_place_is_built_again(project):
     assert build(project) == serial
 
 
+def test_a_kept_edition_with_an_earlier_lantoa_s_manifest_is_built_again_quietly(project):
+    """The manifest of a kept edition (its files' stamp) changed kind: an edition kept by an
+    earlier lantoa is built again, without a warning that a file of it was changed."""
+    from lantoa.site import incremental
+
+    serial = build(project, "--clean", "-j", "1")
+    shutil.rmtree(project / "build")
+    assert build(project) == serial
+    for manifest in (project / ".cache" / "lantoa" / "parts").glob(f"*/*/{incremental.COMPLETE}"):
+        manifest.write_text('{"index.html": [1, 2]}', "utf-8")  # an earlier lantoa's: a size and mtime a file
+    shutil.rmtree(project / "build")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0 and "(0 reused)" in r.output, r.output  # every edition rendered again
+    assert "was changed after it was stored" not in r.output
+    assert tree_digest(project / "build" / "site") == serial
+    shutil.rmtree(project / "build")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert "rendered 0 editions" in r.output, r.output  # kept again, in the new kind
+
+
 def _second_story(root):
     """A copy of the tiny project's story under another slug and title (edits touch one of two)."""
     src = root / "content" / "stories" / "vinh-ha-long"
