@@ -67,6 +67,10 @@ def test_every_sitemap_validates(sample_site, registry):
     index = ET.parse(sample_site / "sitemap_index.xml").getroot()
     assert len(index.findall(f"{SM}sitemap")) == len(files)
     assert "Sitemap: https://lantoa.example.vn/sitemap_index.xml" in (sample_site / "robots.txt").read_text()
+    import gzip
+
+    for f in files:  # the compressed copy is the same sitemap
+        assert gzip.decompress(f.with_suffix(".xml.gz").read_bytes()) == f.read_bytes()
 
 
 def test_hreflang_is_reciprocal_and_absolute_in_sitemaps(sample_site, registry):

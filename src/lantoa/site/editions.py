@@ -92,7 +92,9 @@ def sitemaps_step(ctx) -> int:
                + "\n".join(urls) + "\n</urlset>\n")
         target = ctx.site / prefix / "sitemap.xml"
         _write(target, xml)
-        replace_bytes(target.with_suffix(".xml.gz"), gzip.compress(xml.encode("utf-8"), mtime=0))
+        # zlib's default level: level 9 took 8 ms a sitemap at 400 stories (12 of them in every
+        # build, a one-story edit too) for 9% fewer bytes than level 6's 2.3 ms
+        replace_bytes(target.with_suffix(".xml.gz"), gzip.compress(xml.encode("utf-8"), compresslevel=6, mtime=0))
         index.append(_abs(ctx, prefix + "sitemap.xml"))
         written += 2
     _write(ctx.site / "sitemap_index.xml",
