@@ -108,7 +108,13 @@ def watched(*args, **kwargs):  # in the worker: what it has to import itself
     err = real_build(*args, **kwargs)
     return err or json.dumps(sorted(set(sys.modules) - before))
 builder._build_language = watched
+calls = []
+real_warm = builder.warm_workers
+builder.warm_workers = lambda root: calls.append(root) or real_warm(root)
 assert preview.rebuild() is False  # every edition's worker reports its imports as an "error"
+assert preview.rebuild() is False
+from lantoa.content import memo
+assert len(calls) == 1 and memo._KEEP[0], calls  # once, and the sources' memo is kept in memory
 """
 
 
@@ -117,7 +123,7 @@ def test_the_preview_imports_the_workers_modules_once_so_each_rebuild_s_workers_
     out = subprocess.run([sys.executable, "-c", WARM_CHECK, str(root)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     reports = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("  [")]
-    assert len(reports) == 2, out.stderr[-3000:]  # one for each edition
+    assert len(reports) == 4, out.stderr[-3000:]  # one for each edition, in each of the two rebuilds
     imported = [m for report in reports for m in report]
     assert "lantoa.site.plugin" not in imported
     assert not [m for m in imported if m.split(".")[0] in WORKER_PACKAGES], imported

@@ -132,10 +132,18 @@ def test_a_long_lived_process_keeps_the_memo_in_memory_until_another_writes_it(t
     one that another process wrote since (a `lantoa build` beside it) is read from the file."""
     paths = _write(tmp_path / "src")
     cache = tmp_path / "cache"
-    _read_all(paths, cache)
     loads = []
     real_load = pickle.load
     monkeypatch.setattr(memo.pickle, "load", lambda f: loads.append(f.name) or real_load(f))
+    _read_all(paths, cache)
+    _read_all(paths, cache)
+    assert loads == [str(cache / memo.FILE)] and not memo._HELD  # a one-off process holds nothing
+    loads.clear()
+    monkeypatch.setattr(memo, "_KEEP", [True])  # as lantoa serve asks (memo.keep_between_runs)
+    monkeypatch.setattr(memo, "_HELD", {})
+    _read_all(paths, cache)
+    assert loads == [str(cache / memo.FILE)]
+    loads.clear()
     m, docs = _read_all(paths, cache)
     assert loads == [] and (m.hits, m.misses) == (len(paths), 0)
     assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]

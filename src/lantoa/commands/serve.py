@@ -66,10 +66,12 @@ class Preview:
         from .check import collect
 
         if not self.warm:  # once: every rebuild's workers are forked from this process
+            from ..content import memo
             from ..site.builder import warm_workers
 
             warm_workers(self.ctx.root)
-            self.warm = False
+            memo.keep_between_runs()  # and every rebuild reads the sources in it
+            self.warm = True
         checked = collect(self.ctx.root)
         if checked.report.items:
             click.echo(checked.report.render_text(), err=True)

@@ -51,11 +51,21 @@ def _header() -> tuple:
     return ("lantoa-sources", FORMAT, __version__, sys.version, yaml.__version__, h.hexdigest())
 
 
-#: path of a memo file -> (its stat when this process last wrote or read it, what it held then):
-#: `lantoa serve` rebuilds in one process, and unpickling the file again each time took 22 ms of
-#: a 1 s rebuild at 100 stories x 12 languages. Entries are keyed by the bytes they were read
-#: from, so a held dict that lost entries (a run that failed half-way) only costs misses.
+#: path of a memo file -> (its stat when this process last wrote or read it, what it held then),
+#: in a process that asked for it (:func:`keep_between_runs`): `lantoa serve` rebuilds in one
+#: process, and unpickling the file again each time took 22 ms of a 1 s rebuild at 100 stories x
+#: 12 languages. Not in a one-off ``lantoa build``: it would only keep the memo (some 30 MB at 400
+#: x 12) alive to the end of the build. Entries are keyed by the bytes they were read from, so a
+#: held dict that lost entries (a run that failed half-way) only costs misses.
 _HELD: dict[Path, tuple[tuple, dict]] = {}
+_KEEP = [False]
+
+
+def keep_between_runs(keep: bool = True) -> None:
+    """Keep each memo in memory for this process's next run (a long-lived process's choice)."""
+    _KEEP[0] = keep
+    if not keep:
+        _HELD.clear()
 
 
 def _stamp(path: Path) -> tuple | None:
@@ -67,6 +77,8 @@ def _stamp(path: Path) -> tuple | None:
 
 
 def _hold(path: Path, entries: dict) -> None:
+    if not _KEEP[0]:
+        return
     stamp = _stamp(path)
     if stamp is not None:
         _HELD[path] = (stamp, entries)
