@@ -132,6 +132,8 @@ def test_a_long_lived_process_keeps_the_memo_in_memory_until_another_writes_it(t
     one that another process wrote since (a `lantoa build` beside it) is read from the file."""
     paths = _write(tmp_path / "src")
     cache = tmp_path / "cache"
+    monkeypatch.setattr(memo, "_KEEP", [False])  # a one-off process, as lantoa build
+    monkeypatch.setattr(memo, "_HELD", {})
     loads = []
     real_load = pickle.load
     monkeypatch.setattr(memo.pickle, "load", lambda f: loads.append(f.name) or real_load(f))

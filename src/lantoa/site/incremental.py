@@ -247,9 +247,12 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
         before = json.loads((src / PAGES).read_text("utf-8"))
     except (OSError, ValueError):
         return set()
-    if before.get("shared") != inputs.shared or _foreign(manifest):
+    if before.get("shared") != inputs.shared:
         return set()
-    if _manifest(src) != manifest:
+    now = _manifest(src)
+    if _foreign(manifest, now):
+        return set()
+    if now != manifest:
         log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
                     "building it again", lang)
         shutil.rmtree(src, ignore_errors=True)
@@ -282,10 +285,12 @@ def _manifest(folder: Path) -> dict[str, str]:
     return {"stamp": tree_stamp(folder, skip=COMPLETE)}
 
 
-def _foreign(manifest) -> bool:
-    """A manifest not of :func:`_manifest`'s kind (an earlier lantoa's): its edition is built again,
-    without a warning that it was changed."""
-    return not isinstance(manifest, dict) or set(manifest) != {"stamp"}
+def _foreign(manifest, now: dict[str, str]) -> bool:
+    """A manifest not of the kind :func:`_manifest` makes here (``now``): an earlier lantoa's, or a
+    stamp from GNU find where there is none here, or the other way round (a part made on another
+    machine). Its edition is built again, without a warning that a file of it was changed."""
+    return (not isinstance(manifest, dict) or set(manifest) != {"stamp"} or not isinstance(manifest["stamp"], str)
+            or manifest["stamp"].startswith("find:") != now["stamp"].startswith("find:"))
 
 
 #: what a kept edition holds beside its output
@@ -302,9 +307,10 @@ def kept_part(cache_dir: Path, lang: str, key: str) -> Path | None:
         manifest = json.loads((src / COMPLETE).read_text("utf-8"))
     except (OSError, ValueError):
         return None
-    if _foreign(manifest):
+    now = _manifest(src)
+    if _foreign(manifest, now):
         return None
-    if _manifest(src) != manifest:
+    if now != manifest:
         log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
                     "building it again", lang)
         shutil.rmtree(src, ignore_errors=True)
