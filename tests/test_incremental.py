@@ -192,6 +192,8 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     # the other story's English page is reused: not read, not rendered, not written (the same file)
     other = project / "build" / "site" / "en" / "stories" / "vinh-lan-ha" / "index.html"
     before = other.stat()
+    index = project / "build" / "site" / "en" / "search" / "index.json"
+    index_before = index.stat()
     story = project / "content" / "stories" / "vinh-ha-long"
     if edit == "body":  # the English page changes; the English home and categories list the same cards
         p = story / "index.en.md"
@@ -216,6 +218,9 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert "Boats at d" in (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
     after = other.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # the English search index is the kept one when what it indexes did not change (an edit of
+    # the source changes the English pages' notices only, outside their article)
+    assert (index.stat().st_ino == index_before.st_ino) == (edit == "source"), edit
     assert tree_digest(site) == _clean_build_of(project, tmp_path)
 
 

@@ -253,3 +253,31 @@ def test_a_kiosk_copy_gets_script_twins_of_its_indexes(tmp_path):
         script = (folder / "index.js").read_text("utf-8")
         assert script.startswith("lantoaSearch.receive(") and script.endswith(");\n")
         assert script[len("lantoaSearch.receive("):-len(");\n")] == (folder / "index.json").read_text("utf-8")
+
+
+def test_the_index_key_changes_with_everything_an_index_is_made_from():
+    """lantoa.site.search.index_key: a kept index is reused only for the same documents, fallbacks,
+    editions and kind of build."""
+    from lantoa.search.index import Doc, Edition
+    from lantoa.site.search import index_key
+
+    docs = [Doc("stories/a/", "Vịnh", "Tóm tắt", "văn bản", "vi"), Doc("stories/b/", "B", "S", "T", "vi")]
+    fallbacks = [("stories/c/", "en")]
+    editions = [Edition("vi", "", "Tiếng Việt", "ltr"), Edition("en", "en/", "English", "ltr")]
+    base = index_key("vi", "", docs, fallbacks, editions, False)
+    assert base == index_key("vi", "", list(docs), list(fallbacks), list(editions), False)
+    changed = [
+        index_key("en", "", docs, fallbacks, editions, False),
+        index_key("vi", "vi/", docs, fallbacks, editions, False),
+        index_key("vi", "", docs, fallbacks, editions, True),
+        index_key("vi", "", docs[::-1], fallbacks, editions, False),
+        index_key("vi", "", docs[:1], fallbacks, editions, False),
+        index_key("vi", "", [docs[0], Doc("stories/b/", "B", "S", "T.", "vi")], fallbacks, editions, False),
+        index_key("vi", "", [docs[0], Doc("stories/b/", "BS", "", "T", "vi")], fallbacks, editions, False),
+        index_key("vi", "", [docs[0], Doc("stories/b/", "B", "S", "T", "en")], fallbacks, editions, False),
+        index_key("vi", "", docs, [], editions, False),
+        index_key("vi", "", docs, [("stories/c/", "fr")], editions, False),
+        index_key("vi", "", docs, fallbacks, editions[:1], False),
+        index_key("vi", "", docs, fallbacks, [editions[0], Edition("en", "en/", "English", "rtl")], False),
+    ]
+    assert len({base, *changed}) == len(changed) + 1

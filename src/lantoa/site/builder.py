@@ -99,7 +99,9 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
         pages = {rel: before[rel] for rel in kept} | collected.pages
         search.edition_index(Path(out), lang, model, staged.languages, registry,
                              {rel: f["text"] for rel, f in pages.items()}, kiosk,
-                             Path(cache_dir) if cache_dir else None)
+                             Path(cache_dir) if cache_dir else None,
+                             # pages were reused: the kept edition was checked intact in this build
+                             incremental.kept_source(Path(cache_dir), lang) if cache_dir and kept else None)
         api.edition_api(Path(out), lang, model, {rel: f["body"] for rel, f in pages.items()},
                         *api.settings(Path(root)))
         pagefacts.save(Path(out), pages, final=not kiosk)

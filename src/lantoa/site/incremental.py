@@ -40,6 +40,8 @@ FACTS = ".lantoa-facts.json"
 #: beside it, when the facts are final: only the characters its pages show, by language (the merge
 #: reads this small file instead of parsing the facts, some 4 MB for a 400-story edition)
 CHARS = ".lantoa-chars.json"
+#: beside them: the key of what the edition's search index was made from (lantoa.site.search)
+SEARCH_KEY = ".lantoa-search-key"
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
 #: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial
 PART_FORMAT = 5
@@ -227,6 +229,13 @@ def _serial(value) -> bytes:
     return marshal.dumps(value, 2)
 
 
+def kept_source(cache_dir: Path, lang: str) -> Path | None:
+    """The kept edition of ``lang`` that :func:`reusable_pages` reuses pages from (the one there is)."""
+    base = cache_dir / "parts" / lang
+    kept = [p for p in base.iterdir() if (p / COMPLETE).is_file()] if base.is_dir() else []
+    return kept[0] if len(kept) == 1 else None
+
+
 def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path) -> set[str]:
     """When edition ``lang`` changed only in some of its stories, put the story pages of its kept
     edition whose inputs did not change at ``dest`` (hard links). Returns the output paths of the
@@ -237,11 +246,9 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     title; the pages that are (home, categories, languages, editors' pages) list stories, and are
     always rendered again. Everything else a story page shows is in its own inputs or in
     ``inputs.shared``."""
-    base = cache_dir / "parts" / lang
-    kept = [p for p in base.iterdir() if (p / COMPLETE).is_file()] if base.is_dir() else []
-    if len(kept) != 1:
+    src = kept_source(cache_dir, lang)
+    if src is None:
         return set()
-    src = kept[0]
     try:
         manifest = json.loads((src / COMPLETE).read_text("utf-8"))
         before = json.loads((src / PAGES).read_text("utf-8"))
@@ -294,7 +301,7 @@ def _foreign(manifest, now: dict[str, str]) -> bool:
 
 
 #: what a kept edition holds beside its output
-BOOKKEEPING = frozenset({COMPLETE, PAGES, FACTS, CHARS})
+BOOKKEEPING = frozenset({COMPLETE, PAGES, FACTS, CHARS, SEARCH_KEY})
 
 
 def kept_part(cache_dir: Path, lang: str, key: str) -> Path | None:

@@ -18,15 +18,20 @@ to ``lantoa-search.js`` (loaded by a ``<script>`` element, which file:// allows)
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import marshal
 import re
+import sys
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
 from ..errors import LantoaError
 from ..cachefile import keep_quietly
 from ..search import index as sindex
+from ..search import segment
+from .incremental import SEARCH_KEY, link_or_copy
 
 log = logging.getLogger(__name__)
 
@@ -105,13 +110,16 @@ def article_text(html: str) -> str | None:
 
 
 def edition_index(root: Path, tag: str, model: dict, built: list[str], registry, texts: dict[str, str | None],
-                  kiosk: bool = False, cache_dir: Path | None = None) -> int:
+                  kiosk: bool = False, cache_dir: Path | None = None, kept: Path | None = None) -> int:
     """Write edition ``tag``'s index under ``root`` (its MkDocs output) from its model and the text
     of its built pages (``texts``: path in ``root`` -> :func:`article_text` of the page, see
     lantoa.site.pagefacts); ``built`` lists the editions of this build (a page shown in another
     built edition's language is searched in that edition's index). Returns the files written.
     ``cache_dir``: where the word counts of this edition's texts are kept between builds
-    (:func:`_load_counts`)."""
+    (:func:`_load_counts`). ``kept``: the kept output of this edition, checked intact in this build
+    (``lantoa.site.incremental.reusable_pages``): its index is linked, not made again, when it was
+    made from the same documents (:func:`index_key`; an edit of a story's source changes the
+    notices of every edition that shows a translation of it, outside the text they index)."""
     editions = [sindex.Edition(t, model["editions"][t], registry[t].autonym, registry[t].dir) for t in built]
     prefix = model["editions"][tag]
     docs: list[sindex.Doc] = []
@@ -134,6 +142,17 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
         docs.append(sindex.Doc(url, page["title"], page["summary"], text or "", page["lang"]))
     out = root / prefix / "search" / "index.json"
     out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)  # never written in place: it may be a link to a kept edition's
+    key = index_key(tag, prefix, docs, fallbacks, editions, kiosk)
+    (root / SEARCH_KEY).write_text(key, "utf-8")
+    if kept is not None and not kiosk and (kept / prefix / "search" / "index.json").is_file():
+        try:
+            same = (kept / SEARCH_KEY).read_text("utf-8") == key
+        except OSError:
+            same = False
+        if same:
+            link_or_copy(str(kept / prefix / "search" / "index.json"), str(out))
+            return 1
     memo = _load_counts(cache_dir, tag)
     used: dict = {}
     data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions, _Recording(memo, used)))
@@ -147,6 +166,35 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
 
 
 #: the word counts of an edition's texts, kept by language and text digest in
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """What makes an index from its documents: the index's format, the segmenter and its ICU, and
+    the code of both (a kept index is reused across builds of a development tree too)."""
+    h = hashlib.sha256(f"{sindex.VERSION}\0{segment_version()}".encode())
+    for module in (sindex, segment, sys.modules[__name__]):
+        try:
+            h.update(Path(module.__file__).read_bytes())
+        except (OSError, TypeError):  # no source to read (a frozen install): the versions decide
+            h.update(module.__name__.encode())
+    return h.hexdigest()
+
+
+def index_key(tag: str, prefix: str, docs: list, fallbacks: list[tuple[str, str]], editions: list,
+              kiosk: bool) -> str:
+    """The key of an edition's index: everything :func:`lantoa.search.index.build` makes it from,
+    each piece with its length, so that no two sets of pieces hash alike."""
+    h = hashlib.sha256()
+    pieces = ["lantoa-search-index", _code_version(), tag, prefix, str(kiosk), str(len(docs)),
+              *(field for d in docs for field in (d.url, d.title, d.summary, d.text, d.lang)),
+              str(len(fallbacks)), *(field for pair in fallbacks for field in pair),
+              *(field for e in editions for field in (e.lang, e.prefix, e.name, e.dir))]
+    for piece in pieces:
+        data = piece.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
 #: ``.cache/lantoa/search/<tag>.marshal`` (plain data: strings, numbers, tuples)
 COUNTS_FORMAT = 1
 
