@@ -250,19 +250,10 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     if src is None:
         return set()
     try:
-        manifest = json.loads((src / COMPLETE).read_text("utf-8"))
         before = json.loads((src / PAGES).read_text("utf-8"))
     except (OSError, ValueError):
         return set()
-    if before.get("shared") != inputs.shared:
-        return set()
-    now = _manifest(src)
-    if _foreign(manifest, now):
-        return set()
-    if now != manifest:
-        log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
-                    "building it again", lang)
-        shutil.rmtree(src, ignore_errors=True)
+    if before.get("shared") != inputs.shared or not _intact(src, lang):
         return set()
     pages = before.get("pages") or {}
     reuse = {rel for rel, h in inputs.pages.items()
@@ -300,6 +291,25 @@ def _foreign(manifest, now: dict[str, str]) -> bool:
             or manifest["stamp"].startswith("find:") != now["stamp"].startswith("find:"))
 
 
+def _intact(src: Path, lang: str) -> bool:
+    """Whether kept edition ``src`` (of ``lang``) is as it was stored, by its manifest. One whose
+    files changed since is deleted, with a warning; one without a manifest of this kind is not
+    used (:func:`_foreign`)."""
+    try:
+        manifest = json.loads((src / COMPLETE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    now = _manifest(src)
+    if _foreign(manifest, now):
+        return False
+    if now != manifest:
+        log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
+                    "building it again", lang)
+        shutil.rmtree(src, ignore_errors=True)
+        return False
+    return True
+
+
 #: what a kept edition holds beside its output
 BOOKKEEPING = frozenset({COMPLETE, PAGES, FACTS, CHARS, SEARCH_KEY})
 
@@ -310,17 +320,7 @@ def kept_part(cache_dir: Path, lang: str, key: str) -> Path | None:
     build/site that stored them, so a file changed in place since (size or mtime differs from the
     manifest written when it was stored) voids the whole part."""
     src = cache_dir / "parts" / lang / key
-    try:
-        manifest = json.loads((src / COMPLETE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    now = _manifest(src)
-    if _foreign(manifest, now):
-        return None
-    if now != manifest:
-        log.warning("kept edition %s was changed after it was stored (a file of build/site edited in place?): "
-                    "building it again", lang)
-        shutil.rmtree(src, ignore_errors=True)
+    if not _intact(src, lang):
         return None
     log.info("edition %s unchanged: reused", lang)
     return src

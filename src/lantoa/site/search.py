@@ -165,7 +165,6 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
     return 1
 
 
-#: the word counts of an edition's texts, kept by language and text digest in
 @lru_cache(maxsize=1)
 def _code_version() -> str:
     """What makes an index from its documents: the index's format, the segmenter and its ICU, and
@@ -195,6 +194,7 @@ def index_key(tag: str, prefix: str, docs: list, fallbacks: list[tuple[str, str]
     return h.hexdigest()
 
 
+#: the word counts of an edition's texts, kept by language and text digest in
 #: ``.cache/lantoa/search/<tag>.marshal`` (plain data: strings, numbers, tuples)
 COUNTS_FORMAT = 1
 
