@@ -41,6 +41,18 @@ def _signature(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
+def pieces_sha256(pieces) -> str:
+    """The sha256 of strings, each fed with its length first, so that no two lists of pieces hash
+    alike; fed one by one, not dumped as JSON first (escaping megabytes of texts costs more than
+    hashing them). The cache keys of press kits and search indexes."""
+    h = hashlib.sha256()
+    for piece in pieces:
+        data = piece.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
 def sha256(path: str | os.PathLike) -> str:
     """The sha256 (hex) of the file's bytes; raises OSError as reading it would."""
     key = os.path.abspath(path)

@@ -27,6 +27,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+from .. import digests
 from ..errors import LantoaError
 from ..cachefile import keep_quietly
 from ..search import index as sindex
@@ -180,18 +181,12 @@ def _code_version() -> str:
 
 def index_key(tag: str, prefix: str, docs: list, fallbacks: list[tuple[str, str]], editions: list,
               kiosk: bool) -> str:
-    """The key of an edition's index: everything :func:`lantoa.search.index.build` makes it from,
-    each piece with its length, so that no two sets of pieces hash alike."""
-    h = hashlib.sha256()
-    pieces = ["lantoa-search-index", _code_version(), tag, prefix, str(kiosk), str(len(docs)),
-              *(field for d in docs for field in (d.url, d.title, d.summary, d.text, d.lang)),
-              str(len(fallbacks)), *(field for pair in fallbacks for field in pair),
-              *(field for e in editions for field in (e.lang, e.prefix, e.name, e.dir))]
-    for piece in pieces:
-        data = piece.encode("utf-8")
-        h.update(len(data).to_bytes(8, "big"))
-        h.update(data)
-    return h.hexdigest()
+    """The key of an edition's index: everything :func:`lantoa.search.index.build` makes it from."""
+    return digests.pieces_sha256([
+        "lantoa-search-index", _code_version(), tag, prefix, str(kiosk), str(len(docs)),
+        *(field for d in docs for field in (d.url, d.title, d.summary, d.text, d.lang)),
+        str(len(fallbacks)), *(field for pair in fallbacks for field in pair),
+        *(field for e in editions for field in (e.lang, e.prefix, e.name, e.dir))])
 
 
 #: the word counts of an edition's texts, kept by language and text digest in
