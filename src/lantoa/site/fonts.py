@@ -23,11 +23,12 @@ from pathlib import Path
 
 from ..i18n import fonts as lfonts
 from ..cachefile import keep_quietly
+from . import csp
 from .incremental import file_names
 
 _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 #: attributes whose text a visitor sees or hears; matched only after a non-word character (see
-#: _attr_texts: a leading \b in the pattern would make re test every position of the page)
+#: _shown_in_tag: a leading \b in the pattern would make re test every position of a tag)
 _ATTR_TEXT = re.compile(r'(?:alt|title|aria-label|content|placeholder)="([^"]*)"')
 _LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
 CJK_BY_LANG = {"ja": "Lantoa CJK JP", "ko": "Lantoa CJK KR"}
@@ -78,30 +79,35 @@ def _family_for(cp: int, lang: str) -> str | None:
     return None
 
 
-def _attr_texts(doc: str) -> list[str]:
+@lru_cache(maxsize=1 << 15)
+def _shown_in_tag(tag: str) -> str:
+    """The text a start tag shows in its alt, title, aria-label, content and placeholder
+    attributes, joined. Remembered: an edition's pages share most of their tags."""
     out = []
-    for m in _ATTR_TEXT.finditer(doc):
-        before = doc[m.start() - 1] if m.start() else " "
+    for m in _ATTR_TEXT.finditer(tag):
+        before = tag[m.start() - 1] if m.start() else " "
         if not (before.isalnum() or before == "_"):  # what \b means before a word character
             out.append(html.unescape(m.group(1)))
-    return out
+    return " ".join(out)
 
 
-def page_text(doc: str) -> str:
-    """What a page shows: its text outside tags, scripts and styles, and the text of its alt, title,
-    aria-label, content and placeholder attributes."""
-    return html.unescape(_TAGS.sub(" ", doc)) + " " + " ".join(_attr_texts(doc))
+def page_text(doc: str, tags: list[str] | None = None) -> str:
+    """What a page shows: its text outside tags, scripts and styles, and the text of its start tags'
+    alt, title, aria-label, content and placeholder attributes. ``tags``: its distinct start tags
+    outside scripts, when the caller has them (lantoa.site.csp.scan)."""
+    return html.unescape(_TAGS.sub(" ", doc)) + " " + " ".join(
+        map(_shown_in_tag, csp.scan_tags(doc) if tags is None else tags))
 
 
 #: the characters str.split() separates words on
 _SPACES = frozenset(c for c in map(chr, range(0x3000 + 1)) if c.isspace())
 
 
-def page_chars(doc: str) -> set[str]:
+def page_chars(doc: str, tags: list[str] | None = None) -> set[str]:
     """``set(page_text(doc))``, made from the set of its distinct words (a page repeats its words,
     and a set of the characters of a whole Khmer or Lao page costs as much as the rest of the
     page's post-processing)."""
-    text = page_text(doc)
+    text = page_text(doc, tags)
     chars = set("".join(set(text.split())))  # one set() over the distinct words, joined
     chars.update(c for c in _SPACES if c in text)
     return chars

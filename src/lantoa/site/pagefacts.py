@@ -46,10 +46,11 @@ def story_body(doc: str) -> str | None:
     return None if end < 0 else doc[start:end].strip()
 
 
-def facts(doc: str, final: bool) -> dict:
+def facts(doc: str, final: bool, tags: list[str] | None = None) -> dict:
     """One page's facts. ``final``: ``doc`` is the page as the site will serve it (not a kiosk
-    copy, rewritten after the merge), so the characters it shows are known now."""
-    return {"lang": page_lang(doc), "chars": "".join(sorted(page_chars(doc))) if final else None,
+    copy, rewritten after the merge), so the characters it shows are known now. ``tags``: its
+    distinct start tags outside scripts (lantoa.site.csp.scan_tags), when the caller has them."""
+    return {"lang": page_lang(doc), "chars": "".join(sorted(page_chars(doc, tags))) if final else None,
             "text": article_text(doc), "body": story_body(doc)}
 
 
@@ -64,11 +65,15 @@ class Collector:
 
     def page(self, rel: str, doc: str) -> str:
         doc = compact(doc)
+        tags = None
         if self.policy:
-            doc, bad = csp.secure(doc)
+            found = csp.scan(doc)
+            doc, bad = csp.secure(doc, found)
             if bad:
                 self.problems.append((rel, bad))
-        self.pages[rel] = facts(doc, final=self.policy)
+            else:  # the page's tags now: the scan's and the policy's own <meta>
+                tags = [*found.tags, csp.policy_meta(doc)]
+        self.pages[rel] = facts(doc, final=self.policy, tags=tags)
         return doc
 
 
