@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from mkdocs.config.base import ValidationError
 from mkdocs_static_i18n.config import RE_LOCALE
 from mkdocs_static_i18n.plugin import I18n
 
+from lantoa.i18n import registry as registry_mod
 from lantoa.site import material_strings
 from lantoa.site.i18n_plugin import LantoaI18n
+
+REPO = Path(__file__).resolve().parents[1]
 
 LANGS = [
     {"locale": "vi", "name": "Tiếng Việt", "default": True},
@@ -77,23 +83,49 @@ def test_material_partial_format_is_readable():
     assert "lo" not in material_strings.material_languages()
 
 
-def test_our_language_partials_answer_as_material_s_own_and_make_their_strings_once():
-    """Material's ``language.html`` imports ``partials/languages/<tag>.html`` as ``lang`` and calls
-    ``lang.t(key)`` (then English's, then the key, when it answers nothing). Ours answer exactly
-    as Material's own form would (its dict written inside the macro), but make the dict once per
-    imported template, not at every call."""
+def test_our_language_partial_answers_as_material_s_own():
+    """Material's base.html imports ``partials/language.html`` with context (at every page) and
+    calls ``lang.t(key)``. Ours hands it a Python function with the edition's strings: for a
+    language Material has, it answers every key (and a missing one, and "") exactly as Material's
+    own partial does, in templates with and without autoescape."""
     import jinja2
 
-    strings = material_strings.material_strings("vi") | {"language": "km", "x.quote": 'a "b" & <c>'}
-    body = __import__("json").dumps(strings, ensure_ascii=False)
-    env = jinja2.Environment(loader=jinja2.DictLoader({
-        "ours.html": material_strings.partial(strings),
-        "material.html": "{% macro t(key) %}{{ " + body + "[key] }}{% endmacro %}",
-        "page.html": "{% import 'ours.html' as lang %}{% for k in keys %}[{{ lang.t(k) or 'FALLBACK' }}]{% endfor %}",
-        "theirs.html": "{% import 'material.html' as lang %}{% for k in keys %}[{{ lang.t(k) or 'FALLBACK' }}]{% endfor %}",
-    }))
-    keys = [*strings, "no.such.key", ""]
-    assert env.get_template("page.html").render(keys=keys) == env.get_template("theirs.html").render(keys=keys)
-    assert "[FALLBACK]" in env.get_template("page.html").render(keys=keys)
-    template = material_strings.partial(strings)
-    assert template.count("search.placeholder") == 1 and "{% macro t(key) %}{{ strings[key] }}{% endmacro %}" in template
+    page = ("{% import 'partials/language.html' as lang with context %}"
+            "{% for k in keys %}[{{ lang.t(k) }}]{% endfor %}"
+            "{% autoescape true %}{% for k in keys %}<{{ lang.t(k) }}>{% endfor %}{% endautoescape %}")
+    ours = jinja2.Environment(loader=jinja2.DictLoader({"page.html": page,
+                                                        "partials/language.html": material_strings.LANGUAGE_PARTIAL}))
+    for code in ("fr", "vi", "ar", "zh"):
+        strings = material_strings.material_strings(code) | {"x.quote": 'a "b" & <c>'}
+        strings["search.result.none"] = ""  # an empty string: Material's falls back to English's
+        keys = [*strings, "no.such.key", ""]
+        ours.globals["lantoa_material_t"] = material_strings.translator(strings)
+        theirs = jinja2.Environment(loader=jinja2.ChoiceLoader([
+            jinja2.DictLoader({"page.html": page, f"partials/languages/{code}.html": "{% macro t(key) %}{{ "
+                               + json.dumps(strings, ensure_ascii=False) + "[key] }}{% endmacro %}"}),
+            jinja2.FileSystemLoader(material_strings.material_dir())]))
+        config = {"theme": {"language": code}}
+        expected = theirs.get_template("page.html").render(keys=keys, config=config)
+        assert ours.get_template("page.html").render(keys=keys, config=config) == expected
+        assert "[no.such.key]" in expected and '[a "b" & <c>]' in expected and '<a "b" & <c>>' in expected
+
+
+def test_every_edition_gets_the_material_strings_of_its_language(tmp_path):
+    """A language Material lacks (Khmer) gets English's strings under the registry's own, with its
+    exact tag and direction; the partial Material would have imported for it does not exist."""
+    import jinja2
+
+    registry, _ = registry_mod.load(REPO / "locales", REPO)
+
+    def answers(tag: str):
+        env = jinja2.Environment()
+        env.globals["t"] = material_strings.translator(material_strings.resolved(registry, tag))
+        return lambda key: env.from_string("{{ t(key) }}").render(key=key)
+
+    t = answers("km")
+    assert t("language") == "km" and t("direction") == "ltr" and answers("ar")("direction") == "rtl"
+    assert t("search.placeholder") == registry.string("km", "search.placeholder")
+    assert t("search.placeholder") != material_strings.material_strings("en")["search.placeholder"]
+    assert t("no.such.key") == "no.such.key"
+    material_strings.write_partials(tmp_path)
+    assert (tmp_path / "partials" / "language.html").read_text("utf-8") == material_strings.LANGUAGE_PARTIAL

@@ -26,7 +26,7 @@ from mkdocs.structure.files import File
 from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
-from . import images, pagefacts, stage
+from . import images, material_strings, pagefacts, stage
 
 #: what Markdown (with our extensions) produces, plus the inline tags editors may write
 SAFE_TAGS = {
@@ -287,6 +287,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # Template helpers, once per build.
         strings = self.model["strings"]
         env.globals["lt"] = lambda key, **kw: (strings.get(key) or key).format(**kw) if kw else (strings.get(key) or key)
+        env.globals["lantoa_material_t"] = material_strings.translator(self.model["material_strings"])
         env.globals["lantoa"] = {}  # pages without staged data (404) see an empty record
         env.globals["lantoa_edition"] = {k: self.model[k] for k in ("lang", "dir", "script", "autonym")}
         env.globals["lantoa_edition"]["prefix"] = self.model["editions"][self.model["lang"]]

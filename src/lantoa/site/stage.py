@@ -125,7 +125,7 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     categories = [c for c in project.categories]
     for lang in langs:
         staged.nav_translations[lang] = {"nav.categories": registry.string(lang, "nav.categories")}
-    material_strings.write_partials(registry, langs, overrides)
+    material_strings.write_partials(overrides)
     nav: list = ["index.md", {"nav.categories": [f"categories/{c}/index.md" for c in categories]},
                  "languages/index.md"]
     nav += [f"{slug}/index.md" for slug in sorted(project.pages) if slug != "home" and project.pages[slug].published]
@@ -286,5 +286,6 @@ def _language_model(project: Project, registry: Registry, lang: str, stories: li
         "lang": lang, "dir": L.dir, "script": L.script, "autonym": L.autonym, "default": registry.default,
         "editions": {tag: registry.prefix(tag) for tag in registry.tags()},
         "strings": {k: t(k) for k in LANTOA_KEYS},
+        "material_strings": material_strings.resolved(registry, lang),  # Material's (lantoa_material_t)
         "pages": pages,
     }
