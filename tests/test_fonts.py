@@ -18,6 +18,9 @@ except ImportError:  # not installed: run from the source tree
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from lantoa.i18n import fonts
 
+from lantoa.site import csp  # noqa: E402
+from lantoa.site import fonts as site_fonts  # noqa: E402
+
 KHMER = "ភាសាខ្មែរ"  # "Khmer language": has a coeng (្) subscript cluster
 ARABIC = "مرحبا بالعالم"
 JAPANESE = "日本語のページ"
@@ -316,3 +319,33 @@ def test_japanese_page_gets_jp_face_from_the_collection(tmp_path):
     assert font.flavor == "woff2"
     assert font["name"].getDebugName(1) == "Noto Sans CJK JP"
     assert all(ord(ch) in font.getBestCmap() for ch in JAPANESE)
+
+
+def _chars_by_the_plain_rule(doc: str) -> set[str]:
+    """The reference for site_fonts.page_chars: every character of the page's text outside tags, scripts
+    and styles, and of the alt/title/aria-label/content/placeholder values of each of its tags."""
+    import html
+    import re
+
+    text = html.unescape(site_fonts._TAGS.sub(" ", doc))
+    shown = {c for c in text if not c.isspace()} | {c for c in text if c.isspace()} | {" "}
+    for tag in csp._TAG.findall(csp._SCRIPT.sub("", doc)):
+        for m in re.finditer(r'(?<![\w])(?:alt|title|aria-label|content|placeholder)="([^"]*)"', tag):
+            shown |= set(html.unescape(m.group(1)))
+    return shown
+
+
+def test_the_characters_a_page_shows_come_from_its_text_and_its_tags_each_read_once(sample_site):
+    """site_fonts.page_chars reads each distinct tag once (remembered across the pages of an edition,
+    which share their header, navigation and footer): it finds what the plain rule finds on every
+    page of the sample site, and the same with the tags the policy's scan collected."""
+    pages = sorted(sample_site.rglob("*.html"))
+    assert len(pages) > 50
+    for path in pages:
+        doc = path.read_text("utf-8")
+        expected = _chars_by_the_plain_rule(doc)
+        assert site_fonts.page_chars(doc) == expected, path
+        assert site_fonts.page_chars(doc, csp.scan_tags(doc)) == expected, path
+    tricky = '<p title="x &amp; ក" data-alt="no"><img alt=\'single\' alt="ខ" subtitle="ឃ"> ​ y</p><script>t="ង"</script>'
+    assert site_fonts.page_chars(tricky) == _chars_by_the_plain_rule(tricky)
+    assert {"ក", "&", "ខ"} <= site_fonts.page_chars(tricky) and not {"ឃ", "ង"} & site_fonts.page_chars(tricky)
