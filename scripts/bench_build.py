@@ -319,9 +319,32 @@ def serve_edits(project: Path, names: list[str], runs: int) -> dict[str, dict]:
     return {name: {"seconds": statistics.median(t), "runs": [round(x, 2) for x in t]} for name, t in times.items()}
 
 
+class Graveyard:
+    """Where a run's earlier output goes before the run: renamed aside, not deleted; deleted when
+    the whole benchmark is done (:func:`main`). The file system here is ext4 without a journal,
+    whose inode allocator skips the inodes freed in the last 30 s (``recently_deleted`` in
+    fs/ext4/ialloc.c, dirty_expire_centisecs): deleting the previous output right before a run
+    made that run pay for it, a tenth of a 100 × 12 build's CPU (seen with ``perf``). Every tool's
+    runs (lantoa, the baseline, Hugo) are prepared the same way."""
+
+    def __init__(self, root: Path):
+        self.root, self.count = root, 0
+
+    def bury(self, path: Path) -> None:
+        if path.exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.count += 1
+            os.rename(path, self.root / str(self.count))
+
+
+#: work folders of the sizes measured, deleted at the end (see Graveyard)
+_TO_DELETE: list[Path] = []
+
+
 def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: bool) -> dict:
     langs = LANGS[:nlangs]
     work = Path(tempfile.mkdtemp(prefix=f"lantoa-bench-{stories}x{nlangs}-"))
+    graves = Graveyard(work / "graveyard")
     try:
         project = work / "project"
         print(f"[{stories}×{nlangs}] corpus…", flush=True)
@@ -331,16 +354,16 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
         row: dict = {"stories": stories, "languages": nlangs}
 
         def cold():
-            shutil.rmtree(project / "build", ignore_errors=True)
-            shutil.rmtree(project / ".cache", ignore_errors=True)
+            graves.bury(project / "build")
+            graves.bury(project / ".cache")
             return measure(lantoa, project)
 
         def warm():
             # every page rendered again (as after a theme change, or in CI with a kept cache), with
             # what earlier builds keep in .cache/lantoa by content reused (images, cards, fonts,
             # parsed sources, digests, search word counts): only the rendered editions are dropped
-            shutil.rmtree(project / "build", ignore_errors=True)
-            shutil.rmtree(project / ".cache" / "lantoa" / "parts", ignore_errors=True)
+            graves.bury(project / "build")
+            graves.bury(project / ".cache" / "lantoa" / "parts")
             (project / ".cache" / "lantoa" / "last-build.json").unlink(missing_ok=True)
             return measure(lantoa, project)
 
@@ -378,7 +401,7 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
         print(f"[{stories}×{nlangs}] baseline mkdocs + static-i18n…", flush=True)
 
         def baseline():
-            shutil.rmtree(base / "site", ignore_errors=True)
+            graves.bury(base / "site")
             return measure([sys.executable, "-m", "mkdocs", "build", "-q"], base)
 
         row["baseline"] = median_of(baseline_runs, baseline)
@@ -389,15 +412,14 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
             print(f"[{stories}×{nlangs}] hugo…", flush=True)
 
             def run_hugo():
-                shutil.rmtree(hugo / "public", ignore_errors=True)
+                graves.bury(hugo / "public")
                 return measure(["hugo", "--quiet"], hugo)
 
             row["hugo"] = median_of(runs, run_hugo)
             row["hugo"]["bytes"] = du(hugo / "public")
         return row
     finally:
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
+        _TO_DELETE.append(work / "graveyard" if keep else work)
 
 
 # ----------------------------------------------------------------------------- report
@@ -472,7 +494,12 @@ def report(rows: list[dict], args) -> str:
         "Memory: peak of the summed RSS of the process tree, and of the summed PSS (shared pages "
         "split between the processes that share them: what the tree really holds), sampled every "
         "20 ms in one more run of each measurement; the timed runs are not sampled (sampling took a "
-        "quarter of a core, which slowed lantoa's two processes but not the one-process baseline).", "",
+        "quarter of a core, which slowed lantoa's two processes but not the one-process baseline). "
+        "lantoa's source is byte-compiled first, as an install leaves it (`compileall`). "
+        "Before each run the previous run's output is renamed aside, not deleted (all of it is "
+        "deleted at the end): this machine's ext4 has no journal, and its inode allocator skips "
+        "inodes freed in the last 30 s, which made each run pay for the deletion before it "
+        "(see `Graveyard` in the script).", "",
         "| stories × langs | lantoa cold s (÷ baseline) | lantoa full, cached assets s (÷ baseline) | "
         "baseline s | hugo s | cached ÷ hugo | one-story edit s (÷ full), translation / source | "
         "the same edits in `lantoa serve` s (÷ full) | "
@@ -513,11 +540,20 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated projects")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
+    # Byte-compile lantoa's source once, as an install leaves it: an editable install run with
+    # PYTHONDONTWRITEBYTECODE set (as on the machines these results come from) would otherwise
+    # compile every module lantoa imports again in every run (MkDocs, Material and the baseline
+    # are installed compiled). compileall writes the .pyc files whatever that variable says.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "src" / "lantoa")], check=True)
     rows = []
-    for size in args.sizes:
-        n, l = (int(x) for x in size.lower().split("x"))
-        rows.append(bench_size(n, l, args.runs, args.baseline_runs, args.keep))
-        print(json.dumps(rows[-1]), flush=True)
+    try:
+        for size in args.sizes:
+            n, l = (int(x) for x in size.lower().split("x"))
+            rows.append(bench_size(n, l, args.runs, args.baseline_runs, args.keep))
+            print(json.dumps(rows[-1]), flush=True)
+    finally:
+        for path in _TO_DELETE:
+            shutil.rmtree(path, ignore_errors=True)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "build.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2) + "\n")
     (args.out / "build.md").write_text(report(rows, args))
