@@ -349,3 +349,16 @@ def test_the_characters_a_page_shows_come_from_its_text_and_its_tags_each_read_o
     tricky = '<p title="x &amp; ក" data-alt="no"><img alt=\'single\' alt="ខ" subtitle="ឃ"> ​ y</p><script>t="ង"</script>'
     assert site_fonts.page_chars(tricky) == _chars_by_the_plain_rule(tricky)
     assert {"ក", "&", "ខ"} <= site_fonts.page_chars(tricky) and not {"ឃ", "ង"} & site_fonts.page_chars(tricky)
+
+
+def test_a_page_without_a_head_gets_no_policy_and_still_its_characters():
+    """The worker's pass over a page (pagefacts.Collector): a page with nowhere to put its policy's
+    <meta> (no <head>, no charset) keeps its characters, from its text and its tags."""
+    from lantoa.site import pagefacts
+
+    collector = pagefacts.Collector(policy=True)
+    assert collector.page("bare.html", '<p title="ក">ខ</p>') == '<p title="ក">ខ</p>'
+    assert collector.pages["bare.html"]["chars"] == " កខ"
+    collector.page("full.html", '<html><head><meta charset="utf-8"></head><body><p title="ក">ខ</p></body></html>')
+    assert set(collector.pages["full.html"]["chars"]) == site_fonts.page_chars(
+        csp.apply('<html><head><meta charset="utf-8"></head><body><p title="ក">ខ</p></body></html>'))

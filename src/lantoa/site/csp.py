@@ -97,7 +97,7 @@ def scan(doc: str) -> Scan:
         scripts.append(sha256_b64(text))
     styles = [sha256_b64(m.group(1)) for m in _STYLE.finditer(body)]
     every = _TAG.findall(_SCRIPT.sub("", body))
-    tags = list(dict.fromkeys(every))  # as scan_tags
+    tags = list(dict.fromkeys(every))  # the distinct ones, as scan_tags lists them
     found = [_tag_policy(tag) for tag in tags]
     bad = _forbidden_in(every) if any(b for b, _ in found) else []
     dedup = lambda xs: list(dict.fromkeys(xs))  # noqa: E731

@@ -71,8 +71,9 @@ class Collector:
             doc, bad = csp.secure(doc, found)
             if bad:
                 self.problems.append((rel, bad))
-            else:  # the page's tags now: the scan's and the policy's own <meta>
-                tags = [*found.tags, csp.policy_meta(doc)]
+            else:  # the page's tags now: the scan's and the policy's own <meta> (none in a page without <head>)
+                meta = csp.policy_meta(doc)
+                tags = [*found.tags, meta] if meta else found.tags
         self.pages[rel] = facts(doc, final=self.policy, tags=tags)
         return doc
 
