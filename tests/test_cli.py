@@ -172,6 +172,16 @@ def test_check_valid_project(project):
     assert "error[" not in result.output and "warning[" not in result.output
 
 
+def test_a_theme_override_of_material_s_language_partial_is_refused(project):
+    """lantoa gives Material its UI strings through its own partials/language.html; one in theme/
+    would win over it, and fail on every language Material has no strings for."""
+    (project / "theme" / "partials" / "language.html").write_text("{% import 'partials/languages/en.html' as lang %}")
+    result = at(project, "check")
+    assert result.exit_code == 1, result.output
+    assert "theme/partials/language.html:1:1: error[theme-language-partial]" in result.output
+    assert "locales/<tag>.yml" in result.output
+
+
 def test_check_json(project):
     story = project / "content" / "stories" / "vinh-ha-long" / "index.md"
     text = story.read_text("utf-8")

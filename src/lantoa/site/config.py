@@ -91,6 +91,13 @@ def check(root: Path, registry: Registry) -> list[Diagnostic]:
             if str(src).startswith(EXTERNAL_PREFIXES):
                 diags.append(error("mkdocs.yml", _line_of(root, key), 1, "external-asset",
                                    f"'{src}' would load from another origin", "copy the file into theme/ and link it"))
+    custom_dir = theme.get("custom_dir", "theme") if isinstance(theme, dict) else "theme"
+    own = Path(str(custom_dir)) / "partials" / "language.html"
+    if (root / own).is_file():
+        diags.append(error(own.as_posix(), 1, 1, "theme-language-partial",
+                           "this file would replace lantoa's partials/language.html, which gives Material its UI "
+                           "strings in every language (Material has none for km, lo, tyz …)",
+                           "delete it and set the strings in locales/<tag>.yml (see docs/writing.md)"))
     available = material_strings.material_languages()
     for lang in registry.languages.values():
         if lang.material and lang.material not in available:
