@@ -111,6 +111,8 @@ def test_every_story_page_has_its_card(project):
     assert CliRunner().invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
     drawn = social.STATS["drawn"] - before.get("drawn", 0)
     assert drawn == 2  # one per text (vi, en); the other editions fall back to one of them
+    # the drawing threads' faces are let go with the threads (the workers forked next would inherit them)
+    assert social._font.cache_info().currsize == 0
     site = project / "build" / "site"
     seen = set()
     for lang in ("", "en", "km", "ar", "tyz", "blt-Tavt"):

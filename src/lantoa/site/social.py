@@ -16,6 +16,7 @@ a right-to-left line places its runs from the right.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -373,6 +374,14 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for i, m in zip(new, pool.map(lambda i: _draw(cache, keys[i], *items[i][1][:2]), new)):
             made[i] = m
+    if new:
+        # The drawing threads' FreeType faces (one per thread, font and size) are of no use once
+        # the threads are gone, and hold what FreeType and HarfBuzz read of each font; with the
+        # drawing's garbage in reference cycles, some 90 MB of a cold 100 x 12 build, which the
+        # edition workers forked next would inherit (the build collects nothing before it forks)
+        # and each build of `lantoa serve` (new threads) would add to.
+        _font.cache_clear()
+        gc.collect()
     out = {}
     site = str(index.root.parent)
     folders: set[str] = set()
