@@ -350,3 +350,23 @@ def test_a_tree_stamp_sees_a_file_changed_in_place_with_or_without_find(tmp_path
         page.write_text("<p>two</p>", "utf-8")  # the same size
         os.utime(page, ns=(before + 1000, before + 1000))  # a microsecond later
         assert incremental.tree_stamp(tmp_path) != stamp
+
+
+def test_a_worker_gives_back_what_each_edition_left(monkeypatch):
+    """After each edition, a worker collects its cyclic garbage and hands the C heap's free pages
+    back, whether the edition built or failed: the next edition's peak does not come on top of it."""
+    calls = []
+    monkeypatch.setattr(builder.gc, "collect", lambda *a: calls.append("collect") or 0)
+    monkeypatch.setattr(builder, "_trim_heap", lambda: calls.append("trim"))
+    monkeypatch.setattr(builder, "_build_language", lambda *args: calls.append(args) or None)
+    assert builder._render_in_worker("root", "en") is None
+    assert calls == [("root", "en"), "collect", "trim"]
+
+    def failing(*args):
+        raise KeyboardInterrupt
+
+    calls.clear()
+    monkeypatch.setattr(builder, "_build_language", failing)
+    with pytest.raises(KeyboardInterrupt):
+        builder._render_in_worker("root", "en")
+    assert calls == ["collect", "trim"]

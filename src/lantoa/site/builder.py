@@ -116,6 +116,20 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
     return None
 
 
+def _render_in_worker(*args) -> str | None:
+    """:func:`_build_language` in a worker process, which then gives back what the edition left:
+    its cyclic garbage (MkDocs' pages, files and navigation refer to each other) and the C heap's
+    free pages. A worker renders edition after edition, and each one's peak came on top of what
+    the ones before left: peak PSS of a 100 x 12 build with cached assets 225-229 -> 204-206 MB,
+    at no measurable cost in time (the collection only visits what the worker made: the rest was
+    frozen before the fork)."""
+    try:
+        return _build_language(*args)
+    finally:
+        gc.collect()
+        _trim_heap()
+
+
 def warm_workers(root: Path) -> None:
     """Import in this process what an edition's worker imports and loads (MkDocs, Material, the
     i18n plugin, Jinja, Python-Markdown with the project's extensions, ours), so that the workers
@@ -252,7 +266,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 _trim_heap()
                 gc.freeze()
                 pool.append(ProcessPoolExecutor(max_workers=max(1, jobs or cores)))
-            futures[pool[0].submit(_build_language, str(root), registry, staged, lang, str(work), str(parts[lang]),
+            futures[pool[0].submit(_render_in_worker, str(root), registry, staged, lang, str(work), str(parts[lang]),
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
             start_merging()  # the workers are forked at the first submit
 
