@@ -324,7 +324,7 @@ class Graveyard:
     the whole benchmark is done (:func:`main`). The file system here is ext4 without a journal,
     whose inode allocator skips the inodes freed in the last 30 s (``recently_deleted`` in
     fs/ext4/ialloc.c, dirty_expire_centisecs): deleting the previous output right before a run
-    made that run pay for it, a tenth of a 100 × 12 build's CPU (seen with ``perf``). Every tool's
+    made that run pay for it, some 7% of a 100 × 12 build's CPU (seen with ``perf``). Every tool's
     runs (lantoa, the baseline, Hugo) are prepared the same way."""
 
     def __init__(self, root: Path):
