@@ -73,8 +73,8 @@ def test_inline_handlers_and_javascript_urls_are_found():
 
 
 def _tag_by_tag(doc: str) -> tuple[list[str], list[str]]:
-    """What the scan must find, by the plain rule: each tag on its own (the reference for _scan,
-    which searches the page's tags joined together)."""
+    """What the scan must find, by the plain rule: each tag on its own (the reference for csp.scan,
+    which searches each distinct tag once and remembers it)."""
     bad, attrs = [], []
     style = re.compile(r"""\sstyle\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
     for tag in csp._TAG.finditer(csp._SCRIPT.sub("", csp._OLD_META.sub("", doc))):
@@ -89,14 +89,14 @@ def _tag_by_tag(doc: str) -> tuple[list[str], list[str]]:
 
 def test_the_scan_finds_what_a_tag_by_tag_search_finds():
     """Random tag soup (quotes and ">" inside values, tags in values, case, unclosed tags, text that
-    looks like attributes): the joined-tags scan agrees with the tag-by-tag rule on every one."""
+    looks like attributes): the scan agrees with the tag-by-tag rule on every one."""
     atoms = ["<a", "<div", "<B", "<p/", " ", "\n", "onclick=", " ONload =", " on=", "x", '"', "'", ">", "<",
              "style=", " style = ", ' style="', "'a>b'", "javascript:", " href=", " src =", " formaction=", "=",
              "/", "<script>", "</script>", "&amp;", "é", "\u212a"]
     rng = random.Random(20261125)
     for _ in range(20000):
         doc = "".join(rng.choice(atoms) for _ in range(rng.randint(1, 30)))
-        bad, (_, _, attrs) = csp._scan(doc)
+        bad, (_, _, attrs), _ = csp.scan(doc)
         assert (bad, attrs) == _tag_by_tag(doc), repr(doc)
 
 

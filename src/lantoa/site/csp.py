@@ -109,19 +109,14 @@ def scan_tags(doc: str) -> list[str]:
     return list(dict.fromkeys(_TAG.findall(_SCRIPT.sub("", doc))))
 
 
-def _scan(doc: str) -> tuple[list[str], tuple[list[str], list[str], list[str]]]:
-    """(what no hash-based policy allows, its inline hashes)."""
-    return scan(doc)[:2]
-
-
 def inline_hashes(doc: str) -> tuple[list[str], list[str], list[str]]:
     """(script, <style>, style="" attribute) hashes of a page, each in order of first appearance."""
-    return _scan(doc)[1]
+    return scan(doc).hashes
 
 
 def forbidden(doc: str) -> list[str]:
     """Inline handlers and javascript: URLs: what no hash-based policy allows."""
-    return _scan(doc)[0]
+    return scan(doc).bad
 
 
 def policy_for(doc: str) -> str:
