@@ -183,12 +183,16 @@ def _body_image(root):
 
 
 @pytest.mark.parametrize("edit", ["body", "title", "source", "caption"])
-def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project, tmp_path, edit):
+def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project, tmp_path, edit, monkeypatch):
     """Editing one story renders its page (and the listings) again, not its edition's other
-    stories; the result is byte-identical to a clean build of the edited content."""
+    stories; the result is byte-identical to a clean build of the edited content. The editions
+    that render again are staged first (builder.changed_first)."""
     _body_image(project)
     _second_story(project)
     build(project)
+    orders: list[list[str]] = []
+    stage = builder.stage
+    monkeypatch.setattr(builder, "stage", lambda *a, **k: orders.append(list(k["render"])) or stage(*a, **k))
     # the other story's English page is reused: not read, not rendered, not written (the same file)
     other = project / "build" / "site" / "en" / "stories" / "vinh-lan-ha" / "index.html"
     before = other.stat()
@@ -214,6 +218,13 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert reused.get("en") == "1", r.output
     assert all(n == "1" for n in reused.values()), reused
     assert "edition vi:" in r.output if edit == "source" else "edition vi:" not in r.output
+    order = orders[-1]
+    if edit == "source":  # every edition shows the source, and renders again: the registry's order
+        from lantoa.commands.check import collect
+
+        assert sorted(reused) == sorted(order) and order == collect(project).registry.tags()
+    else:  # the editions that render again (those showing the English text) first, then the kept ones
+        assert sorted(order[:len(reused)]) == sorted(reused) and "vi" in order[len(reused):], (order, reused)
     site = project / "build" / "site"
     assert "Boats at d" in (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
     after = other.stat()
@@ -350,6 +361,63 @@ def test_a_tree_stamp_sees_a_file_changed_in_place_with_or_without_find(tmp_path
         page.write_text("<p>two</p>", "utf-8")  # the same size
         os.utime(page, ns=(before + 1000, before + 1000))  # a microsecond later
         assert incremental.tree_stamp(tmp_path) != stamp
+
+
+def test_collection_is_paused_while_checking_and_staging_but_not_in_the_workers(project, monkeypatch):
+    """Reading, checking and staging make objects that live to the end of the build: the
+    collector does not trace them again and again meanwhile (lantoa.gcpause). The workers,
+    forked during the staging, collect as usual; and so does this process once the build is done."""
+    import gc
+    import json
+
+    from lantoa import validate
+    from lantoa.site import stage as stage_mod
+
+    seen: dict[str, list] = {"check": [], "stage": []}
+    check_project = validate.check_project
+    monkeypatch.setattr(validate, "check_project",
+                        lambda *a, **k: seen["check"].append(gc.isenabled()) or check_project(*a, **k))
+    write_edition = stage_mod.write_edition
+    monkeypatch.setattr(builder, "write_edition",
+                        lambda *a, **k: seen["stage"].append(gc.isenabled()) or write_edition(*a, **k))
+    report = project / "worker-gc.json"
+    build_language = builder._build_language
+
+    def recording(*args):  # in the worker (forked: it has this function)
+        with open(report, "a", encoding="utf-8") as f:
+            f.write(json.dumps([os.getpid(), gc.isenabled()]) + "\n")
+        return build_language(*args)
+
+    monkeypatch.setattr(builder, "_build_language", recording)
+    assert gc.isenabled()
+    build(project, "-j", "2")
+    assert seen["check"] == [False] and seen["stage"] and not any(seen["stage"])
+    workers = [json.loads(line) for line in report.read_text("utf-8").splitlines()]
+    assert workers and all(enabled for _, enabled in workers) and all(pid != os.getpid() for pid, _ in workers)
+    assert gc.isenabled()
+
+
+def test_a_pause_of_collection_ends_as_it_began(monkeypatch):
+    import gc
+
+    from lantoa.gcpause import paused
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError):
+        with paused():
+            assert not gc.isenabled()
+            with paused():
+                assert not gc.isenabled()
+            assert not gc.isenabled()  # the inner pause ends as it began: paused
+            raise KeyError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with paused():
+            pass
+        assert not gc.isenabled()  # collection was off before: it stays off
+    finally:
+        gc.enable()
 
 
 def test_a_worker_gives_back_what_each_edition_left(monkeypatch):

@@ -54,7 +54,7 @@ def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnosti
                                          f"a {kind} must be a folder with an index.md",
                                          f"move it to content/{section}/{entry_dir.stem}/index.md"))
                 continue
-            entry = _load_entry(kind, entry_dir, root, diags, sources)
+            entry = _load_entry(kind, entry_dir, root, diags, sources, project.read_anew)
             target = project.stories if kind == "story" else project.pages
             target[entry.slug] = entry
     sources.save()
@@ -116,7 +116,15 @@ def _load_categories(path: Path, root: Path, diags: list[Diagnostic]) -> list[st
     return list(cats)
 
 
-def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic], sources) -> Entry:
+def _read(path: Path, sources, entry: Entry, tag: str | None, read_anew: set) -> frontmatter.Document:
+    misses = sources.misses
+    doc = frontmatter.read(path, sources)
+    if sources.misses != misses:
+        read_anew.add((entry.kind, entry.slug, tag))
+    return doc
+
+
+def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic], sources, read_anew: set) -> Entry:
     slug = entry_dir.name
     entry = Entry(kind=kind, slug=slug, dir=entry_dir)
     if not SLUG.match(slug):
@@ -138,7 +146,7 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic],
         files[m.group("tag")] = path
     source_path = files.pop(None, None)
     if source_path is not None:
-        doc = frontmatter.read(source_path, sources)
+        doc = _read(source_path, sources, entry, None, read_anew)
         _file_problems(doc, source_path, root, diags)
         lang = doc.meta.get("lang") if isinstance(doc.meta.get("lang"), str) else DEFAULT_SOURCE_LANG
         variant = Variant(lang=lang, path=rel(source_path, root), doc=doc, is_source=True)
@@ -146,7 +154,7 @@ def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic],
         if not any(p.code in FATAL for p in doc.problems):
             schema.read_source(entry, variant, diags)
     for tag, path in sorted(files.items()):
-        doc = frontmatter.read(path, sources)
+        doc = _read(path, sources, entry, tag, read_anew)
         _file_problems(doc, path, root, diags)
         variant = Variant(lang=tag, path=rel(path, root), doc=doc)
         if entry.source is None:

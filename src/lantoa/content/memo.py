@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import gc
 import hashlib
 import logging
 import pickle
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..cachefile import keep_quietly
+from ..gcpause import paused
 from . import frontmatter
 
 log = logging.getLogger(__name__)
@@ -109,19 +109,14 @@ class SourceMemo:
         held = _HELD.pop(path, None)
         if held is not None and held[0] == _stamp(path):
             return held[1]  # the file is as this process left it
-        collecting = gc.isenabled()
-        gc.disable()  # unpickling makes some hundred thousand objects: no collection passes meanwhile
         try:
-            with open(path, "rb") as f:
+            with paused(), open(path, "rb") as f:  # unpickling makes some hundred thousand objects
                 header, entries = pickle.load(f)
         except FileNotFoundError:
             return {}
         except Exception as exc:  # a truncated or foreign file: read the sources again
             log.info("ignoring %s (%s): the sources are read again", path, exc)
             return {}
-        finally:
-            if collecting:
-                gc.enable()
         return entries if header == _header() and isinstance(entries, dict) else {}
 
     def document(self, path: Path, raw: bytes) -> frontmatter.Document:

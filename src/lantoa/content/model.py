@@ -150,6 +150,10 @@ class Project:
     stories: dict[str, Entry] = field(default_factory=dict)
     pages: dict[str, Entry] = field(default_factory=dict)
     categories: list[str] = field(default_factory=list)
+    #: the Markdown files this run read anew, their bytes unlike any an earlier run read
+    #: (lantoa.content.memo): (kind, slug, language tag) of each, the tag None for a source;
+    #: every file, when there was nothing to compare with
+    read_anew: set[tuple[str, str, str | None]] = field(default_factory=set)
 
     def entries(self) -> list[Entry]:
         return [self.stories[k] for k in sorted(self.stories)] + [self.pages[k] for k in sorted(self.pages)]

@@ -22,10 +22,11 @@ from pathlib import Path
 
 from .. import digests
 from ..errors import LantoaError
+from ..gcpause import paused
 from ..media import cache as media_cache
 from . import config as site_config
 from . import incremental, outputs, pagefacts
-from .stage import Staged, stage, write_edition
+from .stage import Staged, resolve_variant, stage, write_edition
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,31 @@ def _trim_heap() -> None:
         pass
 
 
+def changed_first(project, registry, langs: list[str]) -> list[str]:
+    """The editions in the order to stage them: first those that show a translation this run read
+    anew (lantoa.content.model.Project.read_anew), so that after a one-story edit the edition it
+    changed renders while this process stages the others (at 400 x 12, an edit of a Khmer
+    translation started its worker after seven editions were staged, 0.3 s into the staging; the
+    edit took 0.3 s less). Only the order changes, never what is built: every edition is staged,
+    and its key decides. Many files read anew (a first build, a bulk change): the order as it is."""
+    anew = project.read_anew
+    if not anew or len(anew) > _REORDER_AT_MOST or any(tag is None for _, _, tag in anew):
+        return list(langs)  # nothing read anew, many files, or a source (every edition shows it)
+    entries = {(e.kind, e.slug): e for e in project.entries()}
+
+    def shows(lang: str, kind: str, slug: str, tag: str) -> bool:
+        entry = entries.get((kind, slug))
+        variant = resolve_variant(entry, registry, lang) if entry is not None else None
+        return variant is not None and variant.lang == tag
+
+    first = [lang for lang in langs if any(shows(lang, *file) for file in anew)]
+    return first + [lang for lang in langs if lang not in first]
+
+
+#: :func:`changed_first` reorders after an edit of this many translations at most
+_REORDER_AT_MOST = 64
+
+
 def shard_editions(tags: list[str], shard: tuple[int, int]) -> list[str]:
     """Shard k of n (1-based): every n-th edition starting at the k-th, so that the shards of one
     build split the editions between them, each exactly once."""
@@ -265,7 +291,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 # process then writes to, copying them.
                 _trim_heap()
                 gc.freeze()
-                pool.append(ProcessPoolExecutor(max_workers=max(1, jobs or cores)))
+                # forked while this process's collection is paused (the staging): theirs is not
+                pool.append(ProcessPoolExecutor(max_workers=max(1, jobs or cores), initializer=gc.enable))
             futures[pool[0].submit(_render_in_worker, str(root), registry, staged, lang, str(work), str(parts[lang]),
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
             start_merging()  # the workers are forked at the first submit
@@ -283,8 +310,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 merge_in(lang, reused[lang], True)
 
         try:
-            staged = stage(checked.project, registry, wanted, work, cache_dir, render=mine,
-                           staged_edition=staged_edition)
+            with paused():  # the staged models live to the end of the build (lantoa.gcpause)
+                staged = stage(checked.project, registry, wanted, work, cache_dir,
+                               render=changed_first(checked.project, registry, mine), staged_edition=staged_edition)
             log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
             start_merging()
             todo = [lang for lang in mine if reused.get(lang) is None]
@@ -337,7 +365,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                     edition_pages=pages, edition_chars=chars)
         counts = outputs.run(ctx)
         _swap(site, out)
-        result = BuildResult(out, dict(staged.pages), staged.images, counts.get("fonts", 0))
+        result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
         result.seconds = time.perf_counter() - start
         return result
     finally:

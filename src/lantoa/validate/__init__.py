@@ -9,6 +9,7 @@ from pathlib import Path
 from ..content.loader import load_project
 from ..content.model import Project
 from ..diagnostics import Diagnostic, Report, Severity
+from ..gcpause import paused
 from ..i18n import registry as registry_mod
 from ..i18n.registry import Registry
 from .rules import check_project
@@ -26,12 +27,13 @@ def check(root: Path, now: dt.datetime | None = None, memo: bool = True) -> Chec
     ``memo``: take what earlier runs read from source files unchanged since (lantoa.content.memo)."""
     root = Path(root).resolve()
     report = Report()
-    registry, diags = registry_mod.load(root / "locales", root)
-    report.extend(diags)
-    project, diags = load_project(root, memo=memo)
-    report.extend(diags)
-    report.extend(check_project(project, registry, now=now))
-    report.items = _soften_unpublished(project, report.items)
+    with paused():  # what is made here lives on (lantoa.gcpause)
+        registry, diags = registry_mod.load(root / "locales", root)
+        report.extend(diags)
+        project, diags = load_project(root, memo=memo)
+        report.extend(diags)
+        report.extend(check_project(project, registry, now=now))
+        report.items = _soften_unpublished(project, report.items)
     return Checked(project, registry, report)
 
 
