@@ -24,6 +24,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,15 +37,16 @@ STATE = "last-build.json"
 COMPLETE = ".complete"  # in a kept edition: its manifest, written last
 PAGES = ".pages.json"  # in a kept edition: the hashes of what its pages were made from
 #: in an edition's output and its kept copy: what its pages hold (lantoa.site.pagefacts)
-FACTS = ".lantoa-facts.json"
+FACTS = ".lantoa-facts.marshal"
 #: beside it, when the facts are final: only the characters its pages show, by language (the merge
 #: reads this small file instead of parsing the facts, some 4 MB for a 400-story edition)
 CHARS = ".lantoa-chars.json"
 #: beside them: the key of what the edition's search index was made from (lantoa.site.search)
 SEARCH_KEY = ".lantoa-search-key"
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
-#: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial
-PART_FORMAT = 5
+#: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial;
+#: 6: the facts in marshal's format, not JSON (lantoa.site.pagefacts)
+PART_FORMAT = 6
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
@@ -151,10 +153,11 @@ def forget(cache_dir: Path | None) -> None:
 
 
 def _versions() -> str:
-    """The renderers' versions: an upgrade of Material changes every page."""
+    """The renderers' versions (an upgrade of Material changes every page), and Python's (whose
+    ``marshal`` wrote the kept facts)."""
     from importlib import metadata
 
-    out = []
+    out = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
     for dist in ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "Jinja2", "pymdown-extensions"):
         try:
             out.append(f"{dist}={metadata.version(dist)}")

@@ -17,6 +17,7 @@ next build. The file is never merged into the site.
 from __future__ import annotations
 
 import json
+import marshal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +81,10 @@ class Collector:
 
 def _read(part: Path) -> dict:
     """The edition's facts file as written by :func:`save` ({} when it has none or is unreadable)."""
-    data = read_kept(part / FACTS)
+    try:
+        data = marshal.loads((part / FACTS).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
     return data if isinstance(data, dict) else {}
 
 
@@ -96,7 +100,9 @@ def save(part: Path, pages: dict[str, dict], final: bool) -> None:
     path, chars = part / FACTS, part / CHARS
     path.unlink(missing_ok=True)
     chars.unlink(missing_ok=True)
-    path.write_text(json.dumps({"final": final, "pages": dict(sorted(pages.items()))}, ensure_ascii=False), "utf-8")
+    # marshal (plain data, read by the same Python: lantoa.site.incremental._versions): a 400-story
+    # Khmer edition's facts are 32 MB, which JSON wrote in 50 ms and read in 87, marshal in 35 and 40
+    path.write_bytes(marshal.dumps({"final": final, "pages": dict(sorted(pages.items()))}))
     if final:
         chars.write_text(json.dumps(_chars(pages.values()), ensure_ascii=False), "utf-8")
 
