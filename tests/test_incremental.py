@@ -264,7 +264,7 @@ def test_file_names_are_file_stats_paths_without_a_stat_each(tmp_path):
 
 def test_the_merge_reads_the_characters_of_an_edition_from_their_own_file(project):
     """An edition's characters by language (for the font subsets) are kept beside its facts, and
-    the merge reads that small file, not the facts (about 4 MB at 400 stories)."""
+    the merge reads that small file, not the facts (up to 32 MB at 400 stories)."""
     from lantoa.site import incremental, pagefacts
 
     build(project)

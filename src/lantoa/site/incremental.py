@@ -39,7 +39,7 @@ PAGES = ".pages.json"  # in a kept edition: the hashes of what its pages were ma
 #: in an edition's output and its kept copy: what its pages hold (lantoa.site.pagefacts)
 FACTS = ".lantoa-facts.marshal"
 #: beside it, when the facts are final: only the characters its pages show, by language (the merge
-#: reads this small file instead of parsing the facts, some 4 MB for a 400-story edition)
+#: reads this small file instead of parsing the facts, up to 32 MB for a 400-story edition)
 CHARS = ".lantoa-chars.json"
 #: beside them: the key of what the edition's search index was made from (lantoa.site.search)
 SEARCH_KEY = ".lantoa-search-key"
