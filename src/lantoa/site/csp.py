@@ -96,7 +96,7 @@ def scan(doc: str) -> Scan:
             continue
         scripts.append(sha256_b64(text))
     styles = [sha256_b64(m.group(1)) for m in _STYLE.finditer(body)]
-    every = _TAG.findall(_SCRIPT.sub("", body))
+    every = _start_tags(body)
     tags = list(dict.fromkeys(every))  # the distinct ones, as scan_tags lists them
     found = [_tag_policy(tag) for tag in tags]
     bad = _forbidden_in(every) if any(b for b, _ in found) else []
@@ -104,9 +104,14 @@ def scan(doc: str) -> Scan:
     return Scan(bad, (dedup(scripts), dedup(styles), dedup(h for _, hs in found for h in hs)), tags)
 
 
+def _start_tags(doc: str) -> list[str]:
+    """Every start tag of a page outside its scripts, in order (for :func:`scan` and :func:`scan_tags`)."""
+    return _TAG.findall(_SCRIPT.sub("", doc))
+
+
 def scan_tags(doc: str) -> list[str]:
     """The distinct start tags of a page outside its scripts, in order of first appearance."""
-    return list(dict.fromkeys(_TAG.findall(_SCRIPT.sub("", doc))))
+    return list(dict.fromkeys(_start_tags(doc)))
 
 
 def inline_hashes(doc: str) -> tuple[list[str], list[str], list[str]]:
