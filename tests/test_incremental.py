@@ -438,3 +438,76 @@ def test_a_worker_gives_back_what_each_edition_left(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         builder._render_in_worker("root", "en")
     assert calls == ["collect", "trim"]
+
+
+def test_a_rebuild_with_no_change_does_nothing_until_an_input_or_the_site_changes(project, monkeypatch):
+    """Nothing changed since the last build, and build/site is as it left it: nothing is checked or
+    built. A changed input, or a page of build/site changed by hand, builds again."""
+    from lantoa.commands import build as build_cmd
+
+    serial = build(project)
+    checks: list[int] = []
+    collect = build_cmd.collect
+    monkeypatch.setattr(build_cmd, "collect", lambda *a, **k: checks.append(1) or collect(*a, **k))
+
+    def rebuild() -> str:
+        r = CliRunner().invoke(main, ["-C", str(project), "build"])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    assert "is up to date" in rebuild() and not checks
+    page = project / "build" / "site" / "index.html"
+    text = page.read_text("utf-8")
+    page.write_text(text.replace("<html", "<HTML", 1), "utf-8")  # the same size, by hand
+    assert "is up to date" not in rebuild() and len(checks) == 1
+    assert tree_digest(project / "build" / "site") == serial
+    assert "is up to date" in rebuild() and len(checks) == 1
+    locale = next((project / "locales").glob("*.yml"))
+    locale.write_text(locale.read_text("utf-8") + "\n# a comment\n", "utf-8")
+    assert "is up to date" not in rebuild() and len(checks) == 2
+
+
+def test_the_input_key_follows_links_once_and_sees_every_change(tmp_path):
+    """The whole build's key: a linked file counts as its content, a linked folder by its files and
+    its target; a link to a folder above it ends; a broken link counts; any change shows."""
+    from lantoa.site.incremental import input_key
+
+    theme = tmp_path / "theme"
+    (theme / "a").mkdir(parents=True)
+    (theme / "a" / "x.html").write_text("x", "utf-8")
+    shared = tmp_path / "shared.css"
+    shared.write_text("p{}", "utf-8")
+    keys = [input_key(tmp_path, {})]
+
+    def changed() -> bool:
+        keys.append(input_key(tmp_path, {}))
+        return keys[-1] != keys[-2] and input_key(tmp_path, {}) == keys[-1]
+
+    (theme / "style.css").symlink_to(shared)
+    assert changed()
+    shared.write_text("a{}", "utf-8")  # the linked file's content
+    assert changed()
+    (theme / "b").symlink_to(theme / "a", target_is_directory=True)  # a folder seen twice
+    assert changed()
+    (theme / "b").unlink()
+    (theme / "b").symlink_to(tmp_path / "elsewhere", target_is_directory=True)  # broken
+    assert changed()
+    (theme / "a" / "up").symlink_to(theme, target_is_directory=True)  # a loop: ends
+    assert changed()
+    (theme / "a" / "x.html").write_text("y", "utf-8")
+    assert changed()
+    assert (theme / "a" / "up" / "a" / "up" / "a" / "x.html").read_text("utf-8") == "y"  # it is a loop
+
+
+def test_a_changed_input_does_not_wait_for_the_site_s_stamp(project, monkeypatch):
+    """The stamp of build/site, begun beside the hashing of the inputs, is only read when the key
+    is the last build's: after an edit its ``find`` is stopped, not waited for."""
+    from lantoa.site import incremental
+
+    build(project)
+    cache, out = project / ".cache" / "lantoa", project / "build" / "site"
+    key = __import__("json").loads((cache / incremental.STATE).read_text("utf-8"))["key"]
+    assert incremental.up_to_date(cache, out)(key)
+    monkeypatch.setattr(incremental._Stamp, "result", lambda self: pytest.fail("the stamp was read"))
+    assert not incremental.up_to_date(cache, out)("another key")
+    assert not incremental.up_to_date(cache, project / "build" / "elsewhere")(key)

@@ -36,9 +36,10 @@ def _run(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, ki
          shard: tuple[int, int] | None) -> None:
     from ..site import incremental
 
+    nothing_to_do = (lambda key: False) if clean or shard else incremental.up_to_date(cache_dir, target)
     key = incremental.input_key(ctx.root, {"langs": sorted(langs), "strict": strict, "kiosk": kiosk,
                                            "out": str(target)})
-    if not clean and not shard and incremental.up_to_date(cache_dir, key, target):
+    if nothing_to_do(key):
         ctx.echo(f"{target} is up to date (no input changed since the last build)")
         return
     checked = collect(ctx.root, memo=not clean)

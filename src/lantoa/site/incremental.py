@@ -50,10 +50,51 @@ PART_FORMAT = 6
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
-    paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
-    for p in paths:
-        h.update(p.relative_to(rel_to).as_posix().encode() + b"\0")
-        h.update(bytes.fromhex(digests.sha256(p)))
+    """Every file under ``base`` (or ``base`` itself), in path order: its path relative to
+    ``rel_to`` and its digest. Symbolic links are followed, as MkDocs reads through them (each
+    folder once: a link to a folder above it is not a loop); a link to a folder, or a broken one,
+    counts by its target too (the checker refuses links in content/)."""
+    prefix = base.relative_to(rel_to).as_posix()
+    if base.is_file():
+        _hash_file(h, prefix, str(base))
+        return
+    if not base.is_dir():
+        return
+    found: list[tuple[str, str, bool]] = []
+    seen: set[tuple[int, int]] = set()
+    stack = [(str(base), "" if prefix == "." else prefix + "/")]
+    # os.scandir: folders and files told apart by their entries, a stat per folder only (pathlib's
+    # rglob and is_file: 11 -> 3 ms at 100 stories x 4 languages)
+    while stack:
+        path, rel = stack.pop()
+        try:
+            st = os.stat(path)
+            if (st.st_dev, st.st_ino) in seen:
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            entries = list(os.scandir(path))
+        except OSError as exc:  # unreadable: it counts as such (the checker reports what it cannot read)
+            h.update(f"{rel}\0unreadable {exc.errno}\0".encode())
+            continue
+        for e in entries:
+            if e.is_dir():
+                stack.append((e.path, f"{rel}{e.name}/"))
+                if e.is_symlink():  # and the link itself, should its folder be seen already
+                    found.append((f"{rel}{e.name}", e.path, False))
+            elif e.is_file():
+                found.append((f"{rel}{e.name}", e.path, True))
+            elif e.is_symlink():
+                found.append((f"{rel}{e.name}", e.path, False))
+    for name, path, is_file in sorted(found):
+        if is_file:
+            _hash_file(h, name, path)
+        else:
+            h.update(f"{name}\0->{os.readlink(path)}\0".encode())
+
+
+def _hash_file(h, name: str, path: str) -> None:
+    h.update(name.encode() + b"\0")
+    h.update(bytes.fromhex(digests.sha256(path)))
 
 
 def input_key(root: Path, options: dict) -> str:
@@ -100,30 +141,54 @@ def tree_stamp(path: Path, skip: str = "") -> str:
     the 0.2 s of a ``stat`` each from Python), else from :func:`file_stats`. The two kinds of
     stamp never match each other (a rebuild then builds instead of skipping). ``skip``: a file
     (path within ``path``) left out."""
-    h = hashlib.sha256()
-    found = _find_files(path)
-    if found is not None:
-        skipped = skip.encode()
-        for rel, size, mtime in found:
-            if rel != skipped:
-                h.update(rel + b"\0" + size + b"\0" + mtime + b"\n")
-        return "find:" + h.hexdigest()
-    for rel, st in file_stats(path).items():
-        if rel != skip:
-            h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()
+    return _Stamp(path, skip).result()
 
 
-def _find_files(folder: Path) -> list[tuple[bytes, bytes, bytes]] | None:
-    """(path, size, modification time) of every regular file under ``folder``, as GNU find prints
-    them (the time in seconds to the nanosecond), sorted by path; None without GNU find."""
+class _Stamp:
+    """A :func:`tree_stamp` begun now (its ``find`` runs beside the caller) and read later."""
+
+    def __init__(self, path: Path, skip: str = ""):
+        self.path, self.skip = path, skip
+        self.find = _start_find(path)
+
+    def result(self) -> str:
+        h = hashlib.sha256()
+        found = _finish_find(self.find) if self.find is not None else None
+        if found is not None:
+            skipped = self.skip.encode()
+            for rel, size, mtime in found:
+                if rel != skipped:
+                    h.update(rel + b"\0" + size + b"\0" + mtime + b"\n")
+            return "find:" + h.hexdigest()
+        for rel, st in file_stats(self.path).items():
+            if rel != self.skip:
+                h.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+        return h.hexdigest()
+
+    def cancel(self) -> None:
+        if self.find is not None:
+            self.find.kill()
+            self.find.wait()
+
+
+def _start_find(folder: Path) -> subprocess.Popen | None:
+    """GNU find, printing (path, size, modification time) of every regular file under ``folder``
+    (the time in seconds to the nanosecond); None where there is no ``find``."""
     find = shutil.which("find") if os.name == "posix" else None
     if find is None or not folder.is_dir():
         return None
     try:
-        out = subprocess.run([find, ".", "-type", "f", "-printf", "%P\\0%s\\0%T@\\0"], cwd=folder,
-                             stdin=subprocess.DEVNULL, capture_output=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError):  # not GNU find (no -printf), or it failed
+        return subprocess.Popen([find, ".", "-type", "f", "-printf", "%P\\0%s\\0%T@\\0"], cwd=folder,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+
+
+def _finish_find(find: subprocess.Popen) -> list[tuple[bytes, bytes, bytes]] | None:
+    """What :func:`_start_find`'s ``find`` printed, sorted by path; None if it failed (not GNU find:
+    no -printf)."""
+    out, _ = find.communicate()
+    if find.returncode:
         return None
     fields = out.split(b"\0")
     if fields.pop() != b"" or len(fields) % 3:
@@ -131,13 +196,27 @@ def _find_files(folder: Path) -> list[tuple[bytes, bytes, bytes]] | None:
     return sorted(zip(fields[0::3], fields[1::3], fields[2::3]))
 
 
-def up_to_date(cache_dir: Path, key: str, out: Path) -> bool:
+def up_to_date(cache_dir: Path, out: Path):
+    """Begin to check whether there is nothing to build: returns a function of the input key
+    (:func:`input_key`), true when the key is the last successful build's and ``out`` is still
+    exactly what that build wrote. The stamp of ``out`` is taken meanwhile, beside the caller's
+    hashing of the inputs (at 100 stories x 4 languages a rebuild with no change took 0.10 s,
+    0.013 s of it this stamp)."""
     try:
         state = json.loads((cache_dir / STATE).read_text("utf-8"))
     except (OSError, ValueError):
-        return False
-    return (state.get("key") == key and state.get("out") == str(out) and out.is_dir()
-            and state.get("stamp") == tree_stamp(out))
+        state = None
+    if not isinstance(state, dict) or state.get("out") != str(out) or not out.is_dir():
+        return lambda key: False
+    stamp = _Stamp(out)
+
+    def same(key: str) -> bool:
+        if state.get("key") != key:
+            stamp.cancel()  # an input changed: the stamp is not needed
+            return False
+        return state.get("stamp") == stamp.result()
+
+    return same
 
 
 def record(cache_dir: Path, key: str, out: Path) -> None:
