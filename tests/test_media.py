@@ -315,7 +315,7 @@ def test_a_cache_hit_reads_a_file_again_only_when_it_changed(tmp_path, monkeypat
     read_bytes = Path.read_bytes
     monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self.name) or read_bytes(self))
     assert cache.get(key) is not None and reads == []
-    cache.file(key, "a.bin").write_bytes(b"y" * 100)  # same size, new content and mtime
+    Path(cache.file(key, "a.bin")).write_bytes(b"y" * 100)  # same size, new content and mtime
     assert cache.get(key) is None and reads == ["a.bin"]  # read, found corrupt, removed
 
 
@@ -585,3 +585,61 @@ def test_browser_picks_small_variant_on_phone_and_large_on_desktop(site):
             browser.close()
     assert chosen["phone"][0] == 480 and chosen["phone"][1].endswith(".avif"), chosen
     assert chosen["desktop"][0] >= 960 and chosen["desktop"][1].endswith(".avif"), chosen
+
+
+def test_photos_hashed_before_are_looked_up_here_and_new_ones_in_the_pool(tmp_path, monkeypatch):
+    """The cache's variants of a photo whose digest is remembered are found in the calling thread
+    (handing thousands of lookups to threads cost more than they do); a photo not hashed yet is
+    read, hashed and rendered in the pool, on every core, never read here first."""
+    import threading
+    import time
+
+    from lantoa import digests
+
+    monkeypatch.setattr(digests, "RACY_NS", 0)  # the photos' digests are remembered at once
+    srcs = []
+    for i in range(3):
+        srcs.append(tmp_path / f"p{i}.jpg")
+        photo((600, 400), seed=i).save(srcs[-1], quality=90)
+    time.sleep(0.01)
+    jobs = [batch.Job(str(s)) for s in srcs]
+    first = batch.run(jobs[:1], Settings(), tmp_path / "cache", workers=2)
+    assert not first[0].hit and digests.remembered(srcs[0]) is not None
+    worked, hashed = [], []
+    work, sha256 = batch.work, digests.sha256
+    monkeypatch.setattr(batch, "work", lambda job, *a: worked.append(job.path) or work(job, *a))
+    monkeypatch.setattr(digests, "sha256", lambda p: hashed.append(threading.current_thread().name) or sha256(p))
+    again = batch.run(jobs, Settings(), tmp_path / "cache", workers=2)
+    assert [r.hit for r in again] == [True, False, False] and again[0].meta == first[0].meta
+    assert sorted(worked) == [str(srcs[1]), str(srcs[2])]  # only the new ones, in the pool
+    assert hashed and threading.main_thread().name not in hashed
+    assert [r.meta["files"] for r in again[1:]] == [r.meta["files"] for r in batch.run(jobs[1:], Settings(),
+                                                                                        tmp_path / "other")]
+
+
+def test_a_local_image_reference_is_read_as_a_path_would_be(tmp_path):
+    """images._local_image reads a reference without pathlib's parsing for a bare name: the same
+    answers as the PurePosixPath rules it replaced, on every short string of the characters that
+    matter (folders, dots, "~", ":", "\\", case)."""
+    import itertools
+    from pathlib import PurePosixPath
+    from types import SimpleNamespace
+
+    from lantoa.site import images
+    from lantoa.validate import markup
+
+    def reference(ref: str) -> str | None:
+        p = PurePosixPath(ref)
+        if (not ref or "\\" in ref or p.is_absolute() or ref.startswith("~") or ".." in p.parts
+                or markup.scheme_of(ref) is not None or len(p.parts) != 1
+                or p.suffix.lower() not in images.IMAGE_EXTENSIONS):
+            return None
+        return p.name
+
+    entry = SimpleNamespace(dir=tmp_path)
+    refs = ["".join(t) + end for n in range(5) for t in itertools.product("a./~:\\J ", repeat=n)
+            for end in ("", ".jpg", ".PNG/", "..webp")]
+    for ref in refs:
+        want = reference(ref)
+        got = images._local_image(entry, ref, frozenset([want]) if want else frozenset())
+        assert got == (tmp_path / want if want else None), ref

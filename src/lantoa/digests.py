@@ -53,15 +53,26 @@ def pieces_sha256(pieces) -> str:
     return h.hexdigest()
 
 
+def remembered(path: str | os.PathLike) -> str | None:
+    """The sha256 (hex) of the file's bytes when it is remembered (a ``stat``, no read), else None;
+    raises OSError as a ``stat`` would."""
+    return _lookup(os.path.abspath(path))[0]
+
+
+def _lookup(key: str) -> tuple[str | None, os.stat_result]:
+    st = os.stat(key)
+    _SEEN.add(key)
+    kept = _MEMO.get(key)
+    return (kept[4] if kept is not None and kept[:4] == _signature(st) else None), st
+
+
 def sha256(path: str | os.PathLike) -> str:
     """The sha256 (hex) of the file's bytes; raises OSError as reading it would."""
     key = os.path.abspath(path)
-    st = os.stat(key)
+    digest, st = _lookup(key)
+    if digest is not None:
+        return digest
     sig = _signature(st)
-    _SEEN.add(key)
-    kept = _MEMO.get(key)
-    if kept is not None and kept[:4] == sig:
-        return kept[4]
     h = hashlib.sha256()
     with open(key, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):

@@ -48,7 +48,7 @@ class Result:
     encodes: int = 0
     error: MediaError | None = None
 
-    def file(self, cache: Cache, name: str) -> Path:
+    def file(self, cache: Cache, name: str) -> str:
         return cache.file(self.key, name)
 
     @property
@@ -60,16 +60,25 @@ def params(kind: str, settings: Settings) -> dict:
     return settings.key_params() if kind == "variants" else {"full_quality": settings.full_quality}
 
 
+def _cached(job: Job, settings: Settings, cache: Cache, read: bool = True) -> Result | None:
+    """The job's result when the cache has it, else None. By the photo's remembered digest: a
+    photo unchanged since an earlier build is not read again (``read=False``: one whose digest is
+    not remembered is not looked up). Raises OSError as reading it would."""
+    digest = digests.sha256(job.path) if read else digests.remembered(job.path)
+    if digest is None:
+        return None
+    meta = cache.get(key := make_key(digest, job.kind, params(job.kind, settings)))
+    return Result(job, key, meta, hit=True) if meta is not None else None
+
+
 def work(job: Job, settings: Settings, cache_root: str) -> Result:
     """One image: cached entry, or render and store it. Never raises for a bad image."""
     cache = Cache(Path(cache_root))
     name = Path(job.path).name
     try:
-        # by its remembered digest: a photo unchanged since an earlier build is not read again
-        key = make_key(digests.sha256(job.path), job.kind, params(job.kind, settings))
-        meta = cache.get(key)
-        if meta is not None:
-            return Result(job, key, meta, hit=True)
+        found = _cached(job, settings, cache)
+        if found is not None:
+            return found
         data = Path(job.path).read_bytes()
     except OSError as exc:
         return Result(job, error=MediaError(f"unreadable ({exc.strerror})", "check the file", "bad-media"))
@@ -103,13 +112,27 @@ def run(jobs: list[Job], settings: Settings, cache_root: Path, workers: int = 0,
     """Every job, in the order given (results are collected in the main process)."""
     workers = workers or default_workers()
     jobs = list(jobs)
-    if workers <= 1 or len(jobs) <= 1:
-        results = [work(j, settings, str(cache_root)) for j in jobs]
+    # what the cache has for a photo hashed before is looked up here, a few stats a job (in a
+    # pool, the threads' hand-offs took longer than the lookups: at 400 stories x 12 languages,
+    # staging the media 0.64 -> 0.44 s); a photo not hashed yet is read, hashed and looked up in
+    # the pool, on every core
+    cache = Cache(Path(cache_root))
+    found: list[Result | None] = []
+    for j in jobs:
+        try:
+            found.append(_cached(j, settings, cache, read=False))
+        except OSError:
+            found.append(None)  # work() says what is wrong with it
+    todo = [j for j, r in zip(jobs, found) if r is None]
+    if workers <= 1 or len(todo) <= 1:
+        made = [work(j, settings, str(cache_root)) for j in todo]
     else:
         pool: Executor = (ThreadPoolExecutor if executor == "thread" else ProcessPoolExecutor)(
-            max_workers=min(workers, len(jobs)))
+            max_workers=min(workers, len(todo)))
         with pool:
-            results = list(pool.map(work, jobs, [settings] * len(jobs), [str(cache_root)] * len(jobs)))
+            made = list(pool.map(work, todo, [settings] * len(todo), [str(cache_root)] * len(todo)))
+    fresh = iter(made)
+    results = [r if r is not None else next(fresh) for r in found]
     with _STATS_LOCK:
         for r in results:
             STATS["hits" if r.hit else ("errors" if r.error else "misses")] += 1

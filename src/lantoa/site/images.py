@@ -65,13 +65,20 @@ def _local_image(entry: Entry, ref: str, files: frozenset[str] | None = None) ->
     """The file ``ref`` names inside the entry's folder, or None when it is not a safe local image
     (``lantoa check`` has reported why). ``files``: the names of the folder's regular files
     (:func:`_regular_files`), when the caller looks up many names there."""
-    p = PurePosixPath(ref)
-    if (not ref or "\\" in ref or p.is_absolute() or ref.startswith("~") or ".." in p.parts
-            or markup.scheme_of(ref) is not None or len(p.parts) != 1 or p.suffix.lower() not in IMAGE_EXTENSIONS):
+    if not ref or "\\" in ref or ref.startswith("~") or markup.scheme_of(ref) is not None:
         return None
-    path = entry.dir / p.name
+    name = ref
+    if "/" in ref:  # "./photo.jpg" names photo.jpg; a file in another folder is refused
+        p = PurePosixPath(ref)
+        if p.is_absolute() or ".." in p.parts or len(p.parts) != 1:
+            return None
+        name = p.name
+    dot = name.rfind(".")  # the suffix as PurePosixPath's (without parsing 5,600 paths a staging)
+    if not 0 < dot < len(name) - 1 or name[dot:].lower() not in IMAGE_EXTENSIONS:
+        return None
+    path = entry.dir / name
     if files is not None:
-        return path if p.name in files else None
+        return path if name in files else None
     return path if path.is_file() and not path.is_symlink() else None
 
 
@@ -251,7 +258,7 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     return index
 
 
-def link_file(src: Path, dest: Path) -> None:
+def link_file(src: str | os.PathLike, dest: str | os.PathLike) -> None:
     """Put ``src`` at ``dest`` as a hard link into the cache (no bytes copied), else as a copy;
     ``dest``'s folder is made when it is missing (tried first: a staging puts thousands of files
     into a few hundred folders, and a ``mkdir`` for each file was 5% of a one-story edit's)."""
@@ -274,11 +281,12 @@ def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
     meta = result.meta
     stem = PurePosixPath(key).stem
     folder = PurePosixPath(key).parent  # stories/<slug>
+    site = str(root.parent)
     sources: dict[str, list] = {}
     for v in sorted(meta["variants"], key=lambda v: v["width"]):
         ext = media_settings.FORMATS[v["format"]]["ext"]
         rel = f"{MEDIA_DIR}/{folder}/{stem}-{v['width']}.{v['sha256'][:12]}.{ext}"
-        link_file(result.file(cache, v["file"]), root.parent / rel)
+        link_file(result.file(cache, v["file"]), f"{site}/{rel}")
         shas[rel] = v["sha256"]
         sources.setdefault(v["format"], []).append([rel, v["width"], v["height"]])
     order = [f for f in settings.formats if f in sources] + [f for f in sources if f not in settings.formats]

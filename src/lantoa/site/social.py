@@ -324,7 +324,7 @@ def card_key(spec: CardSpec, background: str | None, background_sha: str | None 
     return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
 
 
-def _kept(cache: Cache, key: str) -> tuple[Path, str] | None:
+def _kept(cache: Cache, key: str) -> tuple[str, str] | None:
     """The card's file in the cache and the sha256 of its bytes, when it was drawn before."""
     meta = cache.get(key)
     if meta is None:
@@ -334,7 +334,7 @@ def _kept(cache: Cache, key: str) -> tuple[Path, str] | None:
     return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
 
 
-def _draw(cache: Cache, key: str, spec: CardSpec, background: str | None) -> tuple[Path, str]:
+def _draw(cache: Cache, key: str, spec: CardSpec, background: str | None) -> tuple[str, str]:
     """Draw a card :func:`_kept` did not find, keep it in the cache; its file there and the
     sha256 of its bytes."""
     meta = cache.put(key, {"card.jpg": encode(draw_card(spec, background))}, {"kind": "social"})
@@ -390,7 +390,7 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
         if slug not in folders:  # one folder per story, made once
             os.makedirs(f"{site}/media/social/{slug}", exist_ok=True)
             folders.add(slug)
-        link_or_copy(str(path), f"{site}/{rel}")
+        link_or_copy(path, f"{site}/{rel}")
         out[(slug, lang)] = {"src": rel, "url": site_url + rel if site_url else "", "width": WIDTH,
                              "height": HEIGHT, "type": "image/jpeg", "alt": spec.title}
     if scratch is not None:
