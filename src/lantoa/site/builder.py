@@ -80,8 +80,9 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
 
     try:
         templates = Path(cache_dir or Path(work) / "cache") / "templates"
+        memo = Path(cache_dir) / "render" / f"{lang}{'.kiosk' if kiosk else ''}.marshal" if cache_dir else None
         cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work), kiosk=kiosk,
-                                        template_cache=templates)
+                                        template_cache=templates, render_memo=memo)
         cfg.plugins.on_startup(command="build", dirty=bool(kept))
         quiet = _QuietDirty()
         logging.getLogger("mkdocs.commands.build").addFilter(quiet)

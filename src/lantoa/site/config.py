@@ -108,12 +108,13 @@ def check(root: Path, registry: Registry) -> list[Diagnostic]:
 
 
 def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: Path, work: Path,
-                  kiosk: bool = False, template_cache: Path | None = None):
+                  kiosk: bool = False, template_cache: Path | None = None, render_memo: Path | None = None):
     """The full MkDocs config for building edition ``lang`` of the staged docs.
 
     ``kiosk``: a copy that works from file:// (USB sticks, offline kiosks): links name index.html
     (a browser opens no index.html for a directory URL under file://), no instant navigation.
-    ``template_cache``: a folder for compiled templates (kept across editions and builds)."""
+    ``template_cache``: a folder for compiled templates (kept across editions and builds).
+    ``render_memo``: the edition's memo of converted Markdown (lantoa.site.rendermemo), or None."""
     from mkdocs.config import load_config
 
     data, _ = read_raw(root)
@@ -128,7 +129,7 @@ def mkdocs_config(root: Path, registry: Registry, staged, lang: str, site_dir: P
         })
     plugins = [
         {"lantoa": {"work_dir": str(work), "language": lang, "template_cache": str(template_cache or ""),
-                    "policy": not kiosk}},
+                    "render_memo": str(render_memo or ""), "policy": not kiosk}},
         {"lantoa-i18n": {"docs_structure": "suffix", "fallback_to_default": False, "reconfigure_search": False,
                          "languages": languages, "build_language": lang}},
     ]

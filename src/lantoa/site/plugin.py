@@ -8,6 +8,7 @@ and editor HTML sanitized, and puts ``dir`` on ``<html>``.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import posixpath
@@ -26,7 +27,7 @@ from mkdocs.structure.files import File
 from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
-from . import images, material_strings, pagefacts, stage
+from . import images, material_strings, pagefacts, rendermemo, stage
 
 #: what Markdown (with our extensions) produces, plus the inline tags editors may write
 SAFE_TAGS = {
@@ -260,6 +261,8 @@ class LantoaPluginConfig(base.Config):
     work_dir = config_options.Type(str)
     language = config_options.Type(str)
     template_cache = config_options.Type(str, default="")
+    #: the edition's memo of converted Markdown (lantoa.site.rendermemo), "" for none
+    render_memo = config_options.Type(str, default="")
     #: give each page its Content-Security-Policy as it is written (not in a kiosk copy, whose
     #: pages change after the merge and get theirs then)
     policy = config_options.Type(bool, default=True)
@@ -269,6 +272,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
     model: dict
     #: each written page's facts (lantoa.site.pagefacts), read by the edition's worker
     facts: pagefacts.Collector
+    renders: rendermemo.RenderMemo | None = None  # this build's memo of converted Markdown, if any
+    _files = None
 
     def on_config(self, config):
         # Per-build state: this language's model, and our generated Material partials
@@ -276,6 +281,9 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         work = Path(self.config.work_dir)
         self.model = json.loads((work / f"model.{self.config.language}.json").read_text("utf-8"))
         self.sources, self.kept = stage.read_edition(work, self.config.language)
+        to_render = len(self.sources) - len(self.kept)
+        self.renders = (rendermemo.RenderMemo(Path(self.config.render_memo))
+                        if self.config.render_memo and (to_render >= rendermemo.AT_LEAST or not self.kept) else None)
         self.facts = pagefacts.Collector(policy=self.config.policy)
         overrides = str(work / "overrides")
         if overrides not in config.theme.dirs:
@@ -326,6 +334,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # from memory (lantoa.site.stage.write_edition), except a page reused from the kept edition,
         # which MkDocs then neither reads nor renders (build(dirty=True)).
         sources, self.sources = self.sources, {}  # each text is held by its File alone
+        self._files = files  # the edition's, as MkDocs renders them (the render memo keeps their pages')
         for file in files.documentation_pages():
             if file.dest_uri in self.kept:
                 file.is_modified = _unchanged
@@ -403,8 +412,18 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         if not isinstance(mkdocs_pages.markdown, _OneMarkdown):
             mkdocs_pages.markdown = _OneMarkdown(mkdocs_pages.markdown)
 
+    def on_pre_page(self, page, config, files):
+        # MkDocs calls page.render(config, files) next: the memo's, which calls MkDocs' own for a
+        # page it has not converted before (only with extensions whose output is the text's alone)
+        if self.renders is not None and _OneMarkdown._reusable(
+                {"extensions": config["markdown_extensions"], "extension_configs": config["mdx_configs"]}):
+            page.render = functools.partial(self.renders.render, page)
+        return page
+
     def on_post_build(self, config):
         self._one_markdown_done()
+        if self.renders is not None:
+            self.renders.save(self._files)
 
     def on_build_error(self, error):
         self._one_markdown_done()

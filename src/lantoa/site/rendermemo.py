@@ -1,0 +1,186 @@
+"""Markdown converted before, kept by content: a page whose Markdown, place and links are those of
+an earlier build gets that build's HTML, table of contents and anchors, and Python-Markdown does
+not run for it again.
+
+An edition's pages are rendered again whenever anything they show changes: a template or the CSS
+of theme/, mkdocs.yml, the locale strings, a story's listing. Their Markdown rarely changes with
+them, and converting it was a fifth of an edition's rendering (at 100 stories x 12 languages, 2.8
+of 12.6 s of the workers' profiled time). :class:`RenderMemo` stands in for ``Page.render``
+(MkDocs calls ``page.render(config, files)``; our plugin points each page's at
+:meth:`RenderMemo.render` in ``on_pre_page``) and calls MkDocs' own on a miss.
+
+What a conversion reads, and so the key of a page's entry:
+
+- the page's Markdown (after every ``on_page_markdown``), its source path and its URL;
+- every file of the edition, with its URL (MkDocs rewrites each link to a page or an image
+  relative to the page, and validates the anchors it links to);
+- the extensions and their configuration (only those of ``plugin.RESETS_CLEANLY``, whose output
+  is a function of the text: with any other, nothing is kept), MkDocs' link validation settings,
+  and the versions of Python-Markdown, pymdown-extensions, MkDocs and this module.
+
+A conversion that logged anything (a link MkDocs could not resolve, say) is not kept: it is made
+again, and says so again, at every build. The memo is one file per edition in the build cache,
+``.cache/lantoa/render/<tag>.marshal`` (``<tag>.kiosk.marshal`` for ``--kiosk``), one entry per
+page (a page's earlier versions are dropped). Nothing is kept with ``--clean`` or ``--no-cache``:
+``tests/test_incremental.py`` compares a site rendered from the memo with a clean build's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import marshal
+from pathlib import Path
+
+from ..cachefile import keep_quietly
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+#: an edition with fewer pages to render than this (an edit of a story or two) neither reads nor
+#: writes its memo: reading and writing it (some 30 MB for 400 Khmer stories) would cost more than
+#: the conversions it saves; its few entries are brought up to date by the next larger rendering
+AT_LEAST = 32
+
+
+def _versions() -> str:
+    from importlib import metadata
+
+    out = [f"format={FORMAT}"]
+    for dist in ("Markdown", "pymdown-extensions", "mkdocs"):
+        try:
+            out.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{dist}=-")
+    return ",".join(out)
+
+
+def _context(config, files) -> str:
+    """The hash of what every page's conversion reads besides its own Markdown and place."""
+    h = hashlib.blake2b(digest_size=20)
+    settings = {"extensions": list(config["markdown_extensions"]), "configs": config["mdx_configs"] or {},
+                "validation": config["validation"], "directory_urls": config["use_directory_urls"],
+                # MkDocs keeps a page's links to anchors above DEBUG; what a conversion says at INFO
+                # is only heard when INFO is on (a conversion that said something is not kept)
+                "anchors": logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG,
+                "info": logging.getLogger("mkdocs.structure.pages").isEnabledFor(logging.INFO),
+                "versions": _versions()}
+    h.update(json.dumps(settings, sort_keys=True, default=repr).encode())
+    for f in sorted(files, key=lambda f: f.src_uri):
+        h.update(f"\0{f.src_uri}\0{f.dest_uri}\0{f.url}\0{f.is_documentation_page()}".encode())
+    return h.hexdigest()
+
+
+def _toc_of(items) -> list:
+    return [(a.title, a.id, a.level, _toc_of(a.children)) for a in items]
+
+
+def _toc(entries: list):
+    """The table of contents as ``mkdocs.structure.toc.get_toc`` makes it (the first item active)."""
+    from mkdocs.structure.toc import AnchorLink, TableOfContents
+
+    def anchor(title, id_, level, children):
+        a = AnchorLink(title, id_, level)
+        a.children = [anchor(*c) for c in children]
+        return a
+
+    items = [anchor(*e) for e in entries]
+    if items:
+        items[0].active = True
+    return TableOfContents(items)
+
+
+class _Said(logging.Handler):
+    """Whether anything was logged (at INFO or above) while a page was converted."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.said = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.said = True
+
+
+class RenderMemo:
+    """One edition's conversions: :meth:`render` for each page MkDocs renders, :meth:`save` once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.context: str | None = None
+        self.kept: dict[str, tuple] = {}  # src_uri -> (key, entry), read from the file
+        self.made: dict[str, tuple] = {}  # src_uri -> (key, entry) of this build's conversions
+        self.hits = self.misses = 0
+
+    def _start(self, config, files) -> None:
+        self.context = _context(config, files)
+        try:
+            header, kept = marshal.loads(self.path.read_bytes())
+        except (OSError, ValueError, EOFError, TypeError):
+            return  # none yet, or unreadable: converted again
+        if header == ("lantoa-render", self.context) and isinstance(kept, dict):
+            self.kept = kept
+
+    def render(self, page, config, files) -> None:
+        """``page.render(config, files)``: from the memo when the page's conversion is there."""
+        if self.context is None:
+            self._start(config, files)
+        src = page.file.src_uri
+        key = hashlib.blake2b(f"{src}\0{page.file.url}\0{page.markdown}".encode(), digest_size=20).digest()
+        found = self.made.get(src) or self.kept.get(src)
+        if found is not None and found[0] == key and self._restore(page, found[1], files):
+            self.hits += 1
+            self.made[src] = found
+            return
+        self.misses += 1
+        said = _Said()
+        loggers = [logging.getLogger(), logging.getLogger("mkdocs")]
+        for logger in loggers:
+            logger.addHandler(said)
+        try:
+            type(page).render(page, config, files)
+        finally:
+            for logger in loggers:
+                logger.removeHandler(said)
+        if said.said:
+            self.made.pop(src, None)
+            self.kept.pop(src, None)
+            return
+        links = page.links_to_anchors
+        self.made[src] = (key, {
+            "content": page.content, "toc": _toc_of(page.toc), "title": page._title_from_render,
+            "anchors": set(page.present_anchor_ids or ()),
+            "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()},
+        })
+
+    @staticmethod
+    def _restore(page, entry: dict, files) -> bool:
+        links = None
+        if entry["links"] is not None:
+            links = {}
+            for src, anchors in entry["links"].items():
+                target = files.get_file_from_path(src)
+                if target is None:
+                    return False
+                links[target] = dict(anchors)
+        page.content = entry["content"]
+        page.toc = _toc(entry["toc"])
+        page._title_from_render = entry["title"]
+        page.present_anchor_ids = set(entry["anchors"])
+        if links is not None:
+            page.links_to_anchors = links
+        return True
+
+    def save(self, files) -> None:
+        """Keep an entry for each page of the edition (this build's, else the one read), when this
+        build converted enough pages to be worth writing (:data:`AT_LEAST`) or dropped some."""
+        if self.context is None:
+            return
+        present = {f.src_uri for f in files.documentation_pages()}
+        out = {src: v for src, v in self.kept.items() if src in present} | {
+            src: v for src, v in self.made.items() if src in present}
+        if self.misses < AT_LEAST and out.keys() == self.kept.keys():
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not keep_quietly(self.path, marshal.dumps((("lantoa-render", self.context), out))):
+            log.info("could not keep %s", self.path)
