@@ -472,11 +472,12 @@ def test_rewrite_html_puts_the_figure_inside_a_list_item_or_cell():
 
 
 def test_an_image_and_its_localized_copies_are_found_as_by_a_stat_of_each(tmp_path):
-    """The staging lists a story's folder once (images._regular_files) instead of two ``stat``
+    """The staging lists a story's folder once (loader.regular_files) instead of two ``stat``
     calls for each image and its copy in every language: the same files found, links and
     folders left out as before."""
     from types import SimpleNamespace
 
+    from lantoa.content.loader import regular_files
     from lantoa.site import images
 
     folder = tmp_path / "story"
@@ -486,10 +487,10 @@ def test_an_image_and_its_localized_copies_are_found_as_by_a_stat_of_each(tmp_pa
     (folder / "photo.en.jpg").symlink_to(folder / "photo.jpg")  # a link: never an image of ours
     (folder / "photo.ar.jpg").mkdir()  # a folder with an image's name
     entry = SimpleNamespace(dir=folder)
-    files = images._regular_files(folder)
+    files = regular_files(folder)
     names = ["photo.jpg", "photo.fr.jpg", "photo.km.JPG", "photo.en.jpg", "photo.ar.jpg", "photo.vi.jpg",
              "notes.txt", "../photo.jpg", "https://example.org/p.jpg", ""]
     found = {name: images._local_image(entry, name, files) for name in names}
     assert found == {name: images._local_image(entry, name) for name in names}
     assert sorted(n for n, p in found.items() if p) == ["photo.fr.jpg", "photo.jpg", "photo.km.JPG"]
-    assert images._regular_files(tmp_path / "missing") == frozenset()
+    assert regular_files(tmp_path / "missing") == frozenset()

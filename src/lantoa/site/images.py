@@ -33,6 +33,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
+from ..content.loader import regular_files
 from ..content.model import Entry, Project
 from ..errors import LantoaError
 from ..media import batch
@@ -64,7 +65,7 @@ def entry_key(entry: Entry) -> str:
 def _local_image(entry: Entry, ref: str, files: frozenset[str] | None = None) -> Path | None:
     """The file ``ref`` names inside the entry's folder, or None when it is not a safe local image
     (``lantoa check`` has reported why). ``files``: the names of the folder's regular files
-    (:func:`_regular_files`), when the caller looks up many names there."""
+    (lantoa.content.loader.regular_files), when the caller looks up many names there."""
     if not ref or "\\" in ref or ref.startswith("~") or markup.scheme_of(ref) is not None:
         return None
     name = ref
@@ -80,17 +81,6 @@ def _local_image(entry: Entry, ref: str, files: frozenset[str] | None = None) ->
     if files is not None:
         return path if name in files else None
     return path if path.is_file() and not path.is_symlink() else None
-
-
-def _regular_files(folder: Path) -> frozenset[str]:
-    """The names of the regular files in ``folder`` (not links): one listing, where looking up
-    each image and its copy for every language took two ``stat`` calls a name (13 names an image
-    at 12 languages)."""
-    try:
-        with os.scandir(folder) as it:
-            return frozenset(e.name for e in it if e.is_file(follow_symlinks=False))
-    except OSError:
-        return frozenset()
 
 
 def body_refs(body: str) -> list[tuple[int, int, str]]:
@@ -184,7 +174,7 @@ def referenced_files(project: Project, tags: list[str]) -> dict[str, tuple[Entry
         for v in entry.variants():
             if v.status == "published":
                 refs += [url for _, _, url in body_refs(v.body)]
-        files = _regular_files(entry.dir) if refs else frozenset()
+        files = regular_files(entry.dir) if refs else frozenset()
         for ref in refs:
             path = _local_image(entry, ref, files)
             if path is None:

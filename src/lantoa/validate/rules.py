@@ -8,6 +8,7 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
+from ..content.loader import regular_files
 from ..content.model import Entry, Project, Variant
 from ..content.yamlsafe import Pos
 from ..diagnostics import Diagnostic, error, warning
@@ -180,13 +181,11 @@ def _settings_of(root) -> media_settings.Settings:
 
 
 def _localized_copies(target, tags) -> list:
-    """photo.<tag>.jpg beside photo.jpg, for each registered language tag."""
-    out = []
-    for tag in tags:
-        f = target.with_name(f"{target.stem}.{tag}{target.suffix}")
-        if f.is_file() and not f.is_symlink():
-            out.append(f)
-    return out
+    """photo.<tag>.jpg beside photo.jpg (a regular file, not a link), for each registered language
+    tag: from one listing of the folder."""
+    files = regular_files(target.parent)
+    names = [f"{target.stem}.{tag}{target.suffix}" for tag in tags]
+    return [target.with_name(name) for name in names if name in files]
 
 
 def _unpublishable(target, what: str, ref: str) -> tuple[str, str, str]:
