@@ -427,6 +427,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
 
     def on_build_error(self, error):
         self._one_markdown_done()
+        if self.renders is not None:
+            self.renders.abandon()
 
     @staticmethod
     def _one_markdown_done() -> None:

@@ -31,13 +31,12 @@ import hashlib
 import json
 import logging
 import marshal
+import os
 from pathlib import Path
-
-from ..cachefile import keep_quietly
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: a header, then each page's entry on its own, then None
 #: an edition with fewer pages to render than this (an edit of a story or two) neither reads nor
 #: writes its memo: reading and writing it (some 30 MB for 400 Khmer stories) would cost more than
 #: the conversions it saves; its few entries are brought up to date by the next larger rendering
@@ -103,23 +102,50 @@ class _Said(logging.Handler):
 
 
 class RenderMemo:
-    """One edition's conversions: :meth:`render` for each page MkDocs renders, :meth:`save` once."""
+    """One edition's conversions: :meth:`render` for each page MkDocs renders, then :meth:`save`
+    (or :meth:`abandon`, when the build failed).
+
+    The memo is read when the first page is rendered. Each page's entry, found or made, is written
+    at once to the memo's next version, and let go: MkDocs replaces a page's HTML with what the
+    plugins make of it, and the memo would otherwise hold every page's converted HTML to the end
+    of the edition (some 16 MB for 400 Khmer stories, in each worker)."""
 
     def __init__(self, path: Path):
         self.path = path
+        self.tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         self.context: str | None = None
-        self.kept: dict[str, tuple] = {}  # src_uri -> (key, entry), read from the file
-        self.made: dict[str, tuple] = {}  # src_uri -> (key, entry) of this build's conversions
+        self.kept: dict[str, tuple] = {}  # src_uri -> (key, entry), read from the file, not yet used
+        self.before: set[str] = set()  # the pages the file had an entry for
+        self.written: set[str] = set()  # the pages with an entry in the next version
+        self.out = None
         self.hits = self.misses = 0
 
     def _start(self, config, files) -> None:
         self.context = _context(config, files)
+        header = ("lantoa-render", self.context)
         try:
-            header, kept = marshal.loads(self.path.read_bytes())
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.out = open(self.tmp, "wb")
+            marshal.dump(header, self.out)
+        except OSError as exc:  # a memo not kept only costs time on the next build
+            log.info("cannot keep %s (%s)", self.path, exc)
+            self.out = None
+        kept = {}
+        try:  # entry by entry: never the whole file in memory beside what it holds
+            with open(self.path, "rb") as f:
+                if marshal.load(f) != header:
+                    return  # another context: nothing of it is of use
+                while (item := marshal.load(f)) is not None:
+                    src, key, entry = item
+                    kept[src] = (key, entry)
         except (OSError, ValueError, EOFError, TypeError):
             return  # none yet, or unreadable: converted again
-        if header == ("lantoa-render", self.context) and isinstance(kept, dict):
-            self.kept = kept
+        self.kept, self.before = kept, set(kept)
+
+    def _write(self, src: str, key: bytes, entry: dict) -> None:
+        if self.out is not None and src not in self.written:
+            marshal.dump((src, key, entry), self.out)
+            self.written.add(src)
 
     def render(self, page, config, files) -> None:
         """``page.render(config, files)``: from the memo when the page's conversion is there."""
@@ -127,10 +153,10 @@ class RenderMemo:
             self._start(config, files)
         src = page.file.src_uri
         key = hashlib.blake2b(f"{src}\0{page.file.url}\0{page.markdown}".encode(), digest_size=20).digest()
-        found = self.made.get(src) or self.kept.get(src)
+        found = self.kept.pop(src, None)
         if found is not None and found[0] == key and self._restore(page, found[1], files):
             self.hits += 1
-            self.made[src] = found
+            self._write(src, *found)
             return
         self.misses += 1
         said = _Said()
@@ -143,11 +169,9 @@ class RenderMemo:
             for logger in loggers:
                 logger.removeHandler(said)
         if said.said:
-            self.made.pop(src, None)
-            self.kept.pop(src, None)
-            return
+            return  # converted again next time, to say it again
         links = page.links_to_anchors
-        self.made[src] = (key, {
+        self._write(src, key, {
             "content": page.content, "toc": _toc_of(page.toc), "title": page._title_from_render,
             "anchors": set(page.present_anchor_ids or ()),
             "links": None if links is None else {f.src_uri: dict(v) for f, v in links.items()},
@@ -172,15 +196,29 @@ class RenderMemo:
         return True
 
     def save(self, files) -> None:
-        """Keep an entry for each page of the edition (this build's, else the one read), when this
-        build converted enough pages to be worth writing (:data:`AT_LEAST`) or dropped some."""
-        if self.context is None:
+        """The next version, with an entry for each page of the edition (this build's, else the
+        one read), replaces the memo when this build converted enough pages to be worth it
+        (:data:`AT_LEAST`) or the pages with an entry changed."""
+        if self.out is None:
             return
         present = {f.src_uri for f in files.documentation_pages()}
-        out = {src: v for src, v in self.kept.items() if src in present} | {
-            src: v for src, v in self.made.items() if src in present}
-        if self.misses < AT_LEAST and out.keys() == self.kept.keys():
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not keep_quietly(self.path, marshal.dumps((("lantoa-render", self.context), out))):
-            log.info("could not keep %s", self.path)
+        try:
+            for src, (key, entry) in self.kept.items():  # pages not rendered in this build
+                if src in present:
+                    self._write(src, key, entry)
+            marshal.dump(None, self.out)
+            self.out.close()
+            if self.misses >= AT_LEAST or self.written != self.before:
+                os.replace(self.tmp, self.path)
+        except OSError as exc:
+            log.info("could not keep %s (%s)", self.path, exc)
+        finally:
+            self.abandon()
+
+    def abandon(self) -> None:
+        """Drop the next version (the build failed, or it is not worth keeping)."""
+        if self.out is not None:
+            self.out.close()
+            self.out = None
+        self.kept = {}
+        self.tmp.unlink(missing_ok=True)
