@@ -361,7 +361,8 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
         def warm():
             # every page rendered again (as after a theme change, or in CI with a kept cache), with
             # what earlier builds keep in .cache/lantoa by content reused (images, cards, fonts,
-            # parsed sources, digests, search word counts): only the rendered editions are dropped
+            # parsed sources, digests, search word counts, converted Markdown): only the rendered
+            # editions are dropped
             graves.bury(project / "build")
             graves.bury(project / ".cache" / "lantoa" / "parts")
             (project / ".cache" / "lantoa" / "last-build.json").unlink(missing_ok=True)
@@ -487,7 +488,7 @@ def report(rows: list[dict], args) -> str:
         "*Cold*: empty `.cache/` (every image variant, social card, press kit and font subset made). "
         "*Cached assets*: every page rendered again, with what `.cache/lantoa` keeps by content "
         "reused: image variants, social cards, press kits, font subsets, parsed sources, file "
-        "digests, search word counts (what CI with a kept cache, or a theme change, costs). "
+        "digests, search word counts, converted Markdown (what CI with a kept cache, or a theme change, costs). "
         "Edits and no-change are ÷ the cached-assets full build. *In `lantoa serve`*: the same "
         "edits rebuilt by the preview server's process, which stays up between rebuilds (no Python "
         "start or imports; its one-second poll for changes not counted). "
