@@ -16,13 +16,14 @@ What a conversion reads, and so the key of a page's entry:
   relative to the page, and validates the anchors it links to);
 - the extensions and their configuration (only those of ``plugin.RESETS_CLEANLY``, whose output
   is a function of the text: with any other, nothing is kept), MkDocs' link validation settings,
-  and the versions of Python-Markdown, pymdown-extensions, MkDocs and this module.
+  and the versions of Python-Markdown, pymdown-extensions and MkDocs, and this memo's
+  :data:`FORMAT` (raised whenever what an entry holds or how it is restored changes).
 
 A conversion that logged anything (a link MkDocs could not resolve, say) is not kept: it is made
 again, and says so again, at every build. The memo is one file per edition in the build cache,
 ``.cache/lantoa/render/<tag>.marshal`` (``<tag>.kiosk.marshal`` for ``--kiosk``), one entry per
 page (a page's earlier versions are dropped). Nothing is kept with ``--clean`` or ``--no-cache``:
-``tests/test_incremental.py`` compares a site rendered from the memo with a clean build's.
+``tests/test_render_memo.py`` compares a site rendered from the memo with a clean build's.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: a header, then each page's entry on its own, then None
 #: an edition with fewer pages to render than this (an edit of a story or two) neither reads nor
-#: writes its memo: reading and writing it (some 30 MB for 400 Khmer stories) would cost more than
+#: writes its memo: reading and writing it (some 17 MB for 400 Khmer stories) would cost more than
 #: the conversions it saves; its few entries are brought up to date by the next larger rendering
 AT_LEAST = 32
 
