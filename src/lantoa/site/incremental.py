@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .. import __version__, digests
@@ -231,9 +232,11 @@ def forget(cache_dir: Path | None) -> None:
         (cache_dir / STATE).unlink(missing_ok=True)
 
 
-def _versions() -> str:
+@lru_cache(maxsize=1)
+def renderer_versions() -> str:
     """The renderers' versions (an upgrade of Material changes every page), and Python's (whose
-    ``marshal`` wrote the kept facts)."""
+    ``marshal`` wrote the kept facts and the render memo): looked up once per process
+    (importlib.metadata reads each distribution's files)."""
     from importlib import metadata
 
     out = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
@@ -261,7 +264,7 @@ def common_inputs(root: Path, staged) -> str:
     files, our generated Material partials, the renderers. (The staged pages are an edition's own
     inputs, :func:`edition_inputs`: a --shard build that staged only its own editions gets the
     same keys.)"""
-    h = hashlib.sha256(f"lantoa {__version__}/{PART_FORMAT}\0{_versions()}".encode())
+    h = hashlib.sha256(f"lantoa {__version__}/{PART_FORMAT}\0{renderer_versions()}".encode())
     _hash_tree(h, Path(staged.overrides_dir), Path(staged.overrides_dir))
     for name in ("theme", "mkdocs.yml", "locales"):
         _hash_tree(h, root / name, root)

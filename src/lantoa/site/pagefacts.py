@@ -100,8 +100,9 @@ def save(part: Path, pages: dict[str, dict], final: bool) -> None:
     path, chars = part / FACTS, part / CHARS
     path.unlink(missing_ok=True)
     chars.unlink(missing_ok=True)
-    # marshal (plain data, read by the same Python: lantoa.site.incremental._versions): a 400-story
-    # Khmer edition's facts are 32 MB, which JSON wrote in 50 ms and read in 87, marshal in 35 and 40
+    # marshal (plain data, read by the same Python: lantoa.site.incremental.renderer_versions): a
+    # 400-story Khmer edition's facts are 32 MB, which JSON wrote in 50 ms and read in 87, marshal
+    # in 35 and 40
     path.write_bytes(marshal.dumps({"final": final, "pages": dict(sorted(pages.items()))}))
     if final:
         chars.write_text(json.dumps(_chars(pages.values()), ensure_ascii=False), "utf-8")

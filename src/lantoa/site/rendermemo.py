@@ -16,7 +16,7 @@ What a conversion reads, and so the key of a page's entry:
   relative to the page, and validates the anchors it links to);
 - the extensions and their configuration (only those of ``plugin.RESETS_CLEANLY``, whose output
   is a function of the text: with any other, nothing is kept), MkDocs' link validation settings,
-  and the versions of Python-Markdown, pymdown-extensions and MkDocs, and this memo's
+  the renderers' versions and Python's (``incremental.renderer_versions``), and this memo's
   :data:`FORMAT` (raised whenever what an entry holds or how it is restored changes).
 
 A conversion that logged anything (a link MkDocs could not resolve, say) is not kept: it is made
@@ -35,6 +35,8 @@ import marshal
 import os
 from pathlib import Path
 
+from .incremental import renderer_versions
+
 log = logging.getLogger(__name__)
 
 FORMAT = 2  # 2: a header, then each page's entry on its own, then None
@@ -42,18 +44,6 @@ FORMAT = 2  # 2: a header, then each page's entry on its own, then None
 #: writes its memo: reading and writing it (some 17 MB for 400 Khmer stories) would cost more than
 #: the conversions it saves; its few entries are brought up to date by the next larger rendering
 AT_LEAST = 32
-
-
-def _versions() -> str:
-    from importlib import metadata
-
-    out = [f"format={FORMAT}"]
-    for dist in ("Markdown", "pymdown-extensions", "mkdocs"):
-        try:
-            out.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            out.append(f"{dist}=-")
-    return ",".join(out)
 
 
 def _context(config, files) -> str:
@@ -65,7 +55,7 @@ def _context(config, files) -> str:
                 # is only heard when INFO is on (a conversion that said something is not kept)
                 "anchors": logging.getLogger("mkdocs.structure.pages").getEffectiveLevel() > logging.DEBUG,
                 "info": logging.getLogger("mkdocs.structure.pages").isEnabledFor(logging.INFO),
-                "versions": _versions()}
+                "versions": f"{FORMAT} {renderer_versions()}"}
     h.update(json.dumps(settings, sort_keys=True, default=repr).encode())
     for f in sorted(files, key=lambda f: f.src_uri):
         h.update(f"\0{f.src_uri}\0{f.dest_uri}\0{f.url}\0{f.is_documentation_page()}".encode())
