@@ -155,3 +155,17 @@ def test_the_memo_is_keyed_by_every_file_s_place(tmp_path):
     assert rendermemo._context(CONFIG, _Files([*files, _File("c.md")])) != first
     assert rendermemo._context(dict(CONFIG, mdx_configs={"toc": {"permalink": True}}), files) != first
     assert rendermemo._context(CONFIG, _Files([_File("a.md"), _File("b.md")])) == first
+
+
+def test_no_memo_with_an_extension_that_may_keep_state(project, conversions):
+    """An extension outside plugin.RESETS_CLEANLY might make a page's HTML depend on more than its
+    text: then nothing is kept, and every page is converted at every rendering."""
+    config = project / "mkdocs.yml"
+    text = config.read_text("utf-8")
+    config.write_text(text.replace("markdown_extensions:\n", "markdown_extensions:\n  - pymdownx.caret\n", 1), "utf-8")
+    build(project)
+    assert not (project / ".cache" / "lantoa" / "render").exists()
+    conversions.clear()
+    render_everything_again(project)
+    build(project)
+    assert conversions

@@ -411,12 +411,16 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
     def on_pre_build(self, config):
         if not isinstance(mkdocs_pages.markdown, _OneMarkdown):
             mkdocs_pages.markdown = _OneMarkdown(mkdocs_pages.markdown)
+        # the memo of converted Markdown only with extensions whose output is the text's alone
+        # (looked at once, every plugin's on_config done)
+        if self.renders is not None and not _OneMarkdown._reusable(
+                {"extensions": config["markdown_extensions"], "extension_configs": config["mdx_configs"]}):
+            self.renders = None
 
     def on_pre_page(self, page, config, files):
         # MkDocs calls page.render(config, files) next: the memo's, which calls MkDocs' own for a
-        # page it has not converted before (only with extensions whose output is the text's alone)
-        if self.renders is not None and _OneMarkdown._reusable(
-                {"extensions": config["markdown_extensions"], "extension_configs": config["mdx_configs"]}):
+        # page it has not converted before
+        if self.renders is not None:
             page.render = functools.partial(self.renders.render, page)
         return page
 
