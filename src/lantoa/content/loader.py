@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 
 from ..diagnostics import Diagnostic, error, warning
 from . import frontmatter, schema
@@ -32,6 +33,13 @@ def regular_files(folder: Path) -> frozenset[str]:
             return frozenset(e.name for e in it if e.is_file(follow_symlinks=False))
     except OSError:
         return frozenset()
+
+
+@lru_cache(maxsize=65536)  # staging asks for every image of every story in every edition, many times
+def localized_name(name: str, tag: str) -> str:
+    """The copy of image ``name`` that replaces it in edition ``tag``: photo.jpg -> photo.<tag>.jpg."""
+    p = PurePosixPath(name)
+    return f"{p.stem}.{tag}{p.suffix}"
 
 
 def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnostic]]:

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from ..content.loader import regular_files
+from ..content.loader import localized_name, regular_files
 from ..content.model import Entry, Project
 from ..errors import LantoaError
 from ..media import batch
@@ -88,12 +88,6 @@ def body_refs(body: str) -> list[tuple[int, int, str]]:
     excluded); callers keep those naming a local image."""
     _, links = markup.scan(body)
     return [(link.line, link.col, link.url) for link in links]
-
-
-@lru_cache(maxsize=65536)  # staging asks for every image of every story in every edition, many times
-def localized_name(name: str, tag: str) -> str:
-    p = PurePosixPath(name)
-    return f"{p.stem}.{tag}{p.suffix}"
 
 
 @lru_cache(maxsize=65536)

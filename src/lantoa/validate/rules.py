@@ -8,7 +8,7 @@ import re
 import unicodedata
 from pathlib import PurePosixPath
 
-from ..content.loader import regular_files
+from ..content.loader import localized_name, regular_files
 from ..content.model import Entry, Project, Variant
 from ..content.yamlsafe import Pos
 from ..diagnostics import Diagnostic, error, warning
@@ -184,7 +184,7 @@ def _localized_copies(target, tags) -> list:
     """photo.<tag>.jpg beside photo.jpg (a regular file, not a link), for each registered language
     tag: from one listing of the folder."""
     files = regular_files(target.parent)
-    names = [f"{target.stem}.{tag}{target.suffix}" for tag in tags]
+    names = [localized_name(target.name, tag) for tag in tags]
     return [target.with_name(name) for name in names if name in files]
 
 
