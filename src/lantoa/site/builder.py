@@ -76,11 +76,11 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
     from mkdocs import exceptions
     from mkdocs.commands.build import build
 
-    from . import api, csp, pagefacts, search
+    from . import api, csp, pagefacts, rendermemo, search
 
     try:
         templates = Path(cache_dir or Path(work) / "cache") / "templates"
-        memo = Path(cache_dir) / "render" / f"{lang}{'.kiosk' if kiosk else ''}.marshal" if cache_dir else None
+        memo = rendermemo.memo_file(cache_dir, lang, kiosk) if cache_dir else None
         cfg = site_config.mkdocs_config(Path(root), registry, staged, lang, Path(out), Path(work), kiosk=kiosk,
                                         template_cache=templates, render_memo=memo)
         cfg.plugins.on_startup(command="build", dirty=bool(kept))

@@ -46,6 +46,11 @@ FORMAT = 2  # 2: a header, then each page's entry on its own, then None
 AT_LEAST = 32
 
 
+def memo_file(cache_dir: str | Path, lang: str, kiosk: bool = False) -> Path:
+    """Where edition ``lang``'s memo is kept in the build cache."""
+    return Path(cache_dir) / "render" / f"{lang}{'.kiosk' if kiosk else ''}.marshal"
+
+
 def _context(config, files) -> str:
     """The hash of what every page's conversion reads besides its own Markdown and place."""
     h = hashlib.blake2b(digest_size=20)
