@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import unicodedata
+from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from lantoa.cli import main
 from lantoa.errors import LantoaError
 from lantoa.search import index as sindex
 from lantoa.search.segment import words
+from lantoa.site import search
 from lantoa.site.search import article_text
 
 pytest.importorskip("icu", reason="PyICU is not installed (scripts/setup installs it)")
@@ -162,6 +164,86 @@ def test_article_text_skips_title_meta_summary_credit_and_permalinks():
 
 def test_article_text_without_an_article_is_none():
     assert article_text("<html><body><article class='md-content__inner'><p>x</p></article></body></html>") is None
+
+
+class _ReferenceText(HTMLParser):
+    """The article's text as Python's own HTML parser finds it: the oracle of :func:`article_text`,
+    which walks the tags with one regular expression instead (the same rules: lantoa.site.search)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.done, self.skip_at, self.parts = 0, False, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.done:
+            return
+        if not self.depth:
+            if tag == "article" and any(k == "lang" for k, _ in attrs):
+                self.depth = 1
+            return
+        if tag in search.BLOCKS:
+            self.parts.append("\n")
+        if tag in search.VOID:
+            return
+        self.depth += 1
+        classes = set((dict(attrs).get("class") or "").split())
+        if not self.skip_at and (tag in search.SKIP_TAGS or classes & search.SKIP_CLASSES):
+            self.skip_at = self.depth
+
+    def handle_endtag(self, tag):
+        if not self.depth or self.done or tag in search.VOID:
+            return
+        if self.skip_at == self.depth:
+            self.skip_at = 0
+        self.depth -= 1
+        if tag in search.BLOCKS:
+            self.parts.append("\n")
+        if not self.depth:
+            self.done = True
+
+    def handle_data(self, data):
+        if self.depth and not self.skip_at and not self.done:
+            self.parts.append(data)
+
+
+def reference_text(doc: str) -> str | None:
+    parser = _ReferenceText()
+    parser.feed(doc)
+    parser.close()
+    return " ".join("".join(parser.parts).split()) if parser.depth or parser.done else None
+
+
+TRICKY = [
+    # a quoted attribute value holding ">", a comment holding a tag, entities split by inline tags
+    """<article lang="vi"><p title="a > b" class='x'>một<!-- <p>không</p> -->hai</p>&amp;<b>lt</b>;&lt;3</article>""",
+    # a script and a style whose text holds tags; a skipped class among others; upper-case tags
+    """<article lang="en"><P>One</P><script>if (a<b) document.write("</p><p>x")</script>
+       <style>p > span {}</style><DIV CLASS="note lt-credit">credit<p>inner</p></DIV>two</article>""",
+    # self-closing tags, void and not; a bare "<" in text; a declaration; nested skipped parts
+    """<article lang="km"><p>ក<br/>ខ<div/>គ</p>a < b<!DOCTYPE x><h1>t<span>i</span></h1>
+       <p class="lt-story__meta">m<span class="headerlink">¶</span>m</p><img alt="x"/>end</article>""",
+    # Material's wrapper first (no lang), then ours; text after ours is not its text
+    """<article class="md-content__inner"><p>wrapper</p><article class="lt-story" lang="ar" dir="rtl">
+       <p>نص&#x627;&#1604;</p></article><p>after</p></article>""",
+    # an article never closed, and one never opened
+    """<article lang="lo"><ul><li>ໜຶ່ງ<li>ສອງ</ul><table><tr><td>a<td>b</table>""",
+    """<html><body><p>no article</p></body></html>""",
+]
+
+
+@pytest.mark.parametrize("doc", TRICKY, ids=range(len(TRICKY)))
+def test_article_text_is_what_an_html_parser_finds(doc):
+    assert article_text(doc) == reference_text(doc)
+
+
+def test_article_text_of_every_sample_page_is_what_an_html_parser_finds(sample_site):
+    pages = sorted(sample_site.rglob("*.html"))
+    with_text = 0
+    for page in pages:
+        doc = page.read_text("utf-8")
+        assert article_text(doc) == reference_text(doc), page.relative_to(sample_site)
+        with_text += bool(article_text(doc))
+    assert with_text > 20  # story and editor pages in every edition, Khmer and Tai Viet among them
 
 
 # --------------------------------------------------------------------------
