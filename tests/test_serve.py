@@ -7,8 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+
+import pytest
 
 from conftest import make_project
 
@@ -19,8 +22,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def get(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=10) as r:
+def get(url: str, timeout: float = 10) -> str:
+    with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.read().decode("utf-8")
 
 
@@ -37,21 +40,36 @@ def wait_for(predicate, timeout=90.0):
     raise AssertionError("timed out")
 
 
+def start_serve(root, port: int, *options: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "lantoa.cli", "-C", str(root), "serve", "--port", str(port),
+                             *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
 def test_serve_rebuilds_on_edit_and_survives_errors(tmp_path):
+    """Edits are seen as they are saved: with the poll an hour apart, only the file system's
+    reports can start these rebuilds. A browser's held request for the build number is answered
+    when the rebuild is done."""
     root = make_project(tmp_path / "site", langs=("vi", "en"))
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "lantoa.cli", "-C", str(root), "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = start_serve(root, port, "--poll", "3600")
     base = f"http://127.0.0.1:{port}"
     try:
         html = wait_for(lambda: get(f"{base}/en/stories/vinh-ha-long/"))
         assert "<h1>Ha Long Bay</h1>" in html and '<script src="/__lantoa__/reload.js"></script>' in html
         assert "/__lantoa__/build" in get(f"{base}/__lantoa__/reload.js")  # a file: the page's CSP allows it
         first = get(f"{base}/__lantoa__/build")
+        assert get(f"{base}/__lantoa__/build?after=not-{first}") == first  # another number: answered at once
+        held: list[str] = []
+        waiting = threading.Thread(target=lambda: held.append(get(f"{base}/__lantoa__/build?after={first}", 120)))
+        waiting.start()
+        time.sleep(1.5)
+        assert waiting.is_alive() and not held  # held: no build since
         story = root / "content" / "stories" / "vinh-ha-long" / "index.en.md"
         story.write_text(story.read_text("utf-8").replace("title: Ha Long Bay", "title: Hạ Long Bay"), "utf-8")
-        wait_for(lambda: get(f"{base}/__lantoa__/build") != first)
+        waiting.join(100)
+        assert held and held[0] != first
+        assert get(f"{base}/__lantoa__/build") == held[0]
         assert "<h1>Hạ Long Bay</h1>" in get(f"{base}/en/stories/vinh-ha-long/")
         # an edit with an error keeps the last good preview
         second = get(f"{base}/__lantoa__/build")
@@ -65,6 +83,7 @@ def test_serve_rebuilds_on_edit_and_survives_errors(tmp_path):
     assert "yaml-syntax" in out and "preview not updated" in out
     assert "Traceback" not in out
     assert f"serving http://127.0.0.1:{port}/" in out
+    assert "rebuilding on edits: as they are saved, and checking every 3600 s" in out
 
 
 def test_the_watched_files_stamp_sees_every_kind_of_edit(tmp_path):
@@ -88,6 +107,33 @@ def test_the_watched_files_stamp_sees_every_kind_of_edit(tmp_path):
     assert snapshot(root) == touched
     (root / "mkdocs.yml").write_text((root / "mkdocs.yml").read_text("utf-8") + "\n", "utf-8")
     assert snapshot(root) != touched
+
+
+def test_the_watcher_wakes_for_edits_of_the_sources_and_for_nothing_else(tmp_path):
+    """The preview's loop is woken by an edit under content/, locales/ or theme/ or of mkdocs.yml
+    as it is saved; not by the build's own output, the cache, or files being read."""
+    from lantoa.commands.serve import Watcher
+
+    root = make_project(tmp_path)
+    watcher = Watcher(root)
+    assert watcher.observer is not None  # Linux: inotify
+    try:
+        story = next((root / "content").rglob("index.md"))
+        (root / "build" / "preview").mkdir(parents=True)
+        (root / "build" / "preview" / "index.html").write_text("x", "utf-8")
+        (root / ".cache").mkdir(exist_ok=True)
+        (root / ".cache" / "digests.json").write_text("{}", "utf-8")
+        story.read_text("utf-8")
+        assert not watcher.wait(1.5)
+        for edit in (lambda: story.write_text(story.read_text("utf-8") + "\n", "utf-8"),
+                     lambda: (root / "locales" / "en.yml").touch(),
+                     lambda: (root / "content" / "stories" / "new-one").mkdir(),
+                     lambda: (root / "mkdocs.yml").write_text((root / "mkdocs.yml").read_text("utf-8") + "\n", "utf-8")):
+            edit()
+            assert watcher.wait(30)
+            assert not watcher.wait(0.3)  # one wake for one save
+    finally:
+        watcher.stop()
 
 
 #: what the preview process imports once, so that each rebuild's forked workers do not
@@ -127,3 +173,37 @@ def test_the_preview_imports_the_workers_modules_once_so_each_rebuild_s_workers_
     imported = [m for report in reports for m in report]
     assert "lantoa.site.plugin" not in imported
     assert not [m for m in imported if m.split(".")[0] in WORKER_PACKAGES], imported
+
+
+def test_an_open_page_reloads_itself_after_an_edit(tmp_path):
+    """What an editor sees: the story open in Chromium shows the new title after the file is saved,
+    without touching the browser (the page's script, allowed by its Content-Security-Policy)."""
+    pytest.importorskip("playwright")
+    from browser_util import CHROMIUM, chromium
+
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (scripts/setup installs it)")
+    root = make_project(tmp_path / "site", langs=("vi", "en"))
+    port = free_port()
+    proc = start_serve(root, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: get(f"{base}/en/stories/vinh-ha-long/"))
+        with chromium() as browser:
+            ctx = browser.new_context(service_workers="block")
+            ctx.route(lambda url: not url.startswith(base + "/"), lambda route: route.abort("blockedbyclient"))
+            page = ctx.new_page()
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"{base}/en/stories/vinh-ha-long/")
+            assert page.inner_text("h1") == "Ha Long Bay"
+            page.wait_for_timeout(500)  # the script has asked for the build number and waits for the next
+            story = root / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+            story.write_text(story.read_text("utf-8").replace("title: Ha Long Bay", "title: Hạ Long Bay"), "utf-8")
+            # a locator, not a script: the page's policy allows no eval (Playwright's wait_for_function)
+            page.locator("h1", has_text="Hạ Long Bay").wait_for(timeout=90_000)
+            assert not [e for e in errors if "Content Security Policy" in e or "CSP" in e], errors
+            ctx.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)

@@ -121,12 +121,15 @@ def translations_mark(ctx: Ctx, story: str, lang: str, reviewed_by: str) -> None
 @click.option("--lang", "langs", multiple=True, metavar="TAG", help="Preview only these languages.")
 @click.option("--port", type=int, default=8000, show_default=True)
 @click.option("--no-reload", is_flag=True, help="Do not rebuild on edits.")
+@click.option("--poll", type=click.FloatRange(min=0.1), default=1.0, show_default=True, metavar="SECONDS",
+              help="Also look for edits this often (edits are seen as they are saved where the operating "
+                   "system reports them; not on some network drives).")
 @pass_ctx
-def serve(ctx: Ctx, langs: tuple[str, ...], port: int, no_reload: bool) -> None:
+def serve(ctx: Ctx, langs: tuple[str, ...], port: int, no_reload: bool, poll: float) -> None:
     """Preview the site on http://127.0.0.1:PORT/, rebuilding on edits."""
     from .commands import serve as cmd
 
-    cmd.run(ctx, langs=list(langs), port=port, reload=not no_reload)
+    cmd.run(ctx, langs=list(langs), port=port, reload=not no_reload, poll=poll)
 
 
 

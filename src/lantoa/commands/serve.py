@@ -1,9 +1,13 @@
 """``lantoa serve``: build into build/preview, serve it on 127.0.0.1, rebuild on edits.
 
-The preview server is Python's http.server (loopback only); while serving, each
-HTML response carries a small script that asks for the build number every
-second and reloads the page when a rebuild finished. A build with errors
-prints the diagnostics and keeps serving the last good build.
+The preview server is Python's http.server (loopback only). Edits are seen as they are saved:
+the operating system reports them (watchdog: inotify on Linux, FSEvents on macOS), and a poll of
+the watched files' stamp every ``--poll`` seconds catches what it does not report (a network
+drive, a folder made after the start). Each HTML response carries a small script that asks for
+the build number and waits for the next one (the request is held until a rebuild finishes), then
+reloads the page: from a save to the reloaded page there is the rebuild and little else, where a
+one-second poll at each end added a second on average. A build with errors prints the
+diagnostics and keeps serving the last good build.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from __future__ import annotations
 import functools
 import http.server
 import logging
+import os
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import click
@@ -23,10 +29,22 @@ log = logging.getLogger(__name__)
 WATCHED = ("content", "locales", "theme", "mkdocs.yml")
 RELOAD_PATH = "/__lantoa__/build"
 RELOAD_JS_PATH = "/__lantoa__/reload.js"
+#: a request for the build number with ``?after=N`` is held until the build is no longer N, at most
+#: this many seconds (then answered with N, and asked again)
+HOLD_SECONDS = 25.0
+#: the page's script: asks for the build number, then asks again with ``?after=`` (held until the
+#: next build) and reloads when the number changes. Only a visible tab keeps a request open: a
+#: browser opens at most six connections to one host over HTTP/1.1, and a request held by each of
+#: several preview tabs would leave none for a page's own files; a tab that shows again asks at once.
 RELOAD_JS = (
-    "(function(){var b=null;setInterval(function(){fetch('" + RELOAD_PATH + "',{cache:'no-store'})"
-    ".then(function(r){return r.text()}).then(function(t){if(b===null){b=t}else if(t!==b){location.reload()}})"
-    ".catch(function(){})},1000)})();"
+    "(function(){var b=null,c=null;"
+    "function ask(){if(c||document.hidden)return;var k=new AbortController();c=k;"
+    "fetch('" + RELOAD_PATH + "'+(b===null?'':'?after='+encodeURIComponent(b)),{cache:'no-store',signal:k.signal})"
+    ".then(function(r){return r.text()})"
+    ".then(function(t){if(c!==k)return;c=null;if(b!==null&&t!==b){location.reload();return}b=t;ask()})"
+    ".catch(function(){if(c!==k)return;c=null;setTimeout(ask,1000)})}"
+    "document.addEventListener('visibilitychange',function(){if(document.hidden){if(c){c.abort();c=null}}"
+    "else{ask()}});ask()})();"
 )
 #: a script file, not inline: the pages' Content-Security-Policy (lantoa.site.csp) allows 'self' scripts only
 RELOAD_SCRIPT = f'<script src="{RELOAD_JS_PATH}"></script>'
@@ -59,8 +77,15 @@ class Preview:
         self.ctx, self.langs = ctx, langs
         self.out = ctx.root / "build" / "preview"
         self.build_id = 0
-        self.lock = threading.Lock()
+        self.lock = threading.Condition()
         self.warm = False
+
+    def wait_past(self, seen: str, timeout: float = HOLD_SECONDS) -> str:
+        """The build number once it is no longer ``seen`` (a browser's long poll), or after
+        ``timeout`` seconds, as it is then."""
+        with self.lock:
+            self.lock.wait_for(lambda: str(self.build_id) != seen, timeout=timeout)
+            return str(self.build_id)
 
     def rebuild(self) -> bool:
         from .check import collect
@@ -87,6 +112,7 @@ class Preview:
             return False
         with self.lock:
             self.build_id += 1
+            self.lock.notify_all()  # the browsers waiting for this build
         self.ctx.echo(result.summary())
         return True
 
@@ -107,16 +133,22 @@ def make_handler(preview: Preview):
             log.info("%s " + fmt, self.address_string(), *args)
 
         def _send(self, body: bytes, content_type: str) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(200)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the tab closed or hid while it waited
+                self.close_connection = True
 
         def do_GET(self):
             if self.path == RELOAD_PATH:
                 return self._send(str(preview.build_id).encode(), "text/plain")
+            if self.path.startswith(RELOAD_PATH + "?after="):
+                seen = urllib.parse.unquote(self.path.partition("=")[2])
+                return self._send(preview.wait_past(seen).encode(), "text/plain")
             if self.path == RELOAD_JS_PATH:
                 return self._send(RELOAD_JS.encode(), "text/javascript; charset=utf-8")
             url_path = self.path.split("?", 1)[0]
@@ -133,7 +165,72 @@ def make_handler(preview: Preview):
     return Handler
 
 
-def run(ctx, langs: list[str], port: int, reload: bool) -> None:
+class Watcher:
+    """Wakes the preview's loop as soon as the operating system reports a change under the watched
+    folders or to mkdocs.yml (watchdog; events of reading, like the build's own, are ignored);
+    without it, or where it cannot watch, the loop polls alone. The stamp (:func:`snapshot`) still
+    decides whether anything changed: an event only says when to look."""
+
+    #: watchdog's kinds of event that can change a file's stamp (not "opened" or "closed_no_write";
+    #: "attrib" is a new modification time, as ``touch`` sets)
+    CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed", "attrib"})
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.changed = threading.Event()
+        self.observer = None
+        try:
+            from watchdog.events import FileSystemEventHandler
+            from watchdog.observers import Observer
+        except ImportError:
+            return
+        watcher = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event):
+                if event.event_type in Watcher.CHANGES and watcher.watched(event):
+                    watcher.changed.set()
+
+        observer = Observer()
+        observer.daemon = True
+        try:
+            for name in WATCHED:
+                if (root / name).is_dir():
+                    observer.schedule(Handler(), str(root / name), recursive=True)
+            observer.schedule(Handler(), str(root), recursive=False)  # mkdocs.yml; a watched folder made later
+            observer.start()
+        except (OSError, RuntimeError) as exc:  # no inotify instance or watch left, say
+            log.info("not watching for file events (%s): polling only", exc)
+            return
+        self.observer = observer
+
+    def watched(self, event) -> bool:
+        for path in (event.src_path, getattr(event, "dest_path", "") or ""):
+            rel = os.path.relpath(os.fsdecode(path), self.root) if path else ".."
+            if rel.split(os.sep, 1)[0] in WATCHED:
+                return True
+        return False
+
+    def wait(self, seconds: float) -> bool:
+        """Until a change is reported or ``seconds`` pass; then, after a report, until the saving is
+        over (an editor may write a file in several steps: no report for 0.1 s, at most 1 s more).
+        True when a change was reported."""
+        if not self.changed.wait(seconds):
+            return False
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            self.changed.clear()
+            if not self.changed.wait(0.1):
+                break
+        self.changed.clear()
+        return True
+
+    def stop(self) -> None:
+        if self.observer is not None:
+            self.observer.stop()
+
+
+def run(ctx, langs: list[str], port: int, reload: bool, poll: float = 1.0) -> None:
     preview = Preview(ctx, langs)
     if not preview.rebuild() and not (preview.out / "index.html").exists():
         raise LantoaError("nothing to serve yet: fix the errors above and run lantoa serve again")
@@ -145,12 +242,17 @@ def run(ctx, langs: list[str], port: int, reload: bool) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     ctx.echo(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)")
+    watcher = Watcher(ctx.root) if reload else None
+    if watcher is not None:
+        ctx.echo("rebuilding on edits: " + ("as they are saved, and " if watcher.observer else "")
+                 + f"checking every {poll:g} s")
     try:
         state = snapshot(ctx.root)
         while True:
-            time.sleep(1.0)
-            if not reload:
+            if watcher is None:
+                time.sleep(3600)
                 continue
+            watcher.wait(poll)
             now = snapshot(ctx.root)
             if now != state:
                 state = now
@@ -159,4 +261,6 @@ def run(ctx, langs: list[str], port: int, reload: bool) -> None:
     except KeyboardInterrupt:
         ctx.echo("stopped")
     finally:
+        if watcher is not None:
+            watcher.stop()
         server.shutdown()
