@@ -117,6 +117,11 @@ def test_the_watcher_wakes_for_edits_of_the_sources_and_for_nothing_else(tmp_pat
     root = make_project(tmp_path)
     watcher = Watcher(root)
     assert watcher.observer is not None  # Linux: inotify
+    from watchdog.observers.inotify_c import InotifyConstants as IN
+
+    masks = [e.get_event_mask_from_filter() for e in watcher.observer.emitters]
+    # the system is not even asked to report reads (thousands in a rebuild, each taking the lock)
+    assert len(masks) == 4 and not any(m & (IN.IN_OPEN | IN.IN_CLOSE_NOWRITE | IN.IN_ACCESS) for m in masks)
     try:
         story = next((root / "content").rglob("index.md"))
         (root / "build" / "preview").mkdir(parents=True)
