@@ -141,6 +141,29 @@ def test_the_watcher_wakes_for_edits_of_the_sources_and_for_nothing_else(tmp_pat
         watcher.stop()
 
 
+def test_a_watched_folder_made_after_the_start_is_watched_once_the_loop_sees_it(tmp_path):
+    import shutil
+
+    from lantoa.commands.serve import Watcher
+
+    root = make_project(tmp_path)
+    shutil.rmtree(root / "theme", ignore_errors=True)
+    watcher = Watcher(root)
+    try:
+        assert not watcher.stale()
+        (root / "theme").mkdir()
+        assert watcher.wait(30) and watcher.stale()  # its making is reported (the project's root is watched)
+    finally:
+        watcher.stop()
+    watcher = Watcher(root)  # what the loop does when stale() says so
+    try:
+        assert not watcher.stale()
+        (root / "theme" / "main.html").write_text("{% extends 'base.html' %}", "utf-8")
+        assert watcher.wait(30)
+    finally:
+        watcher.stop()
+
+
 #: what the preview process imports once, so that each rebuild's forked workers do not
 WORKER_PACKAGES = ("mkdocs", "material", "mkdocs_static_i18n", "jinja2", "markdown", "pathspec", "babel")
 

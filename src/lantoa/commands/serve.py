@@ -167,8 +167,8 @@ def make_handler(preview: Preview):
 
 class Watcher:
     """Wakes the preview's loop as soon as the operating system reports a change under the watched
-    folders or to mkdocs.yml (watchdog; events of reading, like the build's own, are ignored);
-    without it, or where it cannot watch, the loop polls alone. The stamp (:func:`snapshot`) still
+    folders or to mkdocs.yml (watchdog; the system is asked for changes only, not for reads like
+    the build's own); without it, or where it cannot watch, the loop polls alone. The stamp (:func:`snapshot`) still
     decides whether anything changed: an event only says when to look."""
 
     #: watchdog's kinds of event that can change a file's stamp (not "opened" or "closed_no_write";
@@ -201,10 +201,10 @@ class Watcher:
 
         observer = Observer()
         observer.daemon = True
+        self.folders = {name for name in WATCHED if (root / name).is_dir()}
         try:
-            for name in WATCHED:
-                if (root / name).is_dir():
-                    observer.schedule(Handler(), str(root / name), recursive=True, event_filter=kinds)
+            for name in sorted(self.folders):
+                observer.schedule(Handler(), str(root / name), recursive=True, event_filter=kinds)
             # mkdocs.yml; a watched folder made later
             observer.schedule(Handler(), str(root), recursive=False, event_filter=kinds)
             observer.start()
@@ -212,6 +212,10 @@ class Watcher:
             log.info("not watching for file events (%s): polling only", exc)
             return
         self.observer = observer
+
+    def stale(self) -> bool:
+        """A watched folder was made (or removed) since the watches were set: watch again."""
+        return self.observer is not None and {n for n in WATCHED if (self.root / n).is_dir()} != self.folders
 
     def watched(self, event) -> bool:
         for path in (event.src_path, getattr(event, "dest_path", "") or ""):
@@ -262,6 +266,9 @@ def run(ctx, langs: list[str], port: int, reload: bool, poll: float = 1.0) -> No
                 time.sleep(3600)
                 continue
             watcher.wait(poll)
+            if watcher.stale():  # theme/ made after the start, say: its edits are reported too
+                watcher.stop()
+                watcher = Watcher(ctx.root)
             now = snapshot(ctx.root)
             if now != state:
                 state = now
