@@ -101,6 +101,24 @@ def test_registry_of_the_repository_is_clean():
     assert reg["blt-Tavt"].script == "Tavt"
 
 
+def test_a_registry_s_remembered_fallback_chain_follows_the_languages_registered():
+    from lantoa.i18n.registry import Language, Registry
+
+    reg = Registry({t: Language(t, t, t, "Latn") for t in ("vi", "en")}, "vi")
+    reg["vi"].fallback = []
+    assert reg.chain("tyz") == ["en"] and reg.string("tyz", "k") == "k"
+    chain = reg.chain("vi")
+    chain.append("xx")  # the caller's own list: the remembered chain is not changed
+    assert reg.chain("vi") == ["vi", "en"]
+    tyz = Language("tyz", "Tày", "Tày", "Latn")
+    tyz.fallback = ["vi"]
+    tyz.strings = {"k": "Tày text"}
+    reg.languages["tyz"] = tyz  # registered later: the chains are worked out again
+    assert reg.chain("tyz") == ["tyz", "vi", "en"] and reg.string("tyz", "k") == "Tày text"
+    reg.languages = {"tyz": tyz, "en": reg["en"]}  # another set of languages altogether
+    assert reg.chain("tyz") == ["tyz", "en"]
+
+
 def test_lookalike_code_is_caught(tmp_path):
     (tmp_path / "locales").mkdir()
     for tag in ("vi", "en"):

@@ -12,6 +12,7 @@ import re
 import shutil
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -259,12 +260,10 @@ def test_preview_server_reload_script_runs_under_the_policy(browser, site):
     """lantoa serve injects its reload script as a file: the page's policy allows it, and it reloads."""
     from browser_util import record
 
-    from lantoa.commands.serve import make_handler
+    from lantoa.commands.serve import Preview, make_handler
 
-    class FakePreview:
-        build_id = 1
-
-    preview = FakePreview()
+    preview = Preview(SimpleNamespace(root=site, echo=lambda message: None), [])  # never built here
+    preview.announce()  # build 1
     handler = functools.partial(make_handler(preview), directory=str(site))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -275,11 +274,15 @@ def test_preview_server_reload_script_runs_under_the_policy(browser, site):
         v = record(page, origin + "/en/")
         assert v.problems() == [], v.problems()
         assert origin + "/__lantoa__/reload.js" in v.requests
-        with page.expect_response(lambda r: r.url.endswith("/__lantoa__/build"), timeout=10_000):
-            pass  # the script polls the build number: its first answer (1, already sent) is the baseline
+        # the script asks for the build number (1: its baseline), then for the next one (held)
+        for _ in range(100):
+            if origin + "/__lantoa__/build?after=1" in v.requests:
+                break
+            page.wait_for_timeout(100)
+        assert origin + "/__lantoa__/build" in v.requests and origin + "/__lantoa__/build?after=1" in v.requests
         page.evaluate("window.__before_reload = true")
         with page.expect_navigation(timeout=15_000):
-            preview.build_id = 2  # a rebuild finished: the page reloads itself
+            preview.announce()  # a rebuild finished (build 2): the page reloads itself
         assert page.evaluate("window.__before_reload") is None
         assert not [m for m in v.console_errors if "CSP" in m]
     finally:

@@ -80,6 +80,12 @@ class Preview:
         self.lock = threading.Condition()
         self.warm = False
 
+    def announce(self) -> None:
+        """A rebuild is done: the next build number, given at once to the browsers waiting for it."""
+        with self.lock:
+            self.build_id += 1
+            self.lock.notify_all()
+
     def wait_past(self, seen: str, timeout: float = HOLD_SECONDS) -> str:
         """The build number once it is no longer ``seen`` (a browser's long poll), or after
         ``timeout`` seconds, as it is then."""
@@ -110,9 +116,7 @@ class Preview:
         except LantoaError as exc:
             click.echo(f"error: {exc.format_message()}", err=True)
             return False
-        with self.lock:
-            self.build_id += 1
-            self.lock.notify_all()  # the browsers waiting for this build
+        self.announce()
         self.ctx.echo(result.summary())
         return True
 
