@@ -10,7 +10,7 @@ one after another on the same machine, each measured as the median of the runs:
 
 - lantoa:   `lantoa build` (check, stage, one MkDocs build per language in parallel, outputs)
 - lantoa edit: one story's source sentence changed, then `lantoa build` again
-- lantoa serve edit: the same edits, rebuilt by `lantoa serve`'s preview in its warm process
+- lantoa serve edit: the same edits saved under a running `lantoa serve`, to its rebuilt preview
 - lantoa no-change: `lantoa build` again with nothing changed
 - baseline: plain `mkdocs build` with Material + mkdocs-static-i18n + search on the same Markdown
             (static-i18n refuses three-letter codes, so the corpus uses two-letter/script tags only)
@@ -284,39 +284,60 @@ def median_of(runs: int, fn) -> dict:
             "runs": [round(s[0], 2) for s in samples], "memory_run_seconds": round(memory[0], 2)}
 
 
-#: run in a process of its own, as `lantoa serve` runs: the preview built once, then each edit
-#: rebuilt in that same process (imports, file digests and registry warm), timed from the edit to
-#: the rebuilt preview; serve's one-second poll for changes is not counted
-SERVE_EDITS = r"""
-import json, sys, time
-from pathlib import Path
-from types import SimpleNamespace
-from lantoa.commands.serve import Preview
-root, names, runs = Path(sys.argv[1]), sys.argv[2].split(","), int(sys.argv[3])
-preview = Preview(SimpleNamespace(root=root, echo=lambda message: None), [])
-assert preview.rebuild()
-out = {}
-for name in names:
-    story = root / "content" / "stories" / "story-0000" / name
-    out[name] = []
-    for i in range(runs):
-        story.write_text(story.read_text("utf-8").rstrip("\n") + f" (serve {i})\n", "utf-8")
-        start = time.perf_counter()
-        assert preview.rebuild()
-        out[name].append(time.perf_counter() - start)
-print(json.dumps(out))
-"""
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, timeout: float = 60) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.read().decode("utf-8")
 
 
 def serve_edits(project: Path, names: list[str], runs: int) -> dict[str, dict]:
-    """Median seconds of ``runs`` rebuilds by `lantoa serve`'s preview after an edit of each of
-    ``names`` (files of the first story)."""
-    out = subprocess.run([sys.executable, "-c", SERVE_EDITS, str(project), ",".join(names), str(runs)],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"serve edits failed:\n{out.stderr[-3000:]}")
-    times = json.loads(out.stdout.strip().splitlines()[-1])
-    return {name: {"seconds": statistics.median(t), "runs": [round(x, 2) for x in t]} for name, t in times.items()}
+    """Median seconds from saving an edit of each of ``names`` (files of the first story) to the
+    rebuilt preview of a running `lantoa serve`, as an editor waits for it: the file system's
+    report of the save, the quiet that follows it, the check of the watched files and the rebuild,
+    up to the new build number, read through the request the preview's pages hold for it (their
+    page load in the browser is not counted)."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/__lantoa__/build"
+    proc = subprocess.Popen([sys.executable, "-m", "lantoa.cli", "-q", "-C", str(project), "serve", "--port",
+                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 1800
+        while True:
+            try:
+                build = _get(base, timeout=5)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"lantoa serve did not start:\n{(proc.stderr.read() or '')[-3000:]}")
+                time.sleep(0.2)
+        out: dict[str, dict] = {}
+        for name in names:
+            story = project / "content" / "stories" / "story-0000" / name
+            times = []
+            for i in range(runs):
+                time.sleep(1.5)  # the previous rebuild's own bookkeeping done, the loop waiting again
+                text = story.read_text("utf-8").rstrip("\n") + f" (serve {i})\n"
+                start = time.perf_counter()
+                story.write_text(text, "utf-8")
+                new = _get(f"{base}?after={build}", timeout=600)  # held until the next build
+                times.append(time.perf_counter() - start)
+                if new == build:
+                    raise SystemExit(f"lantoa serve did not rebuild after an edit of {name}")
+                build = new
+            out[name] = {"seconds": statistics.median(times), "runs": [round(x, 2) for x in times]}
+        return out
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
 class Graveyard:
@@ -490,8 +511,10 @@ def report(rows: list[dict], args) -> str:
         "reused: image variants, social cards, press kits, font subsets, parsed sources, file "
         "digests, search word counts, converted Markdown (what CI with a kept cache, or a theme change, costs). "
         "Edits and no-change are ÷ the cached-assets full build. *In `lantoa serve`*: the same "
-        "edits rebuilt by the preview server's process, which stays up between rebuilds (no Python "
-        "start or imports; its one-second poll for changes not counted). "
+        "edits saved under a running `lantoa serve` (its process stays up between rebuilds: no Python "
+        "start or imports), timed from the save to the rebuilt preview's new build number, which the "
+        "preview's pages wait for: the file system's report of the save, 0.1 s of quiet after it, "
+        "the check of the watched files and the rebuild (the browser's page load not counted). "
         "Memory: peak of the summed RSS of the process tree, and of the summed PSS (shared pages "
         "split between the processes that share them: what the tree really holds), sampled every "
         "20 ms in one more run of each measurement; the timed runs are not sampled (sampling took a "
