@@ -164,6 +164,32 @@ def test_a_watched_folder_made_after_the_start_is_watched_once_the_loop_sees_it(
         watcher.stop()
 
 
+def test_without_file_events_the_loop_falls_back_to_its_poll(tmp_path, monkeypatch):
+    """No inotify instance or watch left (or no watchdog): the watcher says so, and waiting is the
+    poll's sleep, after which the loop checks the stamp as before."""
+    import watchdog.observers
+
+    from lantoa.commands.serve import Watcher
+
+    class NoWatches:
+        def __init__(self):
+            self.daemon = False
+
+        def schedule(self, *args, **kwargs):
+            raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchdog.observers, "Observer", NoWatches)
+    root = make_project(tmp_path)
+    watcher = Watcher(root)
+    assert watcher.observer is None and not watcher.stale()
+    story = next((root / "content").rglob("index.md"))
+    story.write_text(story.read_text("utf-8") + "\n", "utf-8")
+    start = time.monotonic()
+    assert not watcher.wait(0.3)  # nothing reported: the poll's time passes
+    assert time.monotonic() - start >= 0.3
+    watcher.stop()
+
+
 #: what the preview process imports once, so that each rebuild's forked workers do not
 WORKER_PACKAGES = ("mkdocs", "material", "mkdocs_static_i18n", "jinja2", "markdown", "pathspec", "babel")
 
