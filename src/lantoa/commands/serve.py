@@ -172,8 +172,8 @@ def make_handler(preview: Preview):
 class Watcher:
     """Wakes the preview's loop as soon as the operating system reports a change under the watched
     folders or to mkdocs.yml (watchdog; the system is asked for changes only, not for reads like
-    the build's own); without it, or where it cannot watch, the loop polls alone. The stamp (:func:`snapshot`) still
-    decides whether anything changed: an event only says when to look."""
+    the build's own); without it, or where it cannot watch, the loop polls alone. The stamp
+    (:func:`snapshot`) still decides whether anything changed: an event only says when to look."""
 
     #: watchdog's kinds of event that can change a file's stamp (not "opened" or "closed_no_write";
     #: "attrib" is a new modification time, as ``touch`` sets)
@@ -183,6 +183,7 @@ class Watcher:
         self.root = root
         self.changed = threading.Event()
         self.observer = None
+        self.folders = {name for name in WATCHED if (root / name).is_dir()}  # those watched
         try:
             from watchdog import events
             from watchdog.events import FileSystemEventHandler
@@ -205,7 +206,6 @@ class Watcher:
 
         observer = Observer()
         observer.daemon = True
-        self.folders = {name for name in WATCHED if (root / name).is_dir()}
         try:
             for name in sorted(self.folders):
                 observer.schedule(Handler(), str(root / name), recursive=True, event_filter=kinds)
