@@ -284,14 +284,6 @@ def median_of(runs: int, fn) -> dict:
             "runs": [round(s[0], 2) for s in samples], "memory_run_seconds": round(memory[0], 2)}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 60) -> str:
     import urllib.request
 
@@ -305,20 +297,22 @@ def serve_edits(project: Path, names: list[str], runs: int) -> dict[str, dict]:
     report of the save, the quiet that follows it, the check of the watched files and the rebuild,
     up to the new build number, read through the request the preview's pages hold for it (their
     page load in the browser is not counted)."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}/__lantoa__/build"
-    proc = subprocess.Popen([sys.executable, "-m", "lantoa.cli", "-q", "-C", str(project), "serve", "--port",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # --port 0: a free port, which it names as it starts serving (read from its output, which is
+    # then drained by a thread so that its summaries never fill the pipe)
+    proc = subprocess.Popen([sys.executable, "-m", "lantoa.cli", "-C", str(project), "serve", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
-        deadline = time.monotonic() + 1800
-        while True:
-            try:
-                build = _get(base, timeout=5)
+        seen: list[str] = []
+        for line in proc.stdout:
+            seen.append(line)
+            if line.startswith("serving http://127.0.0.1:"):
+                base = line.split()[1].rstrip("/") + "/__lantoa__/build"
                 break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"lantoa serve did not start:\n{(proc.stderr.read() or '')[-3000:]}")
-                time.sleep(0.2)
+        else:
+            raise SystemExit("lantoa serve did not start:\n" + "".join(seen)[-3000:])
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+        build = _get(base)
         out: dict[str, dict] = {}
         for name in names:
             story = project / "content" / "stories" / "story-0000" / name
