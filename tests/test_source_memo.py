@@ -6,6 +6,7 @@ A document taken from the memo must equal the one parsed from the file, for ever
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 
 import pytest
@@ -156,3 +157,41 @@ def test_a_long_lived_process_keeps_the_memo_in_memory_until_another_writes_it(t
     m, docs = _read_all(paths, cache)
     assert loads == [str(cache / memo.FILE)] and m.misses == 1
     assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+
+
+def test_a_long_lived_process_takes_an_unchanged_file_s_document_without_reading_it(tmp_path, monkeypatch):
+    """`lantoa serve`: a file whose stat is as it was when this process read it is not read again;
+    one edited in place (same size, 1 ns later) is; so is one changed too recently to trust its
+    stat (it may change again within the same tick of its clock)."""
+    import pathlib
+
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    monkeypatch.setattr(memo, "_KEEP", [True])
+    monkeypatch.setattr(memo, "_HELD", {})
+    monkeypatch.setattr(memo, "_READ", {})
+    monkeypatch.setattr(memo, "RECENT_NS", -1)  # the files were just written: trust their stat anyway
+    read: list[str] = []
+    real = pathlib.Path.read_bytes
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: read.append(self.name) or real(self))
+    _read_all(paths, cache)
+    assert sorted(read) == sorted(p.name for p in paths)
+    read.clear()
+    m, docs = _read_all(paths, cache)
+    assert read == [] and (m.hits, m.misses) == (len(paths), 0)
+    assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+    read.clear()
+    edited = tmp_path / "src" / "plain.md"
+    st = edited.stat()
+    edited.write_bytes(real(edited).replace(b"bold", b"BOLD"))
+    os.utime(edited, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+    m, docs = _read_all(paths, cache)
+    assert read == ["plain.md"] and m.misses == 1
+    assert "BOLD" in docs[paths.index(edited)].body
+    assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+    monkeypatch.setattr(memo, "RECENT_NS", 2_000_000_000)
+    edited.write_bytes(real(edited).replace(b"BOLD", b"bold"))  # changed now: not trusted
+    for _ in range(2):
+        read.clear()
+        _, docs = _read_all(paths, cache)
+        assert read == ["plain.md"] and "bold" in docs[paths.index(edited)].body

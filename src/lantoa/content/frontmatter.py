@@ -61,7 +61,12 @@ def read(path: Path, memo=None) -> Document:
     """``memo`` (lantoa.content.memo.SourceMemo): documents parsed by earlier runs, by content."""
     doc = Document(path=path)
     try:
-        size = path.stat().st_size
+        st = path.stat()
+        size = st.st_size
+        if memo is not None and size <= MAX_FILE_BYTES:
+            kept = memo.unchanged(path, st)  # a long-lived process's, for a file it read before
+            if kept is not None:
+                return kept
         if size <= MAX_FILE_BYTES:
             raw = path.read_bytes()
     except OSError as exc:
@@ -74,7 +79,7 @@ def read(path: Path, memo=None) -> Document:
         )
         return doc
     if memo is not None:
-        return memo.document(path, raw)
+        return memo.document(path, raw, st)
     return parse(path, raw)[0]
 
 
