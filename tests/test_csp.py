@@ -185,6 +185,16 @@ def test_headers_file_names_exactly_the_hashed_files(site):
     assert [p for p in files if headers.is_hashed(p) and p.startswith("fonts/")], "no hashed font in the build?"
 
 
+def test_headers_are_made_from_every_file_the_site_ends_with(site):
+    """The output steps list the site once and are told of the files written after (the fonts, the
+    host's files): ``_headers`` is what a listing of the finished site gives."""
+    from lantoa.site.incremental import file_names
+
+    paths = [p for p in file_names(site) if p not in headers.HOST_FILES]
+    assert any(p.startswith("fonts/") for p in paths) and "sitemap.xml" in paths
+    assert (site / "_headers").read_text("utf-8") == headers.netlify_headers(paths)
+
+
 def test_a_page_with_an_inline_handler_does_not_build(tmp_path):
     root = make_project(tmp_path / "site", langs=("vi", "en"))
     story_html = root / "theme" / "story.html"

@@ -35,7 +35,7 @@ from typing import NamedTuple
 
 from ..errors import LantoaError
 from ..publish import headers
-from .incremental import file_names, replace_text
+from .incremental import replace_text
 
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.S | re.I)
@@ -193,13 +193,13 @@ def csp_step(ctx) -> int:
     --kiosk every page, as the kiosk step rewrote them after the workers."""
     site: Path = ctx.site
     done = set() if ctx.kiosk else ctx.edition_pages
-    return apply_pages(site, [site / rel for rel in file_names(site) if rel.endswith(".html") and rel not in done])
+    return apply_pages(site, [site / rel for rel in ctx.files() if rel.endswith(".html") and rel not in done])
 
 
 def headers_step(ctx) -> int:
     """``_headers`` for Netlify / Cloudflare Pages: runs last, as it names the site's hashed files."""
     site: Path = ctx.site
-    paths = file_names(site)
+    paths = ctx.files()
     (site / "_headers").write_text(headers.netlify_headers([p for p in paths if p not in headers.HOST_FILES]),
                                    "utf-8")
     return 1

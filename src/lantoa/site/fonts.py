@@ -31,6 +31,9 @@ _TAGS = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.S | re.I)
 #: _shown_in_tag: a leading \b in the pattern would make re test every position of a tag)
 _ATTR_TEXT = re.compile(r'(?:alt|title|aria-label|content|placeholder)="([^"]*)"')
 _LANG = re.compile(r'<html[^>]*\blang="([^"]+)"')
+#: the folder of the site the fonts step writes (lantoa.i18n.fonts.build_fonts: the faces and the
+#: licence; fonts.css)
+FOLDER = "fonts"
 CJK_BY_LANG = {"ja": "Lantoa CJK JP", "ko": "Lantoa CJK KR"}
 
 
@@ -133,7 +136,7 @@ def pages_chars(paths) -> dict[str, str]:
 
 def build(site: Path, names_text: str, cache_dir: Path | None,
           ui_text: dict[str, str] | None = None, known: list[dict[str, str]] | None = None,
-          done: set[str] | frozenset[str] = frozenset()) -> list[lfonts.BuiltFace]:
+          done: set[str] | frozenset[str] = frozenset(), files: list[str] | None = None) -> list[lfonts.BuiltFace]:
     """Subset every family the site needs, write site/fonts/*.woff2 + fonts.css + OFL.txt.
 
     ``ui_text``: language -> all of its interface strings, used or not. They are kept in the
@@ -141,13 +144,14 @@ def build(site: Path, names_text: str, cache_dir: Path | None,
     (a translation now outdated, say) does not change every face and force a new subset of
     the large CJK and Khmer faces. ``known``: the characters of pages already read (each edition's
     worker gathers its own as MkDocs writes them, see lantoa.site.pagefacts); ``done``: their
-    paths in ``site``, not read again."""
+    paths in ``site``, not read again. ``files``: the site's files, if they were listed already
+    (relative paths; default: listed here). Everything it writes is under ``site``/:data:`FOLDER`."""
     global _coverage_dir
     if cache_dir is not None and _coverage_dir != cache_dir:
         _coverage_dir = cache_dir
         _coverage.cache_clear()
     by_lang: dict[str, set[str]] = {lang: set(text) for lang, text in (ui_text or {}).items()}
-    for chars in (known or []) + [pages_chars(site / rel for rel in file_names(site)
+    for chars in (known or []) + [pages_chars(site / rel for rel in (file_names(site) if files is None else files)
                                              if rel.endswith(".html") and rel not in done)]:
         for lang, text in chars.items():
             by_lang.setdefault(lang, set()).update(text)
@@ -168,5 +172,5 @@ def build(site: Path, names_text: str, cache_dir: Path | None,
         named = lfonts.build_fonts({f: "".join(map(chr, sorted(c))) for f, c in names.items()}, site, cache_dir)
         faces += [replace(f, family=f.family + NAMES_SUFFIX) for f in named]
     css = lfonts.font_css(faces, url_prefix="..")  # fonts.css lives in fonts/, beside the faces
-    (site / "fonts" / "fonts.css").write_text(css, "utf-8")
+    (site / FOLDER / "fonts.css").write_text(css, "utf-8")
     return faces

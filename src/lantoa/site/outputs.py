@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LantoaError
-from . import csp, editions, images, kiosk, status_page
+from . import csp, editions, images, incremental, kiosk, status_page
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,28 @@ class OutputContext:
     edition_chars: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
     models: dict[str, dict] | None = None  # tag -> staged model (lantoa.site.editions.load_models)
+    _files: list[str] | None = field(default=None, repr=False)
+
+    def files(self) -> list[str]:
+        """Every file of the site, as paths relative to it, sorted: listed once, by the first step
+        that asks after the last step that writes pages (the Content-Security-Policy's), then kept
+        up to date by the steps that write files after it (:meth:`wrote`). A listing of the whole
+        site took 0.06 s at 400 stories x 12 languages, and three steps asked for one."""
+        if self._files is None:
+            self._files = incremental.file_names(self.site)
+        return self._files
+
+    def wrote(self, *rels: str, folder: str = "") -> None:
+        """A step wrote these files (paths relative to the site), or the files under ``folder``
+        (listed again), after :meth:`files` listed the site."""
+        if self._files is None:
+            return
+        names = set(self._files).union(rels)
+        if folder:
+            prefix = folder.rstrip("/") + "/"
+            names = {n for n in names if not n.startswith(prefix)}
+            names.update(prefix + n for n in incremental.file_names(self.site / folder))
+        self._files = sorted(names)
 
     @property
     def registry(self):
@@ -58,9 +80,11 @@ def fonts_step(ctx: OutputContext) -> int:
     try:
         faces = site_fonts.build(ctx.site, names, ctx.cache_dir / "fonts" if ctx.cache_dir else None, ui,
                                  known=[chars for _, chars in ctx.edition_chars.values()],
-                                 done=set().union(*(paths for paths, _ in ctx.edition_chars.values())))
+                                 done=set().union(*(paths for paths, _ in ctx.edition_chars.values())),
+                                 files=ctx.files())
     except site_fonts.lfonts.FontMissingError as exc:
         raise LantoaError(str(exc)) from None
+    ctx.wrote(folder=site_fonts.FOLDER)
     return len(faces)
 
 
@@ -69,6 +93,7 @@ def redirects_step(ctx: OutputContext) -> int:
     from ..publish import errorpages
 
     (ctx.site / "_redirects").write_text(errorpages.netlify_redirects(ctx.registry, ctx.langs), "utf-8")
+    ctx.wrote("_redirects")
     return 1
 
 
