@@ -19,6 +19,9 @@ def fresh(monkeypatch):
     monkeypatch.setattr(digests, "_MEMO", {})
     monkeypatch.setattr(digests, "_SEEN", set())
     monkeypatch.setattr(digests, "_STATE", {"path": None, "dirty": False})
+    monkeypatch.setattr(digests, "_FACTS", {})
+    monkeypatch.setattr(digests, "_FACTS_USED", set())
+    monkeypatch.setattr(digests, "_FACTS_STATE", {"loaded": False, "dirty": False})
     return digests
 
 
@@ -37,6 +40,7 @@ def reads(monkeypatch):
 
 def _new_process(cache):
     digests._MEMO.clear()
+    digests._FACTS.clear()
     digests._STATE.update(path=None, dirty=False)
     digests.load(cache)
 
@@ -111,3 +115,70 @@ def test_files_not_read_in_a_run_are_dropped(tmp_path, fresh, monkeypatch):
     digests.sha256(a)
     digests.save()
     assert set(json.loads((cache / digests.FILE).read_text("utf-8"))["files"]) == {str(a)}
+
+
+def test_a_fact_is_made_once_per_content_and_kept_between_runs(tmp_path, fresh, reads, monkeypatch):
+    monkeypatch.setattr(digests, "RACY_NS", -1)
+    photo = tmp_path / "hero.jpg"
+    photo.write_bytes(b"one" * 1000)
+    cache = tmp_path / "cache"
+    made = []
+
+    def size():
+        made.append(photo.read_bytes())
+        return len(made[-1])
+
+    digests.load(cache)
+    assert digests.fact(photo, "size v1", size) == 3000 and len(made) == 1
+    assert digests.fact(photo, "size v1", size) == 3000 and len(made) == 1
+    assert digests.fact(photo, "size v2", size) == 3000 and len(made) == 2  # another kind: its own
+    digests.save()
+    _new_process(cache)
+    reads.clear()
+    assert digests.fact(photo, "size v1", size) == 3000 and len(made) == 2
+    assert [r for r in reads if not r.endswith(digests.FACTS_FILE)] == []  # neither hashed nor made again
+    photo.write_bytes(b"two!" * 1000)
+    assert digests.fact(photo, "size v1", size) == 4000 and len(made) == 3
+    digests.save()
+    _new_process(cache)
+    assert digests.fact(photo, "size v1", size) == 4000 and len(made) == 3
+    # the last run did not ask for v2: it was dropped from the file
+    old, new = hashlib.sha256(b"one" * 1000).hexdigest(), hashlib.sha256(b"two!" * 1000).hexdigest()
+    assert set(digests._FACTS) == {("size v1", old), ("size v1", new)}
+    digests.save()
+    _new_process(cache)
+    assert digests.fact(photo, "size v1", size) == 4000 and len(made) == 3
+    digests.save()
+    _new_process(cache)
+    digests._load_facts()
+    assert set(digests._FACTS) == {("size v1", new)}
+
+
+def test_a_fact_of_a_file_changed_while_it_was_made_is_not_kept(tmp_path, fresh, monkeypatch):
+    monkeypatch.setattr(digests, "RACY_NS", -1)
+    photo = tmp_path / "hero.jpg"
+    photo.write_bytes(b"one" * 1000)
+
+    def size_then_edit():
+        n = len(photo.read_bytes())
+        photo.write_bytes(b"edited" * 1000)
+        return n
+
+    digests.load(tmp_path / "cache")
+    assert digests.fact(photo, "size", size_then_edit) == 3000
+    assert digests._FACTS == {}
+    assert digests.fact(photo, "size", lambda: len(photo.read_bytes())) == 6000
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", b"\x80\x05K\x01."])
+def test_a_broken_facts_file_is_ignored(tmp_path, fresh, damage):
+    photo = tmp_path / "hero.jpg"
+    photo.write_bytes(b"x" * 100)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / digests.FACTS_FILE).write_bytes(damage)
+    digests.load(cache)
+    assert digests.fact(photo, "size", lambda: 100) == 100
+    digests.save()
+    _new_process(cache)
+    assert digests.fact(photo, "size", lambda: -1) == 100  # written again, whole

@@ -643,3 +643,37 @@ def test_a_local_image_reference_is_read_as_a_path_would_be(tmp_path):
         want = reference(ref)
         got = images._local_image(entry, ref, frozenset([want]) if want else frozenset())
         assert got == (tmp_path / want if want else None), ref
+
+
+def test_a_later_build_checks_an_unchanged_photo_without_decoding_it(tmp_path, monkeypatch):
+    """``lantoa check`` decodes every referenced photo (cheaply) to catch truncated files; what it
+    found is kept by the photo's content (lantoa.digests.fact), so a later run, a new process, finds
+    it without reading the photo. A photo replaced is checked again, and a truncated one is still
+    refused."""
+    from lantoa import digests, media
+
+    root = make_project(tmp_path / "site")
+    probed: list[str] = []
+    real = pipeline.probe
+    monkeypatch.setattr(pipeline, "probe", lambda path, *a, **k: probed.append(Path(path).name) or real(path, *a, **k))
+
+    def new_process_build():
+        media._probe_cached.cache_clear()
+        digests.load(None)  # forget the folder: the next load reads its files again, as a new process would
+        digests._MEMO.clear()
+        probed.clear()
+        return run(root, "-q", "build")
+
+    assert new_process_build().exit_code == 0
+    assert probed == ["hero.jpg"]
+    add_body_line(root, "content/stories/vinh-ha-long/index.md", "Một dòng mới.")
+    assert new_process_build().exit_code == 0
+    assert probed == []
+    hero = root / "content" / "stories" / "vinh-ha-long" / "hero.jpg"
+    data = hero.read_bytes()
+    Image.new("RGB", (800, 500), (150, 110, 40)).save(hero, quality=80)
+    assert new_process_build().exit_code == 0
+    assert probed == ["hero.jpg"]
+    hero.write_bytes(data[: len(data) // 2])
+    r = new_process_build()
+    assert r.exit_code == 1 and "truncated or corrupt" in r.output and probed == ["hero.jpg"]

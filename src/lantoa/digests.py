@@ -11,6 +11,9 @@ A file changed less than :data:`RACY_NS` before it was hashed is not remembered 
 words: a second write in the same clock tick, of the same size, would leave the same times), so
 it is read again next time. Kept in ``.cache/lantoa/digests.json``: :func:`load` at the start of a
 build, :func:`save` at its end; without :func:`load`, digests are remembered in this process only.
+
+Beside them, :func:`fact` keeps what is worked out from a file's bytes alone (an image's checks),
+by its sha256, in ``.cache/lantoa/facts.pickle``: a run finds it without reading the file.
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 from .cachefile import keep_quietly
 
@@ -35,6 +40,14 @@ RACY_NS = 2_000_000_000
 _MEMO: dict[str, list] = {}
 _SEEN: set[str] = set()
 _STATE = {"path": None, "dirty": False}
+
+#: what :func:`fact` keeps beside the digests: (kind, sha256 hex) -> the fact
+FACTS_FILE = "facts.pickle"
+FACTS_FORMAT = 1
+_FACTS: dict[tuple[str, str], object] = {}
+_FACTS_USED: set[tuple[str, str]] = set()
+_FACTS_STATE = {"loaded": False, "dirty": False}
+T = TypeVar("T")
 
 
 def _signature(st: os.stat_result) -> list[int]:
@@ -87,6 +100,43 @@ def sha256(path: str | os.PathLike) -> str:
     return digest
 
 
+def fact(path: str | os.PathLike, kind: str, make: Callable[[], T]) -> T:
+    """``make()``, a function of the file's bytes and of ``kind`` alone, remembered between runs by
+    the file's sha256: for a file hashed before, a ``stat`` instead of whatever ``make`` reads and
+    computes. ``kind`` names the function and everything else its result depends on (settings,
+    versions). Raises OSError as :func:`sha256` does. A file that changes while ``make`` reads it
+    gives its result this time, which is not remembered."""
+    digest = sha256(path)
+    key = (kind, digest)
+    if not _FACTS_STATE["loaded"]:
+        _load_facts()
+    if key in _FACTS:
+        _FACTS_USED.add(key)
+        return _FACTS[key]
+    value = make()
+    if sha256(path) == digest:
+        _FACTS[key] = value
+        _FACTS_USED.add(key)
+        _FACTS_STATE["dirty"] = True
+    return value
+
+
+def _load_facts() -> None:
+    _FACTS_STATE["loaded"] = True
+    path = beside(FACTS_FILE)
+    if path is None:
+        return
+    try:
+        with open(path, "rb") as f:
+            fmt, facts = pickle.load(f)
+        if fmt == FACTS_FORMAT and isinstance(facts, dict):
+            _FACTS.update(facts)
+    except FileNotFoundError:
+        pass
+    except Exception as exc:  # a truncated or foreign file: every fact is made again
+        log.info("ignoring %s (%s)", path, exc)
+
+
 def load(cache_dir: Path | None) -> None:
     """Take the digests kept by earlier runs in ``cache_dir`` (None: keep none between runs). Again
     with the same folder (the build command, then the builder; lantoa serve's rebuilds): nothing."""
@@ -95,6 +145,9 @@ def load(cache_dir: Path | None) -> None:
         return
     _SEEN.clear()
     _STATE.update(path=path, dirty=False)
+    _FACTS.clear()
+    _FACTS_USED.clear()
+    _FACTS_STATE.update(loaded=False, dirty=False)
     if path is None:
         return
     try:
@@ -116,9 +169,20 @@ def beside(name: str) -> Path | None:
 
 
 def save() -> None:
-    """Keep the digests of the files this run read (those of files it did not read are dropped)."""
+    """Keep the digests of the files this run read (those of files it did not read are dropped),
+    and the facts this run asked for (:func:`fact`)."""
     path = _STATE["path"]
-    if path is None or not (_STATE["dirty"] or _MEMO.keys() - _SEEN):
+    if path is None:
+        return
+    if _FACTS_STATE["dirty"] or _FACTS.keys() - _FACTS_USED:
+        facts = {k: v for k, v in _FACTS.items() if k in _FACTS_USED}
+        if keep_quietly(path.parent / FACTS_FILE, pickle.dumps((FACTS_FORMAT, facts), protocol=pickle.HIGHEST_PROTOCOL)):
+            _FACTS_STATE["dirty"] = False
+            _FACTS.clear()
+            _FACTS.update(facts)
+        else:
+            log.info("could not keep %s", path.parent / FACTS_FILE)
+    if not (_STATE["dirty"] or _MEMO.keys() - _SEEN):
         return
     files = {k: v for k, v in _MEMO.items() if k in _SEEN}
     if keep_quietly(path, json.dumps({"format": FORMAT, "files": files}, separators=(",", ":")).encode()):

@@ -23,8 +23,26 @@ from .settings import Settings
 __all__ = ["MediaError", "Note", "Probe", "Settings", "inspect", "probe"]
 
 
-@lru_cache(maxsize=1024)
-def _probe_cached(path: str, mtime_ns: int, size: int, settings: Settings) -> Probe | MediaError:
+@lru_cache(maxsize=1)
+def _pipeline_version() -> str:
+    """What a probe's result depends on besides the file and the settings: Pillow's version and
+    our checks' source."""
+    import hashlib
+
+    import PIL
+
+    from . import pipeline
+
+    try:
+        code = Path(pipeline.__file__).read_bytes()
+    except (OSError, TypeError):  # no source to read (a frozen install): lantoa's version decides
+        from .. import __version__
+
+        code = __version__.encode()
+    return f"Pillow {PIL.__version__} {hashlib.sha256(code).hexdigest()[:16]}"
+
+
+def _probe_now(path: str, settings: Settings) -> Probe | MediaError:
     from . import pipeline
 
     try:
@@ -33,9 +51,23 @@ def _probe_cached(path: str, mtime_ns: int, size: int, settings: Settings) -> Pr
         return exc
 
 
+@lru_cache(maxsize=1024)
+def _probe_cached(path: str, mtime_ns: int, size: int, settings: Settings) -> Probe | MediaError:
+    from .. import digests
+
+    # by the file's content, between runs: decoding even at 1/64 reads every byte of a camera
+    # photo, and a check of a site with a photo per story read all of them every time
+    kind = f"media.probe {_pipeline_version()} {Path(path).name} {settings!r}"
+    try:
+        return digests.fact(path, kind, lambda: _probe_now(path, settings))
+    except OSError:  # gone or unreadable since the stat: the probe says how
+        return _probe_now(path, settings)
+
+
 def probe(path: Path, settings: Settings | None = None) -> Probe:
     """Check a file the way the build reads it (decoding it cheaply); raises :class:`MediaError`.
-    Remembered per (path, mtime, size): a body image referenced by twenty translations is read once."""
+    Remembered per (path, mtime, size) in this process (a body image referenced by twenty
+    translations is read once), and by the file's content between runs (lantoa.digests.fact)."""
     st = os.stat(path)
     result = _probe_cached(str(path), st.st_mtime_ns, st.st_size, settings or Settings())
     if isinstance(result, MediaError):
