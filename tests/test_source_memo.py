@@ -90,7 +90,10 @@ def test_an_edited_file_is_read_again(tmp_path):
     doc = docs[paths.index(edited)]
     assert doc.meta == {"title": "Hội An"} and doc.body.strip() == "New text."
     assert _fields(doc) == _fields(frontmatter.read(edited))
-    assert pickle.loads((cache / memo.FILE).read_bytes())[1].keys() == {memo.key_of(p.read_bytes()) for p in paths}
+    # the new document in the delta beside the memo; the next run that writes the memo whole drops the old one
+    base, delta = (pickle.loads((cache / name).read_bytes())[1] for name in (memo.FILE, memo.DELTA))
+    assert delta.keys() == {memo.key_of(edited.read_bytes())}
+    assert base.keys() - delta.keys() >= {memo.key_of(p.read_bytes()) for p in paths if p != edited}
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign header"])
@@ -195,3 +198,50 @@ def test_a_long_lived_process_takes_an_unchanged_file_s_document_without_reading
         read.clear()
         _, docs = _read_all(paths, cache)
         assert read == ["plain.md"] and "bold" in docs[paths.index(edited)].body
+
+
+def _kept(cache):
+    return {name: pickle.loads((cache / name).read_bytes())[1] if (cache / name).exists() else None
+            for name in (memo.FILE, memo.DELTA)}
+
+
+def test_few_new_documents_go_to_the_delta_and_many_make_the_memo_whole_again(tmp_path, monkeypatch):
+    """A one-story edit writes a small delta, not the whole memo (30 MB at 400 x 12); once the
+    delta and the documents no file has any more come to DELTA_AT_LEAST (or an eighth of the
+    memo), the memo is written whole, without them, and the delta removed. Every run reads what
+    a parse would give."""
+    monkeypatch.setattr(memo, "DELTA_AT_LEAST", 3)
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    _read_all(paths, cache)
+    first = (cache / memo.FILE).read_bytes()
+    assert _kept(cache)[memo.DELTA] is None
+    src = tmp_path / "src"
+    for i, name in enumerate(["decomposed.md", "decomposed.md", "bom.md"]):
+        edited = src / name
+        edited.write_text(f"---\ntitle: Hội An {i}\n---\n\nText {i}.\n", "utf-8")
+        m, docs = _read_all(paths, cache)
+        assert m.misses == 1 and docs[paths.index(edited)].meta == {"title": f"Hội An {i}"}
+        assert [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+        kept = _kept(cache)
+        if i < 2:  # one new document, one gone from the memo (the delta's earlier one dropped): 2 <= 3
+            assert (cache / memo.FILE).read_bytes() == first
+            assert kept[memo.DELTA].keys() == {memo.key_of(edited.read_bytes())}
+        else:  # two new, two gone: 4 > 3, written whole, as the files are now
+            assert kept[memo.DELTA] is None
+            assert kept[memo.FILE].keys() == {memo.key_of(p.read_bytes()) for p in paths}
+    m, docs = _read_all(paths, cache)
+    assert m.misses == 0 and [_fields(d) for d in docs] == [_fields(frontmatter.read(p)) for p in paths]
+
+
+def test_a_delta_without_its_memo_is_not_read(tmp_path):
+    paths = _write(tmp_path / "src")
+    cache = tmp_path / "cache"
+    _read_all(paths, cache)
+    (tmp_path / "src" / "decomposed.md").write_text("---\ntitle: x\n---\n", "utf-8")
+    _read_all(paths, cache)
+    assert (cache / memo.DELTA).exists()
+    (cache / memo.FILE).unlink()
+    m, docs = _read_all(paths, cache)
+    assert m.hits == 1 and m.misses == len(paths) - 1  # only the duplicate file
+    assert _kept(cache)[memo.DELTA] is None and _kept(cache)[memo.FILE].keys() == {memo.key_of(p.read_bytes()) for p in paths}

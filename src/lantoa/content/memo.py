@@ -5,7 +5,8 @@ its front matter is parsed with the positions of every value (lantoa.content.yam
 body scanned for markup (lantoa.validate.markup). Both are functions of the file's bytes alone,
 and they were most of the time a one-story edit spent checking. This memo keeps, for each file's
 bytes (blake2b), the parsed document without its texts (they are taken again from the bytes,
-which are read anyway) and the body's scan, in ``.cache/lantoa/sources.pickle``.
+which are read anyway) and the body's scan, in ``.cache/lantoa/sources.pickle``, and what a run
+added to it, while that is little, in ``sources.delta.pickle`` beside it.
 
 The file is written by lantoa into the project's own cache, like the rest of ``.cache/lantoa``
 (anyone who can write there can also write the project's templates and configuration). Its header
@@ -33,7 +34,13 @@ from . import frontmatter
 log = logging.getLogger(__name__)
 
 FILE = "sources.pickle"
+#: beside it: the entries it lacks, written instead of the whole memo when a run read few files
+#: anew (a one-story edit rewrote the 30 MB of a 400 x 12 memo: 0.1 s), merged into it once they
+#: and the entries no file has any more come to an eighth of it
+DELTA = "sources.delta.pickle"
 FORMAT = 1
+#: a delta up to this many entries, or an eighth of the memo, is written alone
+DELTA_AT_LEAST = 64
 
 
 @lru_cache(maxsize=1)
@@ -52,13 +59,14 @@ def _header() -> tuple:
     return ("lantoa-sources", FORMAT, __version__, sys.version, yaml.__version__, h.hexdigest())
 
 
-#: path of a memo file -> (its stat when this process last wrote or read it, what it held then),
-#: in a process that asked for it (:func:`keep_between_runs`): `lantoa serve` rebuilds in one
-#: process, and unpickling the file again each time took 22 ms of a 1 s rebuild at 100 stories x
-#: 12 languages. Not in a one-off ``lantoa build``: it would only keep the memo (some 30 MB at 400
-#: x 12) alive to the end of the build. Entries are keyed by the bytes they were read from, so a
-#: held dict that lost entries (a run that failed half-way) only costs misses.
-_HELD: dict[Path, tuple[tuple, dict]] = {}
+#: path of a memo file -> (the stats of it and of its delta when this process last wrote or read
+#: them, what they held then, the keys of the first), in a process that asked for it
+#: (:func:`keep_between_runs`): `lantoa serve` rebuilds in one process, and unpickling the file
+#: again each time took 22 ms of a 1 s rebuild at 100 stories x 12 languages. Not in a one-off
+#: ``lantoa build``: it would only keep the memo (some 30 MB at 400 x 12) alive to the end of the
+#: build. Entries are keyed by the bytes they were read from, so a held dict that lost entries (a
+#: run that failed half-way) only costs misses.
+_HELD: dict[Path, tuple[tuple, dict, frozenset]] = {}
 _KEEP = [False]
 #: path of a source file -> (its stat when this process read it, its content key, its body), in a
 #: process that keeps its memo (:func:`keep_between_runs`): a rebuild of `lantoa serve` takes the
@@ -82,6 +90,10 @@ def _stat_key(st) -> tuple:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
+def _stamps(path: Path) -> tuple:
+    return _stamp(path), _stamp(path.with_name(DELTA))
+
+
 def _stamp(path: Path) -> tuple | None:
     try:
         st = path.stat()
@@ -90,12 +102,12 @@ def _stamp(path: Path) -> tuple | None:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _hold(path: Path, entries: dict) -> None:
+def _hold(path: Path, entries: dict, in_base: frozenset) -> None:
     if not _KEEP[0]:
         return
-    stamp = _stamp(path)
-    if stamp is not None:
-        _HELD[path] = (stamp, entries)
+    stamps = _stamps(path)
+    if stamps[0] is not None:
+        _HELD[path] = (stamps, entries, in_base)
 
 
 def key_of(raw: bytes) -> bytes:
@@ -112,17 +124,26 @@ class SourceMemo:
         self.used: dict[bytes, tuple] = {}
         self.hits = self.misses = 0
         self._bodies: dict[bytes, str] = {}  # the bodies whose scan this run makes
+        self.in_base: frozenset = frozenset()  # the keys of the memo file itself (not of its delta)
         from ..validate import markup
 
         markup.forget()  # the previous run's (lantoa serve): this one remembers its own
         if self.path is not None:
-            self.entries = self._load(self.path)
+            self.entries, self.in_base = self._load(self.path)
 
     @staticmethod
-    def _load(path: Path) -> dict:
+    def _load(path: Path) -> tuple[dict, frozenset]:
         held = _HELD.pop(path, None)
-        if held is not None and held[0] == _stamp(path):
-            return held[1]  # the file is as this process left it
+        if held is not None and held[0] == _stamps(path):
+            return held[1], held[2]  # the files are as this process left them
+        entries = SourceMemo._read(path)
+        in_base = frozenset(entries)
+        if entries:  # a delta without its memo is not read (the memo was voided)
+            entries.update(SourceMemo._read(path.with_name(DELTA)))
+        return entries, in_base
+
+    @staticmethod
+    def _read(path: Path) -> dict:
         try:
             with paused(), open(path, "rb") as f:  # unpickling makes some hundred thousand objects
                 header, entries = pickle.load(f)
@@ -178,13 +199,15 @@ class SourceMemo:
         return dataclasses.replace(template, path=path, body=body)
 
     def save(self) -> None:
-        """Keep the documents of the files read in this run (those of files gone are dropped), with
-        each body's scan when this run made it. A cache that cannot be written is only slower."""
+        """Keep the documents of the files read in this run, with each body's scan when this run
+        made it. Few new documents: in the delta beside the memo (the memo file left as it is);
+        else the memo is written whole, without the documents of files gone (and without delta).
+        A cache that cannot be written is only slower."""
         if self.path is None:
             return
         if not self.misses and not self.entries:
-            _hold(self.path, self.used)
-            return  # nothing new was read and nothing is gone: the file is as it should be
+            _hold(self.path, self.used, self.in_base)
+            return  # nothing new was read and nothing is gone: the files are as they should be
         from ..validate import markup
 
         out = {}
@@ -192,7 +215,17 @@ class SourceMemo:
             if scanned is None and key in self._bodies:
                 scanned = markup.scanned(self._bodies[key])
             out[key] = (template, start, scanned)
-        if keep_quietly(self.path, pickle.dumps((_header(), out), protocol=pickle.HIGHEST_PROTOCOL)):
-            _hold(self.path, out)
+        delta_path = self.path.with_name(DELTA)
+        delta = {key: entry for key, entry in out.items() if key not in self.in_base}
+        gone = sum(1 for key in self.entries if key in self.in_base)  # in the memo, read by no file now
+        if self.in_base and len(delta) + gone <= max(DELTA_AT_LEAST, len(out) // 8):
+            written, in_base = keep_quietly(delta_path, pickle.dumps((_header(), delta), protocol=pickle.HIGHEST_PROTOCOL)), self.in_base
+            merged = {**{k: v for k, v in self.entries.items() if k in self.in_base}, **out}  # as a later run loads it
+        else:
+            written, in_base, merged = keep_quietly(self.path, pickle.dumps((_header(), out), protocol=pickle.HIGHEST_PROTOCOL)), frozenset(out), out
+            if written:
+                delta_path.unlink(missing_ok=True)
+        if written:
+            _hold(self.path, merged, in_base)
         else:
             log.info("could not keep %s", self.path)
