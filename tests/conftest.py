@@ -15,6 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 ARTIFACTS = Path(os.environ.get("LANTOA_TEST_ARTIFACTS", REPO / "test-artifacts"))
+# every build of the suite, here and in the processes it starts, stages again each edition it takes
+# from its kept staging and fails if the keys differ (lantoa.site.builder.CHECK_STAGING)
+os.environ["LANTOA_CHECK_STAGING"] = "1"
 
 STORY = textwrap.dedent("""\
     ---

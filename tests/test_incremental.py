@@ -511,3 +511,66 @@ def test_a_changed_input_does_not_wait_for_the_site_s_stamp(project, monkeypatch
     monkeypatch.setattr(incremental._Stamp, "result", lambda self: pytest.fail("the stamp was read"))
     assert not incremental.up_to_date(cache, out)("another key")
     assert not incremental.up_to_date(cache, project / "build" / "elsewhere")(key)
+
+
+def test_an_edition_that_does_not_show_an_edited_text_is_not_staged_again(project, tmp_path, monkeypatch):
+    """After an edit of one translation's text, the editions that do not show it are taken from
+    their kept staging (lantoa.site.stage.staging_keyer): not staged, their kept output linked. The
+    suite's other builds stage them anyway and compare (LANTOA_CHECK_STAGING, tests/conftest.py);
+    here that check is off, so that what is staged can be counted."""
+    from lantoa.site import stage as stage_module
+
+    _second_story(project)
+    build(project)
+    monkeypatch.setattr(builder, "CHECK_STAGING", False)
+    staged: list[str] = []
+    model = stage_module._language_model
+    monkeypatch.setattr(stage_module, "_language_model", lambda p, r, lang, *a: staged.append(lang) or model(p, r, lang, *a))
+    assert build(project) and staged == []  # nothing changed: nothing staged (nor even checked)
+    p = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    p.write_text(p.read_text("utf-8").replace("many limestone", "very many limestone"), "utf-8")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0, r.output
+    rendered = re.findall(r"edition (\S+): \d+ of \d+ pages unchanged: reused", r.output)
+    assert "en" in rendered and "vi" not in rendered
+    assert sorted(staged) == sorted(rendered), (staged, rendered)
+    assert tree_digest(project / "build" / "site") == _clean_build_of(project, tmp_path / "clean0")
+    # a kept staging that does not load is staged again, and kept again for the next build
+    apart = sorted(set(collect_tags(project)) - set(rendered))  # the editions that do not show the English text
+    assert "vi" in apart and len(apart) >= 2, apart
+    kept = project / ".cache" / "lantoa" / "staged"
+    (kept / f"{apart[0]}.marshal").write_bytes(b"\x00broken")
+    (kept / f"{apart[1]}.marshal").write_bytes(b"")
+    for i, text in enumerate(["so many", "very many"]):
+        p.write_text(re.sub(r"(very|so) many limestone", f"{text} limestone", p.read_text("utf-8")), "utf-8")
+        staged.clear()
+        digest = build(project)
+        assert sorted(staged) == sorted(set(rendered) | (set(apart[:2]) if i == 0 else set())), (i, staged)
+        assert digest == _clean_build_of(project, tmp_path / f"again{i}")
+
+
+def collect_tags(project):
+    from lantoa.commands.check import collect
+
+    return collect(project).registry.tags()
+
+
+def test_a_kiosk_copy_keeps_its_own_staging(project, monkeypatch):
+    """The staging of a --kiosk build is kept apart from the site's (its options are part of its
+    key, and its record has a name of its own): a kiosk copy is never made from the site's."""
+    from lantoa.site import stage as stage_module
+
+    build(project)
+    monkeypatch.setattr(builder, "CHECK_STAGING", False)
+    staged: list[str] = []
+    model = stage_module._language_model
+    monkeypatch.setattr(stage_module, "_language_model", lambda p, r, lang, *a: staged.append(lang) or model(p, r, lang, *a))
+    build(project, "--kiosk")
+    assert "vi" in staged  # not the site's
+    staged.clear()
+    p = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    p.write_text(p.read_text("utf-8").replace("many limestone", "very many limestone"), "utf-8")
+    build(project, "--kiosk")
+    assert "en" in staged and "vi" not in staged, staged
+    names = sorted(f.name for f in (project / ".cache" / "lantoa" / "staged").iterdir())
+    assert "vi.marshal" in names and "vi.kiosk.marshal" in names

@@ -39,6 +39,9 @@ class Document:
     body: str = ""
     body_line: int = 1  # file line of the first body line
     problems: list = field(default_factory=list)
+    #: what the file's bytes are known by (lantoa.content.memo.key_of), when it was read with the
+    #: memo: equal keys, equal documents (lantoa.site.stage.staging_keys); b"" otherwise
+    key: bytes = b""
 
     def pos(self, *path) -> yamlsafe.Pos:
         if self.yaml is None:

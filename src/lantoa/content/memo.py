@@ -173,6 +173,7 @@ class SourceMemo:
         if key not in self.used and key not in self.entries:
             self.misses += 1
             doc, start = frontmatter.parse(path, raw)
+            doc.key = key
             self.used[key] = (dataclasses.replace(doc, path=None, body=""), start, None)
             self._bodies[key] = doc.body
         else:
@@ -196,7 +197,7 @@ class SourceMemo:
             markup.remember(body, scanned)
         else:
             self._bodies[key] = body
-        return dataclasses.replace(template, path=path, body=body)
+        return dataclasses.replace(template, path=path, body=body, key=key)
 
     def save(self) -> None:
         """Keep the documents of the files read in this run, with each body's scan when this run

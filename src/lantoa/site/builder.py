@@ -10,6 +10,7 @@ from __future__ import annotations
 import filecmp
 import gc
 import logging
+import marshal
 import os
 import shutil
 import subprocess
@@ -26,7 +27,7 @@ from ..gcpause import paused
 from ..media import cache as media_cache
 from . import config as site_config
 from . import incremental, outputs, pagefacts
-from .stage import Staged, resolve_variant, stage, write_edition
+from .stage import Reuse, Staged, resolve_variant, stage, write_edition
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ log = logging.getLogger(__name__)
 EDITION_ROOT_FILES = {"sitemap.xml", "sitemap.xml.gz", "404.html"}
 #: files every language build writes at the root; the default language's copy is kept
 SHARED_ROOT_FILES: set[str] = set()
+#: stage every edition taken from its kept staging anyway, and fail when its key differs from the
+#: taken one's (the tests set it: every build of the suite checks the staging keys)
+CHECK_STAGING = bool(os.environ.get("LANTOA_CHECK_STAGING"))
 
 
 @dataclass
@@ -234,7 +238,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                               "or --no-cache")
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
-        inputs: dict[str, incremental.EditionInputs] = {}
+        inputs: dict[str, incremental.EditionInputs] = {}  # the editions staged: what their MkDocs run reads
+        keys: dict[str, str] = {}  # edition -> the key of its kept output (staged, or taken from its kept staging)
+        dumped: dict[str, bytes] = {}  # edition -> its model as staged (marshal), kept with its staging key
         reused: dict[str, Path | None] = {}  # editions whose every input is unchanged: their kept output
         kept: dict[str, set[str]] = {}  # edition -> its pages reused from its kept output (the others rendered)
         common: list[str] = []
@@ -298,22 +304,54 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
             start_merging()  # the workers are forked at the first submit
 
+        def common_of(staged: Staged) -> str:
+            common[:] = common or [incremental.common_inputs(root, staged)]
+            return common[0]
+
         def staged_edition(staged: Staged, lang: str) -> None:
             """As each edition is staged: its key, and its pages written only if it is rendered (one
             edition's page texts in memory at a time), and then its rendering started."""
             if cache_dir:
-                common[:] = common or [incremental.common_inputs(root, staged)]
-                inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common[0])
+                inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common_of(staged))
+                keys[lang] = inputs[lang].key
+                if lang in staged.keys:
+                    dumped[lang] = marshal.dumps(staged.models[lang])  # its own format: loads 7x faster than format 2
                 reused[lang] = incremental.kept_part(cache_dir, lang, inputs[lang].key)
             if reused.get(lang) is None:
                 render(staged, lang)
             else:  # kept: linked from the cache into the site while the others are staged and rendered
                 merge_in(lang, reused[lang], True)
 
+        def staged_as(lang: str) -> str:
+            return f"{lang}.kiosk" if kiosk else lang
+
+        def take(staged: Staged, lang: str, staging: str) -> bool:
+            """An edition whose staging key is the one its kept staging was made with, and whose
+            kept output is intact: its model from there, its output linked into the site."""
+            kept = incremental.staged_record(cache_dir, staged_as(lang), staging)
+            part = kept and incremental.kept_part(cache_dir, lang, kept.edition)
+            if not part:
+                return False
+            staged.models[lang], staged.pages[lang] = kept.model, kept.pages
+            keys[lang] = kept.edition
+            reused[lang] = part
+            merge_in(lang, part, True)
+            return True
+
+        def check(staged: Staged, lang: str) -> None:
+            found = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common_of(staged)).key
+            if found != keys[lang]:
+                raise AssertionError(f"edition {lang} was taken from its kept staging (edition {keys[lang]}) "
+                                     f"but staged it is {found}: its staging key misses an input")
+
+        reuse = Reuse(common=lambda staged: f"{common_of(staged)}\0{incremental.code_key()}\0{kiosk}",
+                      take=take, check=check if CHECK_STAGING else None) if cache_dir else None
+
         try:
             with paused():  # the staged models live to the end of the build (lantoa.gcpause)
                 staged = stage(checked.project, registry, wanted, work, cache_dir,
-                               render=changed_first(checked.project, registry, mine), staged_edition=staged_edition)
+                               render=changed_first(checked.project, registry, mine), staged_edition=staged_edition,
+                               reuse=reuse)
             log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
             start_merging()
             todo = [lang for lang in mine if reused.get(lang) is None]
@@ -350,7 +388,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                  len(todo), len(mine) - len(todo), jobs, time.perf_counter() - start)
         if shard:
             missing = [t for t in mine
-                       if not (cache_dir / "parts" / t / inputs[t].key / incremental.COMPLETE).is_file()]
+                       if not (cache_dir / "parts" / t / keys[t] / incremental.COMPLETE).is_file()]
             if missing:
                 raise BuildFailed(f"could not keep editions {', '.join(missing)} in {cache_dir / 'parts'} "
                                   "(see the warnings above): check that the folder is writable and has space")
@@ -366,6 +404,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                     edition_pages=pages, edition_chars=chars)
         counts = outputs.run(ctx)
         _swap(site, out)
+        for lang, model in dumped.items():  # the next build takes these editions while their staging keys hold
+            incremental.keep_staged(cache_dir, staged_as(lang), staged.keys[lang], keys[lang], staged.pages[lang], model)
         result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
         result.seconds = time.perf_counter() - start
         return result

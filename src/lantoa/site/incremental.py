@@ -9,7 +9,9 @@ Two levels, both keyed by content hashes (never by timestamps alone):
 - one language edition: a hash of everything its MkDocs run reads (its staged
   pages and model, every staged asset, the file list, theme, config, registry).
   An unchanged edition's output is linked from `.cache/lantoa/parts/` instead of
-  being rendered again.
+  being rendered again. Before that, its staging key (lantoa.site.stage.staging_keyer:
+  what staging it reads, worked out without staging it) finds its last staging in
+  `.cache/lantoa/staged/` (:func:`staged_record`): the edition is not staged again.
 
 Output is byte-identical to a clean build (tests/test_incremental.py).
 """
@@ -246,6 +248,71 @@ def renderer_versions() -> str:
         except metadata.PackageNotFoundError:
             out.append(f"{dist}=-")
     return ",".join(out)
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """A hash of lantoa's own Python sources: what staging makes of the content is their work, and
+    a kept staging (:func:`staged_record`) must not outlive a change to them (lantoa's version is
+    not bumped by every change). Read once per process (some 70 files, 3 ms)."""
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0")
+        try:
+            h.update(path.read_bytes())
+        except OSError:
+            h.update(b"unreadable")
+    return h.hexdigest()
+
+
+#: in .cache/lantoa: each edition's last staging, by its staging key (lantoa.site.stage.staging_keyer)
+STAGED = "staged"
+STAGED_FORMAT = 1
+
+
+@dataclass
+class StagedRecord:
+    staging: str  # the staging key
+    edition: str  # the key of the kept edition it was rendered into (EditionInputs.key)
+    pages: int
+    model: dict
+
+
+def _staged_file(cache_dir: Path, name: str) -> Path:
+    return cache_dir / STAGED / f"{name}.marshal"
+
+
+def staged_record(cache_dir: Path, name: str, staging: str) -> StagedRecord | None:
+    """The staging kept as ``name`` (an edition and the build's options) when it was made with
+    staging key ``staging``; None otherwise, or when the file is missing or broken (the model is
+    read only when the key matches)."""
+    try:
+        with open(_staged_file(cache_dir, name), "rb") as f:
+            head = marshal.load(f)
+            if not (isinstance(head, tuple) and len(head) == 4 and head[0] == STAGED_FORMAT and head[1] == staging):
+                return None
+            model = marshal.load(f)
+    except FileNotFoundError:
+        return None
+    except (OSError, EOFError, ValueError, TypeError) as exc:
+        log.info("ignoring the kept staging %s (%s)", name, exc)
+        return None
+    if not (isinstance(model, dict) and isinstance(head[2], str) and isinstance(head[3], int)):
+        return None
+    return StagedRecord(head[1], head[2], head[3], model)
+
+
+def keep_staged(cache_dir: Path, name: str, staging: str, edition: str, pages: int, model: bytes) -> None:
+    """Keep an edition's staging (``model``: its model in marshal's format, dumped as it was staged)
+    for the next build, which takes it instead of staging the edition while its key is the same
+    and its kept edition intact. Best effort: a cache that cannot be written only costs time."""
+    path = _staged_file(cache_dir, name)
+    data = marshal.dumps((STAGED_FORMAT, staging, edition, pages), 2) + model
+    from ..cachefile import keep_quietly
+
+    if not keep_quietly(path, data):
+        log.info("could not keep %s", path)
 
 
 @dataclass
