@@ -22,10 +22,9 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 import time
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TYPE_CHECKING
 
 from .cachefile import keep_quietly
 
@@ -47,7 +46,11 @@ FACTS_FORMAT = 1
 _FACTS: dict[tuple[str, str], object] = {}
 _FACTS_USED: set[tuple[str, str]] = set()
 _FACTS_STATE = {"loaded": False, "dirty": False}
-T = TypeVar("T")
+if TYPE_CHECKING:  # not imported by a build with nothing to do (it reads no fact)
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 
 def _signature(st: os.stat_result) -> list[int]:
@@ -122,6 +125,8 @@ def fact(path: str | os.PathLike, kind: str, make: Callable[[], T]) -> T:
 
 
 def _load_facts() -> None:
+    import pickle
+
     _FACTS_STATE["loaded"] = True
     path = beside(FACTS_FILE)
     if path is None:
@@ -175,6 +180,8 @@ def save() -> None:
     if path is None:
         return
     if _FACTS_STATE["dirty"] or _FACTS.keys() - _FACTS_USED:
+        import pickle
+
         facts = {k: v for k, v in _FACTS.items() if k in _FACTS_USED}
         if keep_quietly(path.parent / FACTS_FILE, pickle.dumps((FACTS_FORMAT, facts), protocol=pickle.HIGHEST_PROTOCOL)):
             _FACTS_STATE["dirty"] = False
