@@ -21,7 +21,9 @@ STORY_SOURCE_KEYS = {
 PAGE_SOURCE_KEYS = {"title", "summary", "lang", "status", "updated", "images"}
 TRANSLATION_KEYS = {"title", "summary", "hero", "images", "status", "translation", "updated"}
 HERO_KEYS = {"src", "alt", "caption", "credit", "license"}
-HERO_TRANSLATABLE = {"alt", "caption", "credit", "license"}
+#: in this order (a tuple, not a set, whose order differs between processes): a story's hero text
+#: is filled in it, and what is made from it must be the same in every process
+HERO_TRANSLATABLE = ("alt", "caption", "credit", "license")
 IMAGE_KEYS = set(IMAGE_TEXT_KEYS)  # under each file name of 'images:', in the source and in translations
 SOURCE_KEYS = {"title", "url", "as_of"}
 TRANSLATION_BLOCK_KEYS = {"method", "reviewed_by", "source_hash"}

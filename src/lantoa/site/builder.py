@@ -330,9 +330,10 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             kept output is intact: its model from there, its output linked into the site."""
             kept = incremental.staged_record(cache_dir, staged_as(lang), staging)
             part = kept and incremental.kept_part(cache_dir, lang, kept.edition)
-            if not part:
+            model = part and kept.model()
+            if not model:
                 return False
-            staged.models[lang], staged.pages[lang] = kept.model, kept.pages
+            staged.models[lang], staged.pages[lang] = model, kept.pages
             keys[lang] = kept.edition
             reused[lang] = part
             merge_in(lang, part, True)
