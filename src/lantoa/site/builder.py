@@ -240,7 +240,6 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         cache_dir = (root / ".cache" / "lantoa") if cache else None
         inputs: dict[str, incremental.EditionInputs] = {}  # the editions staged: what their MkDocs run reads
         keys: dict[str, str] = {}  # edition -> the key of its kept output (staged, or taken from its kept staging)
-        dumped: dict[str, bytes] = {}  # edition -> its model as staged (marshal), kept with its staging key
         reused: dict[str, Path | None] = {}  # editions whose every input is unchanged: their kept output
         kept: dict[str, set[str]] = {}  # edition -> its pages reused from its kept output (the others rendered)
         common: list[str] = []
@@ -314,8 +313,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             if cache_dir:
                 inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common_of(staged))
                 keys[lang] = inputs[lang].key
-                if lang in staged.keys:
-                    dumped[lang] = marshal.dumps(staged.models[lang])  # its own format: loads 7x faster than format 2
+                if lang in staged.keys:  # kept now, as staged: valid whatever the rest of the build does
+                    incremental.keep_staged(cache_dir, staged_as(lang), staged.keys[lang], keys[lang], staged.pages[lang],
+                                            marshal.dumps(staged.models[lang]))  # its own format: loads 7x faster than 2
                 reused[lang] = incremental.kept_part(cache_dir, lang, inputs[lang].key)
             if reused.get(lang) is None:
                 render(staged, lang)
@@ -405,8 +405,6 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                     edition_pages=pages, edition_chars=chars)
         counts = outputs.run(ctx)
         _swap(site, out)
-        for lang, model in dumped.items():  # the next build takes these editions while their staging keys hold
-            incremental.keep_staged(cache_dir, staged_as(lang), staged.keys[lang], keys[lang], staged.pages[lang], model)
         result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
         result.seconds = time.perf_counter() - start
         return result
