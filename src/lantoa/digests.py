@@ -69,6 +69,19 @@ def pieces_sha256(pieces) -> str:
     return h.hexdigest()
 
 
+def sources_sha256(*modules) -> str:
+    """The sha256 of these modules' source files: what a result kept between runs depends on
+    besides its inputs (a module without a source to read, in a frozen install, counts by its
+    name: lantoa's version then decides)."""
+    h = hashlib.sha256()
+    for module in modules:
+        try:
+            h.update(Path(module.__file__).read_bytes())
+        except (OSError, TypeError):
+            h.update(module.__name__.encode())
+    return h.hexdigest()
+
+
 def remembered(path: str | os.PathLike) -> str | None:
     """The sha256 (hex) of the file's bytes when it is remembered (a ``stat``, no read), else None;
     raises OSError as a ``stat`` would."""

@@ -26,7 +26,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 
-from .. import __version__
+from .. import __version__, digests
 from ..cachefile import keep_quietly
 from ..gcpause import paused
 from . import frontmatter
@@ -50,13 +50,8 @@ def _header() -> tuple:
     from ..validate import markup
     from . import yamlsafe
 
-    h = hashlib.sha256()
-    for module in (frontmatter, yamlsafe, markup, sys.modules[__name__]):
-        try:
-            h.update(Path(module.__file__).read_bytes())
-        except (OSError, TypeError):  # no source to read (a frozen install): lantoa's version decides
-            h.update(module.__name__.encode())
-    return ("lantoa-sources", FORMAT, __version__, sys.version, yaml.__version__, h.hexdigest())
+    code = digests.sources_sha256(frontmatter, yamlsafe, markup, sys.modules[__name__])
+    return ("lantoa-sources", FORMAT, __version__, sys.version, yaml.__version__, code)
 
 
 #: path of a memo file -> (the stats of it and of its delta when this process last wrote or read

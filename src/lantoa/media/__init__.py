@@ -27,19 +27,12 @@ __all__ = ["MediaError", "Note", "Probe", "Settings", "inspect", "probe"]
 def _pipeline_version() -> str:
     """What a probe's result depends on besides the file and the settings: Pillow's version and
     our checks' source."""
-    import hashlib
-
     import PIL
 
+    from .. import __version__, digests
     from . import pipeline
 
-    try:
-        code = Path(pipeline.__file__).read_bytes()
-    except (OSError, TypeError):  # no source to read (a frozen install): lantoa's version decides
-        from .. import __version__
-
-        code = __version__.encode()
-    return f"Pillow {PIL.__version__} {hashlib.sha256(code).hexdigest()[:16]}"
+    return f"Pillow {PIL.__version__} lantoa {__version__} {digests.sources_sha256(pipeline)[:16]}"
 
 
 def _probe_now(path: str, settings: Settings) -> Probe | MediaError:

@@ -273,7 +273,8 @@ STAGED_FORMAT = 1
 
 @dataclass
 class StagedRecord:
-    staging: str  # the staging key
+    """A kept staging whose staging key is the one asked for (:func:`staged_record`)."""
+
     edition: str  # the key of the kept edition it was rendered into (EditionInputs.key)
     pages: int
     path: Path
@@ -312,7 +313,7 @@ def staged_record(cache_dir: Path, name: str, staging: str) -> StagedRecord | No
     if not (isinstance(head, tuple) and len(head) == 4 and head[0] == STAGED_FORMAT and head[1] == staging
             and isinstance(head[2], str) and isinstance(head[3], int)):
         return None
-    return StagedRecord(head[1], head[2], head[3], path, offset)
+    return StagedRecord(head[2], head[3], path, offset)
 
 
 def keep_staged(cache_dir: Path, name: str, staging: str, edition: str, pages: int, model: bytes) -> None:
