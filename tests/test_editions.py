@@ -17,6 +17,8 @@ from click.testing import CliRunner
 from conftest import REPO
 from lantoa.cli import main
 from lantoa.i18n import registry as registry_mod
+from lantoa.site import editions as editions_mod
+from lantoa.site import status_page as status_mod
 
 DATA = Path(__file__).parent / "data"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -53,6 +55,11 @@ def test_feeds_parse_and_carry_json_feed_11_fields(sample_site, registry):
             assert "image" in item and item["image"].startswith(SITE_URL)
         # the parsed JSON Feed agrees with the RSS feed
         assert [i["url"] for i in feed["items"]] == [e.link for e in rss.entries]
+        # each enclosure's length is its image's (made before the images were moved into the site)
+        for item in ET.parse(root / "feed.xml").getroot().iter("item"):
+            enclosure = item.find("enclosure")
+            image = sample_site / enclosure.get("url").removeprefix(SITE_URL)
+            assert int(enclosure.get("length")) == image.stat().st_size > 0, (tag, image)
 
 
 @pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (Debian libxml2-utils) is not installed")
@@ -211,3 +218,35 @@ def test_the_feeds_and_sitemaps_escape_as_xml_sax_saxutils_does():
     assert "xml.sax.saxutils" not in subprocess.run(
         [__import__("sys").executable, "-c", "import sys, lantoa.site.builder, lantoa.site.outputs; print(sorted(sys.modules))"],
         capture_output=True, text=True, check=True).stdout
+
+
+def test_the_outputs_made_from_the_models_are_made_while_the_editions_render(project, caplog, monkeypatch):
+    """Sitemaps, feeds and the status page are made by the build's main process while it waits for
+    the editions (lantoa.site.outputs.prepare); a failure there fails the build in the step's turn,
+    and the site stays as it was."""
+    import logging
+
+    from lantoa.errors import LantoaError
+    from lantoa.site import outputs
+
+    runner = CliRunner()
+    with caplog.at_level(logging.INFO, logger="lantoa"):
+        assert runner.invoke(main, ["-C", str(project), "-v", "build"]).exit_code == 0
+    said = [r.getMessage() for r in caplog.records]
+    prepared = [i for i, m in enumerate(said) if re.match(r"output (sitemaps|feeds|status) prepared", m)]
+    rendered = next(i for i, m in enumerate(said) if m.startswith("rendered "))
+    assert len(prepared) == 3 and max(prepared) < rendered, said
+    site = project / "build" / "site"
+    before = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+    def broken(ctx):
+        (ctx.site / "half-written.xml").write_text("<", "utf-8")
+        raise LantoaError("the feeds cannot be made")
+
+    monkeypatch.setattr(outputs, "EARLY", (editions_mod.sitemaps_step, broken, status_mod.status_step))
+    monkeypatch.setattr(outputs, "STEPS", [broken if s is editions_mod.feeds_step else s for s in outputs.STEPS])
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.md"
+    story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    failed = runner.invoke(main, ["-C", str(project), "-q", "build"])
+    assert failed.exit_code == 1 and "the feeds cannot be made" in failed.output and "Traceback" not in failed.output
+    assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before

