@@ -25,12 +25,14 @@ def test_installed_theme_folders_are_listed_once_and_ours_every_time(tmp_path, m
     monkeypatch.setattr(plugin, "_LISTED", {})
     walked = []
     real = jinja2.FileSystemLoader.list_templates
+    pruned = plugin._without_dot_paths
 
     def counting(self):
         walked.extend(self.searchpath)
         return real(self)
 
     monkeypatch.setattr(jinja2.FileSystemLoader, "list_templates", counting)
+    monkeypatch.setattr(plugin, "_without_dot_paths", lambda path: walked.append(path) or pruned(path))
     loader = plugin._ListingLoader([str(ours), installed])
     first = loader.list_templates()
     assert _static(first) == _static(real(jinja2.FileSystemLoader([str(ours), installed])))
@@ -40,6 +42,23 @@ def test_installed_theme_folders_are_listed_once_and_ours_every_time(tmp_path, m
     second = plugin._ListingLoader([str(ours), installed]).list_templates()
     assert "assets/b.css" in second
     assert walked.count(installed) == 1 and walked.count(str(ours)) == 2
+
+
+def test_an_installed_folder_is_listed_as_jinja_lists_it_without_its_dot_paths(tmp_path):
+    """The walk that skips dot folders lists what jinja2's own listing does, less the paths with a
+    part that starts with a dot; over Material's folder and over one made to trip it."""
+    folder = tmp_path / "theme"
+    for rel in ("a.html", ".hidden", "x/.y/z.svg", ".icons/i/1.svg", "x/b.js", "x/y/c.css", "x/.d.css",
+                "p.q/r.txt", "deep/er/est/f.html"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text("", "utf-8")
+    (folder / "empty").mkdir()
+    for path in (str(folder), material.__path__[0] + "/templates"):
+        expected = [n for n in jinja2.FileSystemLoader(path).list_templates()
+                    if not any(part.startswith(".") for part in n.split("/"))]
+        assert list(plugin._without_dot_paths(path)) == expected
+    assert plugin._without_dot_paths(str(folder)) == ("a.html", "deep/er/est/f.html", "p.q/r.txt", "x/b.js",
+                                                      "x/y/c.css")
 
 
 def test_the_plugin_gives_mkdocs_our_theme_loader(project, monkeypatch):
