@@ -195,6 +195,30 @@ def test_headers_are_made_from_every_file_the_site_ends_with(site):
     assert (site / "_headers").read_text("utf-8") == headers.netlify_headers(paths)
 
 
+def test_the_output_steps_know_every_file_of_the_site_without_listing_it(tmp_path, monkeypatch):
+    """The steps' listing of the site is made from what the merge placed and what each step
+    reports (OutputContext.known), not from the disk: it is what the disk holds, at the last step,
+    in a build, in a one-story edit's build (most editions linked from the cache) and in a kiosk
+    copy."""
+    from lantoa.site import incremental, outputs
+
+    root = make_project(tmp_path / "site", langs=("vi", "en", "km"))
+    compared = []
+
+    def checking(ctx):
+        assert ctx.known is not None and ctx.files() == incremental.file_names(ctx.site)
+        compared.append(len(ctx.files()))
+        return csp.headers_step(ctx)
+
+    monkeypatch.setattr(outputs, "STEPS", [checking if s is csp.headers_step else s for s in outputs.STEPS])
+    assert build(root).exit_code == 0
+    story = root / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert build(root).exit_code == 0
+    assert build(root, "--kiosk").exit_code == 0
+    assert len(compared) == 3 and min(compared) > 50, compared
+
+
 def test_a_page_with_an_inline_handler_does_not_build(tmp_path):
     root = make_project(tmp_path / "site", langs=("vi", "en"))
     story_html = root / "theme" / "story.html"

@@ -136,7 +136,7 @@ def content_type(path: str) -> str:
 
 def is_hashed(path: str) -> bool:
     """True when the file name carries a content hash (the name changes whenever the bytes do)."""
-    return bool(_HASHED.search(posixpath.basename(path)))
+    return bool(_HASHED.search(path[path.rfind("/") + 1:]))  # posixpath.basename, without its call overhead
 
 
 def cache_control(path: str) -> str:

@@ -400,6 +400,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             result.seconds = time.perf_counter() - start
             return result
         ctx.edition_pages, ctx.edition_chars = merge.result(wanted)
+        ctx.known = merge.files  # the site's files so far: the output steps tell what they add
         counts = outputs.run(ctx)
         _swap(site, out)
         result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
@@ -493,6 +494,7 @@ class _Merge:
         site.mkdir(parents=True)
         self.made = {str(site)}
         self.pages: set[str] = set()  # site paths of the HTML pages
+        self.files: set[str] = set()  # site paths of every file placed
         #: edition -> (site paths of its pages, characters by language), for each edition that knows them
         self.chars: dict[str, tuple[set[str], dict[str, str]]] = {}
 
@@ -509,6 +511,7 @@ class _Merge:
                 if rel_dir == "." and name in incremental.BOOKKEEPING:
                     continue
                 rel = site_path(rel, lang, self.default)
+                self.files.add(rel)
                 src = os.path.join(dirpath, name)
                 if rel.endswith(".html"):
                     self.pages.add(rel)

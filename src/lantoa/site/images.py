@@ -40,6 +40,7 @@ from ..media import batch
 from ..media import settings as media_settings
 from ..media.cache import Cache
 from ..validate import markup
+from . import incremental
 from .incremental import link_or_copy
 
 log = logging.getLogger(__name__)
@@ -423,4 +424,6 @@ def media_step(ctx) -> int:
     if dest.exists():
         raise LantoaError(f"internal error: {MEDIA_DIR}/ already exists in the site (a page or file uses the name)")
     os.replace(src, dest)
-    return sum(len(files) for _, _, files in os.walk(dest))  # hard links and copies: regular files
+    moved = [f"{MEDIA_DIR}/{name}" for name in incremental.file_names(dest)]  # hard links and copies
+    ctx.wrote(*moved)
+    return len(moved)
