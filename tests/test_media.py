@@ -229,23 +229,41 @@ def test_press_kit(site):
             assert im.size == (1600, 2400)  # full size, upright
 
 
-def test_press_kits_are_kept_until_their_text_or_images_change(project):
+def test_press_kits_are_kept_until_their_text_or_images_change(project, monkeypatch):
     """A rebuild links each story's kit from .cache/lantoa/press instead of zipping its full-size
-    images again; a kit whose text changed is made again, and the old one is let go."""
+    images again; a kit whose text changed is made again, and the old one is let go. The kit's key
+    is remembered by the content keys of the story's files: not hashed from its texts again."""
+    from lantoa import digests
+    from lantoa.commands.check import collect
+    from lantoa.site import presskit
+
+    hashed = []
+    real = presskit._kit_key
+    monkeypatch.setattr(presskit, "_kit_key", lambda entry, *a: hashed.append(entry.slug) or real(entry, *a))
     press = project / ".cache" / "lantoa" / "press"
     kit = project / "build" / "site" / "media" / "press" / "vinh-ha-long.zip"
     assert run(project, "-q", "build").exit_code == 0
     first = set(press.glob("*.zip"))
-    assert len(first) == 1 and kit.samefile(next(iter(first)))
+    assert len(first) == 1 and kit.samefile(next(iter(first))) and hashed == ["vinh-ha-long"]
     home = project / "content" / "pages" / "home" / "index.md"
     home.write_text(home.read_text("utf-8") + "\nThêm một câu.\n", "utf-8")
+    digests.load(None)  # as a new process: the digests and facts from the files
     assert run(project, "-q", "build").exit_code == 0
     assert set(press.glob("*.zip")) == first and kit.samefile(next(iter(first)))  # reused
+    assert hashed == ["vinh-ha-long"]  # its key remembered
     en = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
     en.write_text(en.read_text("utf-8").replace("many limestone", "very many limestone"), "utf-8")
     assert run(project, "-q", "build").exit_code == 0
     second = set(press.glob("*.zip"))
     assert len(second) == 1 and second != first and kit.samefile(next(iter(second)))
+    assert hashed == ["vinh-ha-long"] * 2
+    # without the source memo's content keys (a document read without it): hashed every time
+    checked = collect(project)
+    story, registry = checked.project.stories["vinh-ha-long"], checked.registry
+    assert presskit.kit_key(story, registry, {}, "x") == real(story, registry, {}, "x")
+    for v in story.variants():
+        v.doc.key = b""
+    assert presskit._kit_inputs(story, registry, {}, "x") is None
     with zipfile.ZipFile(kit) as z:
         assert "very many limestone" in z.read("vinh-ha-long/text/en.md").decode()
 

@@ -13,7 +13,8 @@ it is read again next time. Kept in ``.cache/lantoa/digests.json``: :func:`load`
 build, :func:`save` at its end; without :func:`load`, digests are remembered in this process only.
 
 Beside them, :func:`fact` keeps what is worked out from a file's bytes alone (an image's checks),
-by its sha256, in ``.cache/lantoa/facts.pickle``: a run finds it without reading the file.
+by its sha256, in ``.cache/lantoa/facts.pickle``: a run finds it without reading the file; and
+:func:`remember` what is worked out from inputs a cheaper key stands for (a press kit's key).
 """
 
 from __future__ import annotations
@@ -123,14 +124,23 @@ def fact(path: str | os.PathLike, kind: str, make: Callable[[], T]) -> T:
     versions). Raises OSError as :func:`sha256` does. A file that changes while ``make`` reads it
     gives its result this time, which is not remembered."""
     digest = sha256(path)
-    key = (kind, digest)
+    return _remembered((kind, digest), make, lambda: sha256(path) == digest)
+
+
+def remember(kind: str, key: str, make: Callable[[], T]) -> T:
+    """``make()``, remembered between runs (as :func:`fact` does) under ``key``: a hash of
+    everything ``make`` reads, which the caller works out for less than ``make`` costs."""
+    return _remembered((kind, key), make, lambda: True)
+
+
+def _remembered(key: tuple[str, str], make: Callable[[], T], still: Callable[[], bool]) -> T:
     if not _FACTS_STATE["loaded"]:
         _load_facts()
     if key in _FACTS:
         _FACTS_USED.add(key)
         return _FACTS[key]
     value = make()
-    if sha256(path) == digest:
+    if still():  # what was read is still there: the value is kept
         _FACTS[key] = value
         _FACTS_USED.add(key)
         _FACTS_STATE["dirty"] = True

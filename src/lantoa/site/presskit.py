@@ -98,7 +98,34 @@ PRESS_VERSION = "1"
 
 def kit_key(entry: Entry, registry, images: dict[str, str], licence: str) -> str:
     """What a kit is made of: every text that goes into it, and the images by name and content hash
-    (the zip is a deterministic function of these: sorted names, fixed timestamps)."""
+    (the zip is a deterministic function of these: sorted names, fixed timestamps). Remembered
+    between builds by :func:`_kit_inputs` where every language version's file has a content key:
+    hashing every text of every story took 0.1 s of each build at 400 stories x 12 languages."""
+    inputs = _kit_inputs(entry, registry, images, licence)
+    if inputs is None:
+        return _kit_key(entry, registry, images, licence)
+    return digests.remember("press-kit-key", inputs, lambda: _kit_key(entry, registry, images, licence))
+
+
+def _kit_inputs(entry: Entry, registry, images: dict[str, str], licence: str) -> str | None:
+    """A hash of what :func:`_kit_key` reads, without the texts: the content key of each language
+    version's file (the source memo's, lantoa.content.memo) stands for everything read from it,
+    and lantoa's code for what is made of it. None when a file has no content key."""
+    from .incremental import code_key
+
+    variants = entry.variants()
+    if not all(v.doc.key for v in variants):
+        return None
+    named = sorted({name for v in variants for name in v.images})
+    return digests.pieces_sha256([
+        code_key(), entry.kind, entry.slug, licence,
+        *(part for v in variants for part in (v.lang, v.path, registry[v.lang].name if v.lang in registry else "-",
+                                              v.doc.key.hex())),
+        *(part for item in sorted(images.items()) for part in item),
+        *(name for name in named if (entry.dir / name).is_file())])
+
+
+def _kit_key(entry: Entry, registry, images: dict[str, str], licence: str) -> str:
     # the pieces hashed one by one, not dumped as JSON first: a build keys every story's kit, and
     # escaping some 20 MB of texts (400 stories x 12 languages) was half of it (0.22 -> 0.11 s)
     texts = [_text(entry, v) for v in entry.variants() if v.status == "published"]
