@@ -184,9 +184,16 @@ def changed_first(project, registry, langs: list[str]) -> list[str]:
     translation started its worker after seven editions were staged, 0.3 s into the staging; the
     edit took 0.3 s less). Only the order changes, never what is built: every edition is staged,
     and its key decides. Many files read anew (a first build, a bulk change): the order as it is."""
+    first = showing_anew(project, registry, langs)
+    return first + [lang for lang in langs if lang not in first]
+
+
+def showing_anew(project, registry, langs: list[str]) -> list[str]:
+    """The editions that show a translation this run read anew (for :func:`changed_first`; none when
+    many files or a source were)."""
     anew = project.read_anew
     if not anew or len(anew) > _REORDER_AT_MOST or any(tag is None for _, _, tag in anew):
-        return list(langs)  # nothing read anew, many files, or a source (every edition shows it)
+        return []  # nothing read anew, many files, or a source (every edition shows it)
     entries = {(e.kind, e.slug): e for e in project.entries()}
 
     def shows(lang: str, kind: str, slug: str, tag: str) -> bool:
@@ -194,8 +201,7 @@ def changed_first(project, registry, langs: list[str]) -> list[str]:
         variant = resolve_variant(entry, registry, lang) if entry is not None else None
         return variant is not None and variant.lang == tag
 
-    first = [lang for lang in langs if any(shows(lang, *file) for file in anew)]
-    return first + [lang for lang in langs if lang not in first]
+    return [lang for lang in langs if any(shows(lang, *file) for file in anew)]
 
 
 #: :func:`changed_first` reorders after an edit of this many translations at most
@@ -313,14 +319,19 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             if cache_dir:
                 inputs[lang] = incremental.edition_inputs(root, staged, lang, {"kiosk": kiosk}, common_of(staged))
                 keys[lang] = inputs[lang].key
-                if lang in staged.keys:  # kept now, as staged: valid whatever the rest of the build does
-                    incremental.keep_staged(cache_dir, staged_as(lang), staged.keys[lang], keys[lang], staged.pages[lang],
-                                            marshal.dumps(staged.models[lang]))  # its own format: loads 7x faster than 2
                 reused[lang] = incremental.kept_part(cache_dir, lang, inputs[lang].key)
             if reused.get(lang) is None:
                 render(staged, lang)
             else:  # kept: linked from the cache into the site while the others are staged and rendered
                 merge_in(lang, reused[lang], True)
+            if lang in staged.keys:
+                keep_staging(staged, lang)
+
+        def keep_staging(staged: Staged, lang: str) -> None:
+            """Kept as soon as it is staged (or, for a fresh edition, keyed): valid whatever the rest
+            of the build does."""
+            incremental.keep_staged(cache_dir, staged_as(lang), staged.keys[lang], keys[lang], staged.pages[lang],
+                                    marshal.dumps(staged.models[lang]))  # its own format: loads 7x faster than 2
 
         def staged_as(lang: str) -> str:
             return f"{lang}.kiosk" if kiosk else lang
@@ -345,13 +356,16 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 raise AssertionError(f"edition {lang} was taken from its kept staging (edition {keys[lang]}) "
                                      f"but staged it is {found}: its staging key misses an input")
 
+        fresh = showing_anew(checked.project, registry, mine)
+        order = fresh + [lang for lang in mine if lang not in fresh]  # (changed_first)
         reuse = Reuse(common=lambda staged: f"{common_of(staged)}\0{incremental.code_key()}\0{kiosk}",
-                      take=take, check=check if CHECK_STAGING else None) if cache_dir else None
+                      take=take, check=check if CHECK_STAGING else None,
+                      fresh=frozenset(fresh), keep=keep_staging) if cache_dir else None
 
         try:
             with paused():  # the staged models live to the end of the build (lantoa.gcpause)
                 staged = stage(checked.project, registry, wanted, work, cache_dir,
-                               render=changed_first(checked.project, registry, mine), staged_edition=staged_edition,
+                               render=order, staged_edition=staged_edition,
                                reuse=reuse)
             log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
             start_merging()

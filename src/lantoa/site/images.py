@@ -108,6 +108,15 @@ class MediaIndex:
     social: dict[tuple[str, str], dict] = field(default_factory=dict)  # (slug, text language) -> card
     press: dict[str, dict] = field(default_factory=dict)  # slug -> press kit
     dirs: dict[str, str] = field(default_factory=dict)  # language tag -> ltr | rtl (for a caption in another language)
+    #: the social cards still to stage (:meth:`complete`): () -> the cards of the other editions
+    pending: Callable[[], dict] | None = field(default=None, repr=False)
+
+    def complete(self) -> None:
+        """Stage the social cards :func:`stage_all` left for later: ``social`` is then what one
+        staging of every edition's cards gives, in the same order."""
+        if self.pending is not None:
+            more, self.pending = self.pending(), None
+            self.social = dict(sorted({**self.social, **more}.items()))
 
     def caption(self, entry: Entry, variant, own: str, source: str) -> dict[str, str]:
         """The caption of an image (hero or body) on the page that shows ``variant``: its own;
@@ -226,8 +235,12 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
     return index
 
 
-def stage_all(project: Project, registry, langs: list[str], work: Path, cache_dir: Path | None) -> MediaIndex:
-    """Everything media for one build: variants, social cards, press kits (into ``work/media``)."""
+def stage_all(project: Project, registry, langs: list[str], work: Path, cache_dir: Path | None,
+              first: list[str] | None = None) -> MediaIndex:
+    """Everything media for one build: variants, social cards, press kits (into ``work/media``).
+    ``first``: only these editions' social cards now, the others' when :meth:`MediaIndex.complete`
+    is called (after a one-story edit, the edition it changed needs its 400 cards of a 400 x 12
+    site, not the 4,800 of every edition, before its worker can start)."""
     from . import config as site_config
     from . import presskit, social
 
@@ -236,8 +249,13 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     raw, _ = site_config.read_raw(project.root)
     site_url = str(raw.get("site_url") or "")
     site_url = site_url.rstrip("/") + "/" if site_url else ""
-    index.social = social.stage_cards(project, registry, langs, index, cache_dir / "media" if cache_dir else None,
-                                      site_url)
+    cards = cache_dir / "media" if cache_dir else None
+    now = [t for t in langs if t in first] if first else langs
+    index.social = social.stage_cards(project, registry, now, index, cards, site_url)
+    if len(now) < len(langs):
+        later = [t for t in langs if t not in now]
+        index.pending = lambda: social.stage_cards(project, registry, later, index, cards, site_url,
+                                                   done=frozenset(index.social))
     index.press = presskit.stage_kits(project, registry, index, raw, cache_dir / "press" if cache_dir else None)
     index.dirs = {tag: registry[tag].dir for tag in registry.tags()}
     return index

@@ -343,15 +343,17 @@ def _draw(cache: Cache, key: str, spec: CardSpec, background: str | None) -> tup
     return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
 
 
-def stage_cards(project, registry, langs: list[str], index, cache_root: Path | None, site_url: str) -> dict:
-    """(slug, text language) -> card for every story text some edition shows; written to index.root/social."""
+def stage_cards(project, registry, langs: list[str], index, cache_root: Path | None, site_url: str,
+                done: frozenset = frozenset()) -> dict:
+    """(slug, text language) -> card for every story text some edition of ``langs`` shows, but the
+    ``done`` ones (staged before); written to index.root/social."""
     from .stage import resolve_variant
 
     wanted: dict[tuple[str, str], tuple[CardSpec, str | None, str | None]] = {}
     for entry in project.published_stories():
         for lang in langs:
             v = resolve_variant(entry, registry, lang)
-            if v is None or (entry.slug, v.lang) in wanted:
+            if v is None or (entry.slug, v.lang) in wanted or (entry.slug, v.lang) in done:
                 continue
             L = registry[v.lang] if v.lang in registry else registry[registry.default]
             spec = CardSpec(v.title, registry.string(v.lang, f"category.{entry.category}"),

@@ -76,6 +76,11 @@ class Reuse:
     #: tests: stage a taken edition anyway, and call this with its model and sources in ``staged``
     #: (to compare its key with the taken one's); the taken model is put back after
     check: Callable[[Staged, str], None] | None = None
+    #: editions that show a file this run read anew: their key cannot be a kept one's, so they are
+    #: staged and handed on first, and their key is worked out after (:attr:`keep`)
+    fresh: frozenset[str] = frozenset()
+    #: (staged, tag) -> called for a :attr:`fresh` edition once its key is in ``staged.keys``
+    keep: Callable[[Staged, str], None] | None = None
 
 
 def _json_yaml(value) -> str:
@@ -142,7 +147,9 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     overrides = work / "overrides"
     docs.mkdir(parents=True)
     staged = Staged(docs, overrides, langs, nav=[], nav_translations={})
-    media = images.stage_all(project, registry, render, work, cache_dir)
+    # after an edit, the cards of the editions it changed first: the others' once those are handed on
+    media = images.stage_all(project, registry, render, work, cache_dir,
+                             first=[t for t in render if t in reuse.fresh] if reuse and reuse.fresh else None)
     staged.images, staged.media_dir = media.count, media.root
     stories = project.published_stories()
     categories = [c for c in project.categories]
@@ -156,8 +163,26 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     across: dict[int, dict] = {}  # what a page says alike in every edition, worked out once (_across)
     keyer = (staging_keyer(project, registry, staged, stories, categories, media, across, reuse.common(staged))
              if reuse else None)
+    unkeyed: list[str] = []  # fresh editions handed on, to be keyed
+
+    def key_fresh() -> None:
+        media.complete()  # before any key: the keys hash every card
+        for tag in unkeyed:
+            key = keyer(tag)
+            if key is not None:
+                staged.keys[tag] = key
+                if reuse.keep is not None:
+                    reuse.keep(staged, tag)
+        unkeyed.clear()
+
     for lang in render:
-        key = keyer(lang) if keyer else None
+        # an edition that shows a file read anew is not looked for among the kept ones: after a
+        # one-story edit the workers start on them before the facts every key is made of are
+        # hashed (0.1 s at 400 x 12), and their keys are worked out once they are handed on
+        fresh = keyer is not None and lang in reuse.fresh
+        if not fresh:
+            key_fresh()
+        key = keyer(lang) if keyer and not fresh else None
         taken = key is not None and reuse.take(staged, lang, key)
         if key is not None:
             staged.keys[lang] = key
@@ -178,6 +203,9 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
             staged.models[lang] = model
             staged_edition(staged, lang)
         del staged.sources[lang]
+        if fresh:
+            unkeyed.append(lang)
+    key_fresh()
     return staged
 
 
@@ -200,11 +228,14 @@ def staging_keyer(project: Project, registry: Registry, staged: Staged, stories:
     entries = stories + [project.pages[slug] for slug in sorted(project.pages)]
     head = hashlib.sha256(repr((STAGING_FORMAT, common, staged.languages, staged.nav, staged.nav_translations,
                                 categories, [e.slug for e in stories])).encode())
-    head.update(_media_facts(media))
     facts: list[bytes] = []
+    ready: list[bool] = []
 
     def key(lang: str) -> str | None:
-        if not facts:  # on the first call: the staging may skip every edition
+        if not ready:  # on the first call: the staging may skip every edition
+            ready.append(True)
+            media.complete()  # every card: the first editions' worker may have started before the others'
+            head.update(_media_facts(media))
             facts.extend(hashlib.sha256(_entry_facts(e, registry, across)).digest() for e in entries)
         h = head.copy()
         h.update(lang.encode() + b"\0")
