@@ -541,21 +541,27 @@ def test_an_edition_that_does_not_show_an_edited_text_is_not_staged_again(projec
     assert tree_digest(project / "build" / "site") == _clean_build_of(project, tmp_path / "clean0")
     # the editions that show the file read anew are handed to the workers before any key is hashed
     # (stage.Reuse.fresh), its key worked out after and its staging kept: taken the next time
+    # (with only their social cards staged before them: the others' after)
+    from lantoa.site import social
+
     events = []
-    facts, write = stage_module._entry_facts, builder.write_edition
+    facts, write, cards = stage_module._entry_facts, builder.write_edition, social.stage_cards
     monkeypatch.setattr(stage_module, "_entry_facts", lambda *a: events.append("facts") or facts(*a))
     monkeypatch.setattr(builder, "write_edition", lambda st, lang, *a: events.append(lang) or write(st, lang, *a))
+    monkeypatch.setattr(social, "stage_cards", lambda pr, rg, langs, *a, **k: events.append(tuple(langs)) or cards(pr, rg, langs, *a, **k))
     p.write_text(p.read_text("utf-8").replace("very many limestone", "truly many limestone"), "utf-8")
     staged.clear()
     build(project)
-    handed = events[:events.index("facts")]
-    assert sorted(handed) == sorted(rendered) == sorted(staged), (events, staged)
+    handed = events[1:events.index("facts")]
+    assert sorted(events[0]) == sorted(handed[:-1]) == sorted(rendered) == sorted(staged), (events, staged)
+    assert sorted(handed[-1] + events[0]) == sorted(collect_tags(project)), events  # the others' cards
     (project / ".cache" / "lantoa" / "last-build.json").unlink()  # (else nothing is built at all)
     staged.clear()
     build(project)
     assert staged == []
     monkeypatch.setattr(stage_module, "_entry_facts", facts)
     monkeypatch.setattr(builder, "write_edition", write)
+    monkeypatch.setattr(social, "stage_cards", cards)
     p.write_text(p.read_text("utf-8").replace("truly many limestone", "very many limestone"), "utf-8")
     build(project)  # as it was
     # a kept staging that does not load is staged again, and kept again for the next build
