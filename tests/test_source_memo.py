@@ -65,6 +65,11 @@ def test_a_document_from_the_memo_equals_the_parsed_one(tmp_path):
     plain, same = (again[[p.name for p in paths].index(n)] for n in ("plain.md", "same.md"))
     assert plain.meta == same.meta and plain.meta is not same.meta  # each file its own document
     assert plain.path != same.path
+    # a body in NFC as it is written is taken as it is; another is normalised (a field of the memo)
+    decomposed = again[[p.name for p in paths].index("decomposed.md")]
+    assert second.used[plain.key][3] is True and second.used[decomposed.key][3] is False
+    raw_body = (tmp_path / "src" / "decomposed.md").read_text("utf-8").partition("---\n\n")[2]
+    assert decomposed.body.strip() == "line Vịnh" != raw_body.strip()
 
 
 def test_the_body_scan_comes_from_the_memo(tmp_path, monkeypatch):
