@@ -569,14 +569,15 @@ def main() -> None:
             n, l = (int(x) for x in size.lower().split("x"))
             rows.append(bench_size(n, l, args.runs, args.baseline_runs, args.keep))
             print(json.dumps(rows[-1]), flush=True)
+        # the results first: deleting the runs' outputs (gigabytes of the baseline's) takes minutes
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "build.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2) + "\n")
+        (args.out / "build.md").write_text(report(rows, args))
+        plot(rows, args.out / "build.png")
+        print(report(rows, args), flush=True)
     finally:
         for path in _TO_DELETE:
             shutil.rmtree(path, ignore_errors=True)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "build.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2) + "\n")
-    (args.out / "build.md").write_text(report(rows, args))
-    plot(rows, args.out / "build.png")
-    print(report(rows, args))
 
 
 if __name__ == "__main__":
