@@ -186,7 +186,7 @@ def _body_image(root):
 def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project, tmp_path, edit, monkeypatch):
     """Editing one story renders its page (and the listings) again, not its edition's other
     stories; the result is byte-identical to a clean build of the edited content. The editions
-    that render again are staged first (builder.changed_first)."""
+    that render again are staged first (builder.showing_anew)."""
     _body_image(project)
     _second_story(project)
     build(project)

@@ -177,23 +177,17 @@ def _trim_heap() -> None:
         pass
 
 
-def changed_first(project, registry, langs: list[str]) -> list[str]:
-    """The editions in the order to stage them: first those that show a translation this run read
-    anew (lantoa.content.model.Project.read_anew), so that after a one-story edit the edition it
-    changed renders while this process stages the others (at 400 x 12, an edit of a Khmer
-    translation started its worker after seven editions were staged, 0.3 s into the staging; the
-    edit took 0.3 s less). Only the order changes, never what is built: every edition is staged,
-    and its key decides. Many files read anew (a first build, a bulk change): the order as it is."""
-    first = showing_anew(project, registry, langs)
-    return first + [lang for lang in langs if lang not in first]
-
-
 def showing_anew(project, registry, langs: list[str]) -> list[str]:
-    """The editions that show a translation this run read anew (for :func:`changed_first`; none when
-    many files or a source were)."""
+    """The editions that show a translation this run read anew (lantoa.content.model.Project.read_anew):
+    staged first, so that after a one-story edit the edition it changed renders while this process
+    stages the others (at 400 x 12, an edit of a Khmer translation started its worker after seven
+    editions were staged, 0.3 s into the staging; the edit took 0.3 s less), and not looked for
+    among the kept stagings (:class:`lantoa.site.stage.Reuse`: their keys cannot match). Only the
+    order changes, never what is built. None when many files were read anew (a first build, a
+    bulk change) or a source was (every edition shows it)."""
     anew = project.read_anew
     if not anew or len(anew) > _REORDER_AT_MOST or any(tag is None for _, _, tag in anew):
-        return []  # nothing read anew, many files, or a source (every edition shows it)
+        return []
     entries = {(e.kind, e.slug): e for e in project.entries()}
 
     def shows(lang: str, kind: str, slug: str, tag: str) -> bool:
@@ -204,7 +198,7 @@ def showing_anew(project, registry, langs: list[str]) -> list[str]:
     return [lang for lang in langs if any(shows(lang, *file) for file in anew)]
 
 
-#: :func:`changed_first` reorders after an edit of this many translations at most
+#: :func:`showing_anew` finds none after an edit of more translations than this
 _REORDER_AT_MOST = 64
 
 
@@ -357,7 +351,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                                      f"but staged it is {found}: its staging key misses an input")
 
         fresh = showing_anew(checked.project, registry, mine)
-        order = fresh + [lang for lang in mine if lang not in fresh]  # (changed_first)
+        order = fresh + [lang for lang in mine if lang not in fresh]
         reuse = Reuse(common=lambda staged: f"{common_of(staged)}\0{incremental.code_key()}\0{kiosk}",
                       take=take, check=check if CHECK_STAGING else None,
                       fresh=frozenset(fresh), keep=keep_staging) if cache_dir else None
