@@ -540,8 +540,8 @@ def test_an_edition_that_does_not_show_an_edited_text_is_not_staged_again(projec
     assert sorted(staged) == sorted(rendered), (staged, rendered)
     assert tree_digest(project / "build" / "site") == _clean_build_of(project, tmp_path / "clean0")
     # the editions that show the file read anew are handed to the workers before any key is hashed
-    # (stage.Reuse.fresh), its key worked out after and its staging kept: taken the next time
-    # (with only their social cards staged before them: the others' after)
+    # (stage.Reuse.fresh), with only their own social cards staged (the others' after); their keys
+    # are worked out after and their stagings kept: taken the next time
     from lantoa.site import social
 
     events = []
