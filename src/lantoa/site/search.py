@@ -192,13 +192,8 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
 def _code_version() -> str:
     """What makes an index from its documents: the index's format, the segmenter and its ICU, and
     the code of both (a kept index is reused across builds of a development tree too)."""
-    h = hashlib.sha256(f"{sindex.VERSION}\0{segment_version()}".encode())
-    for module in (sindex, segment, sys.modules[__name__]):
-        try:
-            h.update(Path(module.__file__).read_bytes())
-        except (OSError, TypeError):  # no source to read (a frozen install): the versions decide
-            h.update(module.__name__.encode())
-    return h.hexdigest()
+    code = digests.sources_sha256(sindex, segment, sys.modules[__name__])
+    return hashlib.sha256(f"{sindex.VERSION}\0{segment_version()}\0{code}".encode()).hexdigest()
 
 
 def index_key(tag: str, prefix: str, docs: list, fallbacks: list[tuple[str, str]], editions: list,
