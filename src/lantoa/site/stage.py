@@ -166,7 +166,6 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     unkeyed: list[str] = []  # fresh editions handed on, to be keyed
 
     def key_fresh() -> None:
-        media.complete()  # before any key: the keys hash every card
         for tag in unkeyed:
             key = keyer(tag)
             if key is not None:
