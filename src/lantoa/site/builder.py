@@ -501,7 +501,6 @@ class _Merge:
         self.site, self.default = site, default
         site.mkdir(parents=True)
         self.made = {str(site)}
-        self.pages: set[str] = set()  # site paths of the HTML pages
         self.files: set[str] = set()  # site paths of every file placed
         #: edition -> (site paths of its pages, characters by language), for each edition that knows them
         self.chars: dict[str, tuple[set[str], dict[str, str]]] = {}
@@ -521,10 +520,8 @@ class _Merge:
                 rel = site_path(rel, lang, self.default)
                 self.files.add(rel)
                 src = os.path.join(dirpath, name)
-                if rel.endswith(".html"):
-                    self.pages.add(rel)
-                    if lang in self.chars:
-                        self.chars[lang][0].add(rel)
+                if lang in self.chars and rel.endswith(".html"):
+                    self.chars[lang][0].add(rel)
                 dest = os.path.join(site, rel)
                 parent = os.path.dirname(dest)
                 if parent not in self.made:
@@ -549,7 +546,8 @@ class _Merge:
     def result(self, order: list[str]) -> tuple[set[str], dict[str, tuple[set[str], dict[str, str]]]]:
         """The site paths of the HTML pages, and the characters of each edition's pages (in
         ``order``, whatever order the editions arrived in)."""
-        return self.pages, {lang: self.chars[lang] for lang in order if lang in self.chars}
+        pages = {rel for rel in self.files if rel.endswith(".html")}
+        return pages, {lang: self.chars[lang] for lang in order if lang in self.chars}
 
 
 def _swap(new: Path, out: Path) -> None:
