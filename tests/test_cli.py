@@ -50,6 +50,23 @@ def test_version():
     assert "lantoa" in result.output and __version__ in result.output
 
 
+
+@pytest.mark.parametrize("verbosity, shown", [(1, False), (2, True)], ids=["-v", "-vv"])
+def test_libraries_chatty_at_info_speak_only_at_vv(verbosity, shown):
+    """-v shows our info lines, not the 60 lines fontTools' subsetter logs for each font it subsets,
+    nor MkDocs' own info lines; -vv shows everything."""
+    import logging
+
+    from lantoa import log
+
+    try:
+        log.setup(verbosity)
+        assert logging.getLogger("lantoa.site.builder").isEnabledFor(logging.INFO)
+        for name in ("fontTools.subset", "mkdocs.commands.build", "mkdocs_static_i18n", "material"):
+            assert logging.getLogger(name).isEnabledFor(logging.INFO) is shown, name
+    finally:
+        log.setup(0)
+
 @pytest.mark.parametrize("args, words", [
     ((), ("Lan Tỏa", "new", "check", "build", "serve", "--project", "--quiet", "--verbose")),
     (("new",), ("Create new content", "story")),

@@ -18,6 +18,7 @@ def setup(verbosity: int) -> None:
     handler._lantoa = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
-    # MkDocs and its plugins are chatty at INFO; keep them at WARNING unless -vv
-    for name in ("mkdocs", "mkdocs_static_i18n", "material"):
+    # MkDocs and its plugins are chatty at INFO, and fontTools' subsetter logs some 60 lines for each
+    # font it subsets: keep them at WARNING unless -vv
+    for name in ("mkdocs", "mkdocs_static_i18n", "material", "fontTools"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
