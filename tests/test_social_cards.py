@@ -148,3 +148,26 @@ def test_card_quality_is_part_of_the_cache_key(monkeypatch):
         social._drawing.cache_clear()
     monkeypatch.undo()
     assert len(small) < len(social.encode(social.draw_card(spec)))
+
+
+def test_a_card_drawn_on_a_background_made_before_is_the_same_card(tmp_path):
+    """stage_cards makes a story's background once and draws each language's card on a copy of it:
+    the card is the one drawn from the photo, and the background is left as it was for the next."""
+    photo = tmp_path / "hero.jpg"
+    Image.linear_gradient("L").resize((900, 700)).convert("RGB").save(photo, quality=90)
+    base = social.card_background(str(photo))
+    pristine = base.tobytes()
+    for spec in (KHMER, ARABIC):
+        assert draw_card(spec, base=base).tobytes() == draw_card(spec, str(photo)).tobytes()
+    assert base.tobytes() == pristine
+
+
+def test_cards_are_drawn_in_batches_of_one_background():
+    """Each batch is one photo's cards (one background made per batch), at most 24, and split when
+    there are fewer batches than threads, so that both cores draw."""
+    batches = social._batches(list(range(30)), lambda i: f"story-{i // 12}", 2)
+    assert batches == [list(range(12)), list(range(12, 24)), list(range(24, 30))]
+    assert social._batches(list(range(12)), lambda i: "one.jpg", 2) == [list(range(6)), list(range(6, 12))]
+    assert social._batches([3], lambda i: "one.jpg", 2) == [[3]]
+    # stories without a photo share the brand-colour background, in batches of at most 24
+    assert [len(b) for b in social._batches(list(range(60)), lambda i: None, 2)] == [24, 24, 12]
