@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
@@ -162,12 +163,18 @@ def test_a_card_drawn_on_a_background_made_before_is_the_same_card(tmp_path):
     assert base.tobytes() == pristine
 
 
-def test_cards_are_drawn_in_batches_of_one_background():
-    """Each batch is one photo's cards (one background made per batch), at most 24, and split when
-    there are fewer batches than threads, so that both cores draw."""
-    batches = social._batches(list(range(30)), lambda i: f"story-{i // 12}", 2)
-    assert batches == [list(range(12)), list(range(12, 24)), list(range(24, 30))]
-    assert social._batches(list(range(12)), lambda i: "one.jpg", 2) == [list(range(6)), list(range(6, 12))]
-    assert social._batches([3], lambda i: "one.jpg", 2) == [[3]]
-    # stories without a photo share the brand-colour background, in batches of at most 24
-    assert [len(b) for b in social._batches(list(range(60)), lambda i: None, 2)] == [24, 24, 12]
+
+def test_a_storys_background_is_made_once_for_its_cards(project, monkeypatch):
+    """The cards of a story's languages share its background: made once (one thread here), not for
+    each card (25 of a card's 40 ms). Its photo replaced, every card of the story is drawn again."""
+    assert CliRunner().invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    hero = next((project / "content" / "stories" / "vinh-ha-long").glob("hero.*"))
+    Image.linear_gradient("L").resize((800, 500)).convert("RGB").save(hero, "JPEG", quality=90)
+    made = []
+    real = social.card_background
+    monkeypatch.setattr(social, "card_background", lambda path: made.append(path) or real(path))
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    before = dict(social.STATS)
+    assert CliRunner().invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    assert social.STATS["drawn"] - before.get("drawn", 0) == 2  # vinh-ha-long in vi and en
+    assert len(made) == 1 and "vinh-ha-long" in made[0]
