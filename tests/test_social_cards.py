@@ -178,3 +178,50 @@ def test_a_storys_background_is_made_once_for_its_cards(project, monkeypatch):
     assert CliRunner().invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
     assert social.STATS["drawn"] - before.get("drawn", 0) == 2  # vinh-ha-long in vi and en
     assert len(made) == 1 and "vinh-ha-long" in made[0]
+
+
+def test_many_cards_are_drawn_in_two_processes_as_threads_draw_them(project, tmp_path):
+    """From PROCESSES_FROM cards (a cold build), the cards are drawn in two processes forked for
+    them, each taking every other card, and come out as the threads of the build's own process draw
+    them (here: a story's two cards, its photo replaced, with the threshold lowered in a build run
+    as a program of its own)."""
+    import shutil
+    import subprocess
+    import sys
+
+    assert CliRunner().invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    hero = next((project / "content" / "stories" / "vinh-ha-long").glob("hero.*"))
+    Image.linear_gradient("L").resize((800, 500)).convert("RGB").save(hero, "JPEG", quality=90)
+    other = tmp_path / "other"
+    shutil.copytree(project, other)
+    # the story's two cards drawn again, in one staging: in threads here
+    assert CliRunner().invoke(main, ["-C", str(project), "-q", "build"]).exit_code == 0
+    log = tmp_path / "shares.txt"
+    program = f"""
+import os, sys
+from lantoa.site import social
+from lantoa.cli import main
+social.PROCESSES_FROM = 1
+real = social._draw_share
+def spy(root, share):
+    with open({str(log)!r}, "a") as f:
+        f.write(f"{{os.getpid()}} {{len(share)}}\\n")
+    return real(root, share)
+social._draw_share = spy
+with open({str(log)!r}, "a") as f:
+    f.write(f"main {{os.getpid()}}\\n")
+main(["-C", {str(other)!r}, "-q", "build"])
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = log.read_text().split("\n")
+    main_pid = lines[0].split()[1]
+    shares = [line.split() for line in lines[1:] if line]
+    assert len(shares) == 2 and {pid for pid, _ in shares}.isdisjoint({main_pid}) and len({p for p, _ in shares}) == 2
+    assert sorted(int(n) for _, n in shares) == [1, 1]
+
+    def cards(root):
+        folder = root / "build" / "site" / "media" / "social"
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.jpg")}
+
+    assert cards(other) == cards(project) and len(cards(project)) == 2

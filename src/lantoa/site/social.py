@@ -347,9 +347,71 @@ def _draw(cache: Cache, key: str, spec: CardSpec, base: Image.Image) -> tuple[st
     """Draw a card :func:`_kept` did not find on its :func:`card_background`, keep it in the cache; its
     file there and the sha256 of its bytes."""
     meta = cache.put(key, {"card.jpg": encode(draw_card(spec, base=base))}, {"kind": "social"})
-    with _LOCK:
-        STATS["drawn"] += 1
     return cache.file(key, "card.jpg"), meta["files"][0]["sha256"]
+
+
+def _draw_share(cache_root: str, share: list[tuple[str, CardSpec, str | None]]) -> list[tuple[str, str]]:
+    """A process's share of the cards to draw, (key, spec, photo) sorted by story: drawn in turn,
+    each story's background made once."""
+    cache = Cache(Path(cache_root))
+    out, photo, base = [], 0, None
+    for key, spec, background in share:
+        if background != photo:
+            photo, base = background, card_background(background)
+        out.append(_draw(cache, key, spec, base))
+    return out
+
+
+#: from this many cards to draw, they are drawn in two processes forked for them, not in threads
+#: of this one (a cold build; not an edit's few cards)
+PROCESSES_FROM = 48
+
+
+def _draw_in_processes(cache_root: Path, todo: list, made: list, new: list[int], workers: int) -> None:
+    """Draw ``todo`` (key, spec, photo), sorted by story, in ``workers`` processes forked from this
+    one (drawing is partly Python: in two threads, it ran at 1.2 cores), made[new[n]] = todo[n]'s
+    card. Each process takes every ``workers``-th card, which at 12 languages is 6 of each story's
+    cards, in half the scripts: it loads half the fonts, and makes each story's background once.
+    The processes end with the drawing, and their fonts with them: in threads, this process kept
+    tens of MB of them, which the edition workers forked next inherited. Forked only while this
+    process has no other thread (a lock another thread held would stay held in the child)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                             initializer=gc.enable) as pool:  # the staging pauses the collector
+        shares = [pool.submit(_draw_share, str(cache_root), todo[k::workers]) for k in range(workers)]
+        for k, share in enumerate(shares):
+            for n, m in zip(range(k, len(todo), workers), share.result()):
+                made[new[n]] = m
+
+
+def _draw_in_threads(cache: Cache, todo: list, made: list, new: list[int], workers: int) -> None:
+    """:func:`_draw_in_processes` in threads of this process: for a few cards, or when it has other
+    threads (`lantoa serve`)."""
+    # Each thread keeps the last background it made: a story's background is made once per thread,
+    # not once per card. The threads take the cards in turn, so at 12 languages each draws 6 of
+    # them, in half the scripts: its FreeType faces are half of all of them (drawing a story's 12
+    # cards in one thread, each thread held every face: +60 MB).
+    last = threading.local()
+
+    def draw(n: int) -> tuple[str, str]:
+        key, spec, photo = todo[n]
+        if getattr(last, "photo", 0) != photo:
+            last.photo, last.base = photo, card_background(photo)
+        return _draw(cache, key, spec, last.base)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for n, m in enumerate(pool.map(draw, range(len(todo)))):
+            made[new[n]] = m
+    if todo:
+        # The drawing threads' FreeType faces (one per thread, font and size) are of no use once
+        # the threads are gone, and hold what FreeType and HarfBuzz read of each font; with the
+        # drawing's garbage in reference cycles, some 90 MB of a cold 100 x 12 build, which the
+        # edition workers forked next would inherit (the build collects nothing before it forks)
+        # and each build of `lantoa serve` (new threads) would add to.
+        _font.cache_clear()
+        gc.collect()
 
 
 def stage_cards(project, registry, langs: list[str], index, cache_root: Path | None, site_url: str,
@@ -377,35 +439,18 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     cache = Cache(Path(cache_root))
     items = sorted(wanted.items())
     keys = [card_key(spec, background, sha) for _, (spec, background, sha) in items]
-    # cards drawn before are looked up here (a thread pool only adds its overhead to a lookup);
-    # the others are drawn on every core (drawing releases the GIL in Pillow and HarfBuzz)
+    # cards drawn before are looked up here (a pool only adds its overhead to a lookup); the others
+    # are drawn on every core
     made = [_kept(cache, key) for key in keys]
     new = [i for i, m in enumerate(made) if m is None]
     workers = min(2, os.cpu_count() or 1, max(1, len(new)))
-
-    # The cards come sorted by story, and each thread keeps the last background it made: a story's
-    # background is made once per thread, not once per card. The threads take the cards in turn, so
-    # at 12 languages each draws 6 of them, in half the scripts: its FreeType faces are half of all
-    # of them (drawing a story's 12 cards in one thread, each thread held every face: +60 MB).
-    last = threading.local()
-
-    def draw(i: int) -> tuple[str, str]:
-        photo = items[i][1][1]
-        if getattr(last, "photo", 0) != photo:
-            last.photo, last.base = photo, card_background(photo)
-        return _draw(cache, keys[i], items[i][1][0], last.base)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, m in zip(new, pool.map(draw, new)):
-            made[i] = m
-    if new:
-        # The drawing threads' FreeType faces (one per thread, font and size) are of no use once
-        # the threads are gone, and hold what FreeType and HarfBuzz read of each font; with the
-        # drawing's garbage in reference cycles, some 90 MB of a cold 100 x 12 build, which the
-        # edition workers forked next would inherit (the build collects nothing before it forks)
-        # and each build of `lantoa serve` (new threads) would add to.
-        _font.cache_clear()
-        gc.collect()
+    todo = [(keys[i], *items[i][1][:2]) for i in new]
+    if workers > 1 and len(new) >= PROCESSES_FROM and threading.active_count() == 1:
+        _draw_in_processes(cache_root, todo, made, new, workers)
+    else:
+        _draw_in_threads(cache, todo, made, new, workers)
+    with _LOCK:
+        STATS["drawn"] += len(new)
     out = {}
     site = str(index.root.parent)
     folders: set[str] = set()
