@@ -26,7 +26,7 @@ import shutil
 import threading
 import unicodedata
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
@@ -351,8 +351,8 @@ def _draw(cache: Cache, key: str, spec: CardSpec, base: Image.Image) -> tuple[st
 
 
 def _draw_share(cache_root: str, share: list[tuple[str, CardSpec, str | None]]) -> list[tuple[str, str]]:
-    """A process's share of the cards to draw, (key, spec, photo) sorted by story: drawn in turn,
-    each story's background made once."""
+    """A process's or thread's share of the cards to draw, (key, spec, photo) sorted by story: drawn
+    in turn, each story's background made once."""
     cache = Cache(Path(cache_root))
     out, photo, base = [], 0, None
     for key, spec, background in share:
@@ -367,44 +367,34 @@ def _draw_share(cache_root: str, share: list[tuple[str, CardSpec, str | None]]) 
 PROCESSES_FROM = 48
 
 
-def _draw_in_processes(cache_root: Path, todo: list, made: list, new: list[int], workers: int) -> None:
-    """Draw ``todo`` (key, spec, photo), sorted by story, in ``workers`` processes forked from this
-    one (drawing is partly Python: in two threads, it ran at 1.2 cores), made[new[n]] = todo[n]'s
-    card. Each process takes every ``workers``-th card, which at 12 languages is 6 of each story's
-    cards, in half the scripts: it loads half the fonts, and makes each story's background once.
-    The processes end with the drawing, and their fonts with them: in threads, this process kept
-    tens of MB of them, which the edition workers forked next inherited. Forked only while this
-    process has no other thread (a lock another thread held would stay held in the child)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def _draw_all(cache_root: Path, todo: list, workers: int) -> list[tuple[str, str]]:
+    """Each card of ``todo`` (key, spec, photo; sorted by story) drawn: its file in the cache and the
+    sha256 of its bytes. Shared out between ``workers``, each taking every ``workers``-th card: at
+    12 languages, 6 of each story's cards, in half the scripts, so each loads half the fonts and
+    makes each story's background once (when each drew a story's 12 cards, each held every font:
+    +60 MB). Many cards (a cold build) are drawn in processes forked for them, few (an edit's) in
+    threads of this one. Drawing is partly Python: at 100 x 12, a cold build's staging took 21 s
+    with threads, 12 s with processes; and the processes end with the drawing, with their fonts,
+    which in threads stayed in this process and in the edition workers forked from it next.
+    Processes are forked only while this process has no other thread (`lantoa serve` has): a lock
+    another thread held would stay held in the child."""
+    if not todo:
+        return []
+    processes = workers > 1 and len(todo) >= PROCESSES_FROM and threading.active_count() == 1
+    if processes:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                             initializer=gc.enable) as pool:  # the staging pauses the collector
+        pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                             initializer=gc.enable)  # the staging pauses the collector
+    else:
+        pool = ThreadPoolExecutor(max_workers=workers)
+    drawn: list = [None] * len(todo)
+    with pool:
         shares = [pool.submit(_draw_share, str(cache_root), todo[k::workers]) for k in range(workers)]
         for k, share in enumerate(shares):
-            for n, m in zip(range(k, len(todo), workers), share.result()):
-                made[new[n]] = m
-
-
-def _draw_in_threads(cache: Cache, todo: list, made: list, new: list[int], workers: int) -> None:
-    """:func:`_draw_in_processes` in threads of this process: for a few cards, or when it has other
-    threads (`lantoa serve`)."""
-    # Each thread keeps the last background it made: a story's background is made once per thread,
-    # not once per card. The threads take the cards in turn, so at 12 languages each draws 6 of
-    # them, in half the scripts: its FreeType faces are half of all of them (drawing a story's 12
-    # cards in one thread, each thread held every face: +60 MB).
-    last = threading.local()
-
-    def draw(n: int) -> tuple[str, str]:
-        key, spec, photo = todo[n]
-        if getattr(last, "photo", 0) != photo:
-            last.photo, last.base = photo, card_background(photo)
-        return _draw(cache, key, spec, last.base)
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for n, m in enumerate(pool.map(draw, range(len(todo)))):
-            made[new[n]] = m
-    if todo:
+            drawn[k::workers] = share.result()
+    if not processes:
         # The drawing threads' FreeType faces (one per thread, font and size) are of no use once
         # the threads are gone, and hold what FreeType and HarfBuzz read of each font; with the
         # drawing's garbage in reference cycles, some 90 MB of a cold 100 x 12 build, which the
@@ -412,6 +402,7 @@ def _draw_in_threads(cache: Cache, todo: list, made: list, new: list[int], worke
         # and each build of `lantoa serve` (new threads) would add to.
         _font.cache_clear()
         gc.collect()
+    return drawn
 
 
 def stage_cards(project, registry, langs: list[str], index, cache_root: Path | None, site_url: str,
@@ -444,11 +435,8 @@ def stage_cards(project, registry, langs: list[str], index, cache_root: Path | N
     made = [_kept(cache, key) for key in keys]
     new = [i for i, m in enumerate(made) if m is None]
     workers = min(2, os.cpu_count() or 1, max(1, len(new)))
-    todo = [(keys[i], *items[i][1][:2]) for i in new]
-    if workers > 1 and len(new) >= PROCESSES_FROM and threading.active_count() == 1:
-        _draw_in_processes(cache_root, todo, made, new, workers)
-    else:
-        _draw_in_threads(cache, todo, made, new, workers)
+    for i, m in zip(new, _draw_all(cache_root, [(keys[i], *items[i][1][:2]) for i in new], workers)):
+        made[i] = m
     with _LOCK:
         STATS["drawn"] += len(new)
     out = {}
