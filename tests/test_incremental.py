@@ -603,3 +603,27 @@ def test_a_kiosk_copy_keeps_its_own_staging(project, monkeypatch):
     assert "en" in staged and "vi" not in staged, staged
     names = sorted(f.name for f in (project / ".cache" / "lantoa" / "staged").iterdir())
     assert "vi.marshal" in names and "vi.kiosk.marshal" in names
+
+
+def test_the_build_cache_lets_go_of_a_language_removed_from_the_site(project):
+    """A language taken out of locales/: the next build retires what the build cache kept for its
+    editions (kept output, staging, render memo, search counts), and keeps the others'; the site is
+    the one a clean build of the remaining languages makes."""
+    build(project)
+    cache = project / ".cache" / "lantoa"
+
+    def kept(tag):
+        return sorted(p.relative_to(cache).as_posix() for folder in ("parts", "staged", "render", "search")
+                      for p in (cache / folder).glob(f"{tag}*") if p.name.split(".")[0] == tag)
+
+    assert len(kept("km")) >= 3 and len(kept("tyz")) >= 3
+    (project / "locales" / "km.yml").unlink()
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0, r.output
+    assert kept("km") == [] and len(kept("tyz")) >= 3 and len(kept("vi")) >= 3
+    assert "build cache: parts/km let go of" in r.output
+    assert not (project / "build" / "site" / "km").exists()
+    edited = tree_digest(project / "build" / "site")
+    shutil.rmtree(project / "build")
+    shutil.rmtree(cache)
+    assert build(project, "--clean") == edited

@@ -411,6 +411,9 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         ctx.known = merge.files  # the site's files so far: the output steps tell what they add
         counts = outputs.run(ctx)
         _swap(site, out)
+        if cache_dir:
+            for name in incremental.forget_languages(cache_dir, set(registry.tags())):
+                log.info("build cache: %s let go of (its language is no longer in locales/)", name)
         result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
         result.seconds = time.perf_counter() - start
         return result

@@ -509,6 +509,28 @@ def retire(path: Path, trash_parent: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+#: the build cache's folders that keep something for each edition, named by its tag: kept editions,
+#: stagings (lantoa.site.stage), render memos (lantoa.site.rendermemo), search counts (lantoa.site.search)
+PER_EDITION = ("parts", STAGED, "render", "search")
+
+
+def forget_languages(cache_dir: Path, tags) -> list[str]:
+    """Retire what the build cache keeps for the editions of languages the site no longer has (its
+    ``locales/<tag>.yml`` removed): no build would read it again, and a kept edition is tens of MB.
+    What went, as cache-relative paths."""
+    gone = []
+    for folder in PER_EDITION:
+        try:
+            names = sorted(os.listdir(cache_dir / folder))
+        except OSError:
+            continue
+        for name in names:  # <tag>/, <tag>.marshal, <tag>.kiosk.marshal (a tag has no dot)
+            if not name.startswith(".") and name.split(".", 1)[0] not in tags:
+                retire(cache_dir / folder / name, cache_dir)
+                gone.append(f"{folder}/{name}")
+    return gone
+
+
 def store_part(cache_dir: Path, lang: str, inputs: EditionInputs, part: Path) -> Path | None:
     """Keep a freshly built edition (only the latest one per language) and return where it is
     kept: the part folder itself is moved into the cache (one rename; its earlier copy is retired),
