@@ -253,3 +253,25 @@ def test_a_delta_without_its_memo_is_not_read(tmp_path):
     m, docs = _read_all(paths, cache)
     assert m.hits == 1 and m.misses == len(paths) - 1  # only the duplicate file
     assert _kept(cache)[memo.DELTA] is None and _kept(cache)[memo.FILE].keys() == {memo.key_of(p.read_bytes()) for p in paths}
+
+
+def test_a_long_lived_process_forgets_the_files_deleted_since_it_read_them(project, monkeypatch):
+    """`lantoa serve` keeps each file's body between rebuilds; a story deleted since is let go of at
+    the next read of the project, and the others are kept."""
+    import shutil
+
+    from lantoa.content.loader import load_project
+
+    monkeypatch.setattr(memo, "_KEEP", [True])
+    monkeypatch.setattr(memo, "_HELD", {})
+    monkeypatch.setattr(memo, "_READ", {})
+    monkeypatch.setattr(memo, "RECENT_NS", -1)  # the files were just written: keep them anyway
+    second = project / "content" / "stories" / "second"
+    shutil.copytree(project / "content" / "stories" / "vinh-ha-long", second)
+    load_project(project)
+    mine = {p for p in memo._READ if p.startswith(str(second) + os.sep)}
+    others = set(memo._READ) - mine
+    assert mine and others
+    shutil.rmtree(second)
+    load_project(project)
+    assert set(memo._READ) == others

@@ -77,6 +77,7 @@ def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnosti
             target = project.stories if kind == "story" else project.pages
             target[entry.slug] = entry
     sources.save()
+    sources.forget_unseen(content)
     return project, diags
 
 

@@ -20,6 +20,7 @@ import copy
 import dataclasses
 import hashlib
 import logging
+import os
 import pickle
 import sys
 import time
@@ -121,6 +122,7 @@ class SourceMemo:
         self.hits = self.misses = 0
         self._bodies: dict[bytes, str] = {}  # the bodies whose scan this run makes
         self.in_base: frozenset = frozenset()  # the keys of the memo file itself (not of its delta)
+        self.seen: set[str] = set()  # the files this run asked :meth:`unchanged` about (a long-lived process)
         from ..validate import markup
 
         markup.forget()  # the previous run's (lantoa serve): this one remembers its own
@@ -155,6 +157,7 @@ class SourceMemo:
         now, without reading it; None otherwise (and always in a one-off process)."""
         if not _KEEP[0]:
             return None
+        self.seen.add(str(path))
         known = _READ.get(str(path))
         if known is None or known[0] != _stat_key(st):
             return None
@@ -162,6 +165,13 @@ class SourceMemo:
         if key not in self.used and key not in self.entries:
             return None  # the memo lost it (another process wrote the file): read the file
         return self._hit(key, path, body)
+
+    def forget_unseen(self, folder: Path) -> None:
+        """Forget the files under ``folder`` this process read in an earlier run and this one did
+        not (deleted or moved since): `lantoa serve` would otherwise hold their bodies until it ends."""
+        prefix = str(folder).rstrip(os.sep) + os.sep
+        for path in [p for p in _READ if p.startswith(prefix) and p not in self.seen]:
+            del _READ[path]
 
     def document(self, path: Path, raw: bytes, st=None) -> frontmatter.Document:
         """The document in ``raw``, the bytes of ``path`` (``st``: its stat before they were read)."""
