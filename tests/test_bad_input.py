@@ -232,6 +232,11 @@ CASES = [
                  id="hero-backslash-traversal"),
     pytest.param(body("![Bản đồ](../../../etc/passwd)"), SRC, 22, "path-outside", (), id="body-image-traversal"),
     pytest.param(body("![Bản đồ](https://example.com/map.png)"), SRC, 22, "remote-media", (), id="body-image-remote"),
+    # the build processes only the images in the story folder itself: one in a folder of it is refused
+    pytest.param(body("![Bản đồ](img/map.jpg)"), SRC, 22, "media-subfolder", ("write 'map.jpg'",),
+                 id="body-image-in-a-subfolder"),
+    pytest.param(story("src: hero.jpg", "src: ./photos/hero.jpg"), SRC, 9, "media-subfolder", ("write 'hero.jpg'",),
+                 id="hero-in-a-subfolder"),
     pytest.param(body("Xem [x](JaVaScRiPt:alert(1)) nhé."), SRC, 22, "unsafe-link", (), id="body-javascript-mixed-case"),
     pytest.param(body("Xem [x](vbscript:msgbox(1)) nhé."), SRC, 22, "unsafe-link", ("vbscript",),
                  id="body-vbscript-link"),

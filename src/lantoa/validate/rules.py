@@ -140,6 +140,9 @@ def _media_ref(entry: Entry, variant: Variant, ref: str, pos, what: str, tags=()
                    "put the image in the story folder and write only its file name")
     elif markup.scheme_of(ref) is not None:
         problem = ("remote-media", f"{what} '{ref}' is not a local file", "download the image into the story folder")
+    elif len(p.parts) != 1:  # as lantoa.site.images._local_image finds the images it processes
+        problem = ("media-subfolder", f"{what} '{ref}' is in a folder inside the story folder",
+                   f"move it into the story folder itself and write '{p.name}'")
     else:
         target = entry.dir / p
         if target.is_symlink():
