@@ -96,6 +96,14 @@ def write_text(rel: str, text: str):
     return write_bytes(rel, text.encode("utf-8"))
 
 
+def both(*edits):
+    def edit(root: Path) -> None:
+        for one in edits:
+            one(root)
+
+    return edit
+
+
 def copy_story_folder(name: str):
     def edit(root: Path) -> None:
         shutil.copytree(root / STORY_DIR, root / "content" / "stories" / name, symlinks=True)
@@ -237,6 +245,15 @@ CASES = [
                  id="body-image-in-a-subfolder"),
     pytest.param(story("src: hero.jpg", "src: ./photos/hero.jpg"), SRC, 9, "media-subfolder", ("write 'hero.jpg'",),
                  id="hero-in-a-subfolder"),
+    # links: to a file the site does not publish, to a file or a story that is not there
+    pytest.param(both(write_bytes(f"{STORY_DIR}/to-roi.pdf", b"%PDF-1.4\n"), body("Xem [tờ rơi](to-roi.pdf) nhé.")),
+                 SRC, 22, "unpublished-file", ("'to-roi.pdf'",), id="link-to-a-pdf-beside-the-story"),
+    pytest.param(body("Xem [ghi chú](ghi-chu.txt) nhé."), SRC, 22, "broken-link", ("no 'ghi-chu.txt' here",),
+                 id="link-to-a-missing-file"),
+    pytest.param(both(copy_story_folder("hoi-an"), body("Xem [Hội An](../hoi-am/index.md) nhé.")), SRC, 22,
+                 "broken-link", ("no story 'hoi-am'", "did you mean '../hoi-an/'"), id="link-to-a-misspelt-story"),
+    pytest.param(both(copy_story_folder("hoi-an"), body("Xem [Hội An](../hoi-an/hero.jpg) nhé.")), SRC, 22,
+                 "broken-link", ("only a story's page is published",), id="link-to-another-story-s-file"),
     pytest.param(body("Xem [x](JaVaScRiPt:alert(1)) nhé."), SRC, 22, "unsafe-link", (), id="body-javascript-mixed-case"),
     pytest.param(body("Xem [x](vbscript:msgbox(1)) nhé."), SRC, 22, "unsafe-link", ("vbscript",),
                  id="body-vbscript-link"),
@@ -360,3 +377,21 @@ def test_twin_folders_report_both(fresh):
     assert_clean_failure(result, "check")
     assert_diagnostic(result.output, "content/stories/Vinh-Ha-Long", 1, "bad-slug", ("'vinh-ha-long'",))
     assert_diagnostic(result.output, STORY_DIR, 1, "duplicate-slug", ("'Vinh-Ha-Long'",))
+
+
+def test_links_to_stories_pass_and_one_to_a_draft_warns(fresh):
+    """A story links to another by its folder or its index.md (the site's address for it, as MkDocs
+    makes it), to its own image, or to a heading; a link to a story that is not published warns."""
+    copy_story_folder("hoi-an")(fresh)
+    replace_in("content/stories/hoi-an/index.md", "title: Vịnh Hạ Long", "title: Hội An")(fresh)
+    body("Xem [Hội An](../hoi-an/index.md), [lại](../hoi-an/#ky-quan), [ảnh](hero.jpg) và [đầu](#ky-quan).")(fresh)
+    checked = invoke(fresh, "check")
+    assert checked.exit_code == 0 and "0 error(s), 0 warning(s)" in checked.output, checked.output
+    built = invoke(fresh, "build")
+    assert built.exit_code == 0, built.output
+    page = (fresh / "build" / "site" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
+    assert 'href="../hoi-an/"' in page and 'href="../hoi-an/#ky-quan"' in page
+    replace_in("content/stories/hoi-an/index.md", "status: published", "status: draft")(fresh)
+    checked = invoke(fresh, "check")
+    assert checked.exit_code == 0, checked.output
+    assert_diagnostic(checked.output, SRC, 22, "link-to-unpublished", ("'hoi-an' is not published",), "warning")

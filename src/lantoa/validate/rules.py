@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import posixpath
 import re
 import unicodedata
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from ..content.loader import localized_name, regular_files
 from ..content.model import Entry, Project, Variant
@@ -89,7 +91,7 @@ def _entry_rules(project: Project, registry: Registry, entry: Entry, now: dt.dat
         out += _story_rules(project, entry, now, registry.tags())
     for variant in entry.variants():
         out += _text_rules(variant)
-        out += _body_rules(entry, variant, registry.tags())
+        out += _body_rules(project, entry, variant, registry.tags())
     return out
 
 
@@ -238,7 +240,7 @@ def _text_rules(variant: Variant) -> list[Diagnostic]:
     return out
 
 
-def _body_rules(entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
+def _body_rules(project: Project, entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
     out = []
     findings, links = markup.scan(variant.body)
     base = variant.body_line - 1
@@ -246,6 +248,7 @@ def _body_rules(entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
         out.append(error(variant.path, base + f.line, f.col, f.code, f.message, f.hint))
     for link in links:
         if not link.image:
+            out += _link_rules(project, entry, variant, link, Pos(base + link.line, link.col))
             continue
         name = image_name(link.url)
         if not link.alt.strip() and not variant.images.get(name or "", {}).get("alt"):
@@ -260,6 +263,56 @@ def _body_rules(entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
                              "download the image into the story folder"))
     out += _image_text_rules(entry, variant, links, tags)
     return out
+
+
+_STORY_TEXT = re.compile(r"index(\.[A-Za-z0-9-]+)?\.md")
+
+
+def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos) -> list[Diagnostic]:
+    """A link to a file beside the text, or from a story to another story, written as a path from
+    the text's folder. The site publishes the texts of stories and pages and their images, not other
+    files; a link from a story to another resolves (MkDocs makes ``../slug/index.md`` or ``../slug/``
+    the story's address) when that story is published."""
+    url = link.url
+    if not url or markup.scheme_of(url) is not None or url[0] in "#/?" or "\\" in url:
+        return []
+    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
+    if not path:
+        return []
+    folder = "stories" if entry.kind == "story" else "pages"
+    target = PurePosixPath(posixpath.normpath(f"{folder}/{entry.slug}/{path}"))
+    parts = target.parts
+    if len(parts) >= 2 and parts[:2] == (folder, entry.slug):  # a file of the text's own folder
+        rest = parts[2:]
+        if not rest or (len(rest) == 1 and _STORY_TEXT.fullmatch(rest[0])):
+            return []
+        name = "/".join(rest)
+        if not (entry.dir / name).is_file() or rest[-1].rsplit(".", 1)[-1].lower() in ("md", "markdown"):
+            return [error(variant.path, pos.line, pos.col, "broken-link", f"link '{url}': there is no '{name}' here",
+                          "link to a file of this folder, or to another story as ../its-folder/")]
+        if len(rest) == 1 and PurePosixPath(name).suffix.lower() in IMAGE_EXTENSIONS:
+            return []  # the media step links it to the image's largest variant
+        return [error(variant.path, pos.line, pos.col, "unpublished-file",
+                      f"link '{url}': the site publishes a story's text and images, not '{name}'",
+                      "put the file where it is published (the press kit holds the story's images) and link "
+                      "to its address there")]
+    if entry.kind != "story" or len(parts) < 2 or parts[0] != "stories":
+        return []  # links out of a page, or from a story to anything but a story: not looked at
+    slug, rest = parts[1], parts[2:]
+    other = project.stories.get(slug)
+    if other is None:
+        close = difflib.get_close_matches(slug, sorted(project.stories), n=1)
+        return [error(variant.path, pos.line, pos.col, "broken-link", f"link '{url}': there is no story '{slug}'",
+                      f"did you mean '../{close[0]}/'?" if close else "link to a story's folder: ../its-folder/")]
+    if rest and not (len(rest) == 1 and _STORY_TEXT.fullmatch(rest[0])):
+        return [error(variant.path, pos.line, pos.col, "broken-link",
+                      f"link '{url}': only a story's page is published, not its files",
+                      f"link to the story: ../{slug}/")]
+    if not other.published and entry.published:
+        return [warning(variant.path, pos.line, pos.col, "link-to-unpublished",
+                        f"link '{url}': story '{slug}' is not published, so the link leads nowhere",
+                        "publish it first, or remove the link for now")]
+    return []
 
 
 def image_name(url: str) -> str | None:
