@@ -293,9 +293,9 @@ def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos
         if len(rest) == 1 and PurePosixPath(name).suffix.lower() in IMAGE_EXTENSIONS:
             return []  # the media step links it to the image's largest variant
         return [error(variant.path, pos.line, pos.col, "unpublished-file",
-                      f"link '{url}': the site publishes a story's text and images, not '{name}'",
-                      "put the file where it is published (the press kit holds the story's images) and link "
-                      "to its address there")]
+                      f"link '{url}': the site publishes the text and its images, not '{name}'",
+                      "publish the file elsewhere and link to its address there (a story's press kit "
+                      "already holds its photos)")]
     if entry.kind != "story" or len(parts) < 2 or parts[0] != "stories":
         return []  # links out of a page, or from a story to anything but a story: not looked at
     slug, rest = parts[1], parts[2:]
