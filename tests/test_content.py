@@ -92,6 +92,13 @@ def test_markup_scanner_allows(body):
     assert findings == []
 
 
+def test_a_footnote_is_not_a_link_and_a_reference_definition_is():
+    """``[^1]: Theo UNESCO.`` defines a footnote (text), ``[r]: ../hoi-an/`` a link: only the second
+    is checked as a link (lantoa.validate.rules._link_rules)."""
+    _, links = markup.scan("Vịnh[^1] và [Hội An][r].\n\n[^1]: Theo UNESCO.\n[r]: ../hoi-an/\n")
+    assert [link.url for link in links] == ["../hoi-an/"]
+
+
 def test_registry_of_the_repository_is_clean():
     reg, diags = registry_mod.load(REPO / "locales", REPO)
     assert [d.format() for d in diags if d.severity.value == "error"] == []
