@@ -280,17 +280,21 @@ def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos
     if not path:
         return []
     folder = "stories" if entry.kind == "story" else "pages"
-    target = PurePosixPath(posixpath.normpath(f"{folder}/{entry.slug}/{path}"))
-    parts = target.parts
+    parts = PurePosixPath(posixpath.normpath(f"{folder}/{entry.slug}/{path}")).parts
+
+    def names_the_text(rest: tuple[str, ...]) -> bool:  # the folder itself, or its index[.lang].md
+        return not rest or (len(rest) == 1 and _STORY_TEXT.fullmatch(rest[0]) is not None)
+
     if len(parts) >= 2 and parts[:2] == (folder, entry.slug):  # a file of the text's own folder
         rest = parts[2:]
-        if not rest or (len(rest) == 1 and _STORY_TEXT.fullmatch(rest[0])):
+        if names_the_text(rest):
             return []
         name = "/".join(rest)
-        if not (entry.dir / name).is_file() or rest[-1].rsplit(".", 1)[-1].lower() in ("md", "markdown"):
+        suffix = PurePosixPath(name).suffix.lower()
+        if not (entry.dir / name).is_file() or suffix in (".md", ".markdown"):
             return [error(variant.path, pos.line, pos.col, "broken-link", f"link '{url}': there is no '{name}' here",
                           "link to a file of this folder, or to another story as ../its-folder/")]
-        if len(rest) == 1 and PurePosixPath(name).suffix.lower() in IMAGE_EXTENSIONS:
+        if len(rest) == 1 and suffix in IMAGE_EXTENSIONS:
             return []  # the media step links it to the image's largest variant
         return [error(variant.path, pos.line, pos.col, "unpublished-file",
                       f"link '{url}': the site publishes the text and its images, not '{name}'",
@@ -304,7 +308,7 @@ def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos
         close = difflib.get_close_matches(slug, sorted(project.stories), n=1)
         return [error(variant.path, pos.line, pos.col, "broken-link", f"link '{url}': there is no story '{slug}'",
                       f"did you mean '../{close[0]}/'?" if close else "link to a story's folder: ../its-folder/")]
-    if rest and not (len(rest) == 1 and _STORY_TEXT.fullmatch(rest[0])):
+    if not names_the_text(rest):
         return [error(variant.path, pos.line, pos.col, "broken-link",
                       f"link '{url}': only a story's page is published, not its files",
                       f"link to the story: ../{slug}/")]
