@@ -40,13 +40,13 @@ from ..media import batch
 from ..media import settings as media_settings
 from ..media.cache import Cache
 from ..validate import markup
+from ..validate.rules import IMAGE_EXTENSIONS  # the images check accepts are the ones processed
 from . import incremental
 from .incremental import link_or_copy
 
 log = logging.getLogger(__name__)
 
 TOKEN = "lantoa-media:"
-IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
 MEDIA_DIR = "media"
 #: the hero spans the text column: full width on phones, at most ~46rem beside Material's sidebars
 HERO_SIZES = "(min-width: 76.25em) 46rem, (min-width: 60em) calc(100vw - 15rem), 100vw"
