@@ -23,6 +23,7 @@ from lantoa.cli import main
 STORY_DIR = "content/stories/vinh-ha-long"
 SRC = f"{STORY_DIR}/index.md"
 EN = f"{STORY_DIR}/index.en.md"
+HOME_PAGE = "content/pages/home/index.md"
 
 # Line numbers of the tiny story (conftest.STORY), for reference:
 #   1 ---               8 hero:               15   - title: UNESCO
@@ -254,6 +255,12 @@ CASES = [
                  "broken-link", ("no story 'hoi-am'", "did you mean '../hoi-an/'"), id="link-to-a-misspelt-story"),
     pytest.param(both(copy_story_folder("hoi-an"), body("Xem [Hội An](../hoi-an/hero.jpg) nhé.")), SRC, 22,
                  "broken-link", ("only a story's page is published",), id="link-to-another-story-s-file"),
+    # a page links by the content folder's paths too: the site's path is refused, with the one to write
+    pytest.param(replace_in(HOME_PAGE, "Chào mừng.", "Xem [Hạ Long](stories/vinh-ha-long/)."), HOME_PAGE, 6,
+                 "broken-link", ("no 'stories/vinh-ha-long' here", "did you mean '../../stories/vinh-ha-long/'"),
+                 id="link-from-a-page-by-the-site-s-path"),
+    pytest.param(body("Xem [giới thiệu](../../pages/gioi-thieu/) nhé."), SRC, 22, "broken-link",
+                 ("no page 'gioi-thieu'",), id="link-to-a-missing-page"),
     pytest.param(body("Xem [x](JaVaScRiPt:alert(1)) nhé."), SRC, 22, "unsafe-link", (), id="body-javascript-mixed-case"),
     pytest.param(body("Xem [x](vbscript:msgbox(1)) nhé."), SRC, 22, "unsafe-link", ("vbscript",),
                  id="body-vbscript-link"),
@@ -395,3 +402,41 @@ def test_links_to_stories_pass_and_one_to_a_draft_warns(fresh):
     checked = invoke(fresh, "check")
     assert checked.exit_code == 0, checked.output
     assert_diagnostic(checked.output, SRC, 22, "link-to-unpublished", ("'hoi-an' is not published",), "warning")
+
+
+def _hrefs_lead_to_files(site: Path, page: str) -> list[str]:
+    """The relative links of a built page, each checked to lead to a page of the site."""
+    hrefs = re.findall(r'<a href="(?![A-Za-z][A-Za-z0-9+.-]*:|/|#)([^"#?]+)', (site / page).read_text("utf-8"))
+    for href in hrefs:
+        target = os.path.normpath(os.path.join(os.path.dirname(page), href))
+        assert not target.startswith(".."), (page, href)
+        assert (site / target / "index.html").is_file() or (site / target).is_file(), (page, href, target)
+    return hrefs
+
+
+def test_pages_and_stories_link_each_other_by_their_folders_in_content(fresh):
+    """A page links to a story as ../../stories/<slug>/, a story to a page as ../../pages/<slug>/,
+    a page to the home page as ../home/: paths in content/, which the build turns into the site's
+    (a story is at stories/<slug>/, a page at <slug>/, the home page at the edition's root). Every
+    edition's page leads to the same edition's page, whatever the language of the text it shows."""
+    about = fresh / "content" / "pages" / "about"
+    about.mkdir()
+    (about / "index.md").write_text(
+        "---\ntitle: Giới thiệu\nsummary: Về Lan Tỏa.\nstatus: published\n---\n"
+        "Đọc [Hạ Long](../../stories/vinh-ha-long/index.md#ky-quan), [lại][hl] hoặc về [trang chủ](../home/).\n\n"
+        "[hl]: ../../stories/vinh-ha-long/\n", "utf-8")
+    body("Xem [giới thiệu](../../pages/about/) và [trang chủ](../../pages/home/index.md).")(fresh)
+    replace_in(HOME_PAGE, "Chào mừng.", "Chào mừng. [Hạ Long](../../stories/vinh-ha-long/)")(fresh)
+    checked = invoke(fresh, "check")
+    assert checked.exit_code == 0 and "0 error(s), 0 warning(s)" in checked.output, checked.output
+    built = invoke(fresh, "build")
+    assert built.exit_code == 0 and "WARNING" not in built.output, built.output
+    site = fresh / "build" / "site"
+    for prefix in ("", "en/", "km/"):  # en and km show the Vietnamese page (they have no translation of it)
+        hrefs = _hrefs_lead_to_files(site, f"{prefix}about/index.html")
+        assert {"../stories/vinh-ha-long/", "../"} <= set(hrefs), hrefs
+        assert 'href="../stories/vinh-ha-long/#ky-quan"' in (site / prefix / "about/index.html").read_text("utf-8")
+        assert "stories/vinh-ha-long/" in _hrefs_lead_to_files(site, f"{prefix}index.html")
+    story_hrefs = _hrefs_lead_to_files(site, "stories/vinh-ha-long/index.html")
+    assert {"../../about/", "../../"} <= set(story_hrefs), story_hrefs
+    _hrefs_lead_to_files(site, "km/stories/vinh-ha-long/index.html")  # km shows the Vietnamese story

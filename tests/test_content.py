@@ -9,7 +9,7 @@ import pytest
 from lantoa.content import frontmatter, yamlsafe
 from lantoa.i18n import registry as registry_mod
 from lantoa.i18n import tags
-from lantoa.validate import markup
+from lantoa.validate import links, markup
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -97,6 +97,34 @@ def test_a_footnote_is_not_a_link_and_a_reference_definition_is():
     is checked as a link (lantoa.validate.rules._link_rules)."""
     _, links = markup.scan("Vịnh[^1] và [Hội An][r].\n\n[^1]: Theo UNESCO.\n[r]: ../hoi-an/\n")
     assert [link.url for link in links] == ["../hoi-an/"]
+
+
+@pytest.mark.parametrize("kind, slug, url, site", [
+    # from a page: the content folder's ../../stories/ is the site's ../stories/, in the form written
+    ("page", "about", "../../stories/hoi-an/", "../stories/hoi-an/"),
+    ("page", "about", "../../stories/hoi-an/index.md#lich-su", "../stories/hoi-an/index.md#lich-su"),
+    ("page", "about", "../../stories/hoi-an", "../stories/hoi-an"),
+    ("page", "about", "../home/", "../"),
+    ("page", "home", "../../stories/hoi-an/", "stories/hoi-an/"),
+    ("page", "home", "../about/index.md", "about/index.md"),
+    # from a story to a page
+    ("story", "ha-long", "../../pages/about/?ref=1#team", "../../about/?ref=1#team"),
+    ("story", "ha-long", "../../pages/home/", "../../"),
+    # the same in both layouts, or not a link to another text: left as written
+    ("story", "ha-long", "../hoi-an/", None),
+    ("story", "ha-long", "../../stories/hoi-an/", "../hoi-an/"),
+    ("story", "ha-long", "hero.jpg", None),
+    ("story", "ha-long", "../hoi-an/hero.jpg", None),
+    ("page", "about", "../../stories/hoi-an/hero.jpg", None),
+    ("page", "about", "https://example.org/", None),
+    ("page", "about", "/stories/hoi-an/", None),
+    ("page", "about", "#team", None),
+    ("page", "about", "../../../outside/", None),
+])
+def test_a_link_to_another_text_is_given_that_texts_path_in_the_site(kind, slug, url, site):
+    """Editors link texts by their folders in content/; the site keeps stories at stories/<slug>/,
+    pages at <slug>/ and the home page at the edition's root (lantoa.validate.links)."""
+    assert links.docs_url(kind, slug, url) == site
 
 
 def test_registry_of_the_repository_is_clean():

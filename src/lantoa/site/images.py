@@ -39,7 +39,7 @@ from ..errors import LantoaError
 from ..media import batch
 from ..media import settings as media_settings
 from ..media.cache import Cache
-from ..validate import markup
+from ..validate import links, markup
 from ..validate.rules import IMAGE_EXTENSIONS  # the images check accepts are the ones processed
 from . import incremental
 from .incremental import link_or_copy
@@ -308,7 +308,8 @@ def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], u
                  text: Callable[[str], dict] | None = None) -> str:
     """Point every local image of a Markdown body at ``lantoa-media:<key>`` (recorded in ``used``,
     with ``text(file name)`` as its ``"text"`` when that gives an alt, caption, credit or licence:
-    the key names one story's file, so one page of an edition uses it)."""
+    the key names one story's file, so one page of an edition uses it), and every link to another
+    text at that text's path in the site (lantoa.validate.links.docs_url)."""
     refs = body_refs(body)
     if not refs:
         return body
@@ -318,8 +319,12 @@ def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], u
         starts.append(starts[-1] + len(line) + 1)
     edits = []
     for line, col, url in refs:
+        offset = starts[line - 1] + col - 1
         path = _local_image(entry, url)
         if path is None:
+            moved = links.docs_url(entry.kind, entry.slug, url)
+            if moved is not None and body[offset:offset + len(url)] == url:
+                edits.append((offset, len(url), moved))
             continue
         found = index.picture(entry, url, langs)
         if found is None:
@@ -327,7 +332,6 @@ def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], u
         key, pic = found
         said = {k: v for k, v in (text(path.name) if text else {}).items() if v}
         used[key] = dict(pic, text=said) if said else pic
-        offset = starts[line - 1] + col - 1
         if body[offset:offset + len(url)] == url:
             edits.append((offset, len(url), TOKEN + key))
     for offset, length, new in sorted(edits, reverse=True):

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import posixpath
 import re
 import unicodedata
 from pathlib import PurePosixPath
-from urllib.parse import unquote
 
 from ..content.loader import localized_name, regular_files
 from ..content.model import Entry, Project, Variant
@@ -17,7 +15,7 @@ from ..diagnostics import Diagnostic, error, warning
 from ..i18n.registry import Registry
 from .. import media
 from ..media import settings as media_settings
-from . import markup
+from . import links, markup
 
 IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".png", ".webp"}
 RESERVED_PAGES = {"stories", "categories", "languages", "assets", "fonts", "search", "api", "_status", "media",
@@ -265,58 +263,68 @@ def _body_rules(project: Project, entry: Entry, variant: Variant, tags=()) -> li
     return out
 
 
-_STORY_TEXT = re.compile(r"index(\.[A-Za-z0-9-]+)?\.md")
-
-
 def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos) -> list[Diagnostic]:
-    """A link to a file beside the text, or from a story to another story, written as a path from
-    the text's folder. The site publishes the texts of stories and pages and their images, not other
-    files; a link from a story to another resolves (MkDocs makes ``../slug/index.md`` or ``../slug/``
-    the story's address) when that story is published."""
+    """A link to a file beside the text, or to another text (a story or a page), written as a path
+    from the text's folder in content/ (lantoa.validate.links, which the build uses to link it).
+    The site publishes the texts of stories and pages and their images, not other files; a link
+    to another text resolves when that text is published."""
     url = link.url
-    if not url or markup.scheme_of(url) is not None or url[0] in "#/?" or "\\" in url:
-        return []
-    path = unquote(url.split("#", 1)[0].split("?", 1)[0])
-    if not path:
-        return []
-    folder = "stories" if entry.kind == "story" else "pages"
-    parts = PurePosixPath(posixpath.normpath(f"{folder}/{entry.slug}/{path}")).parts
-
-    def names_the_text(rest: tuple[str, ...]) -> bool:  # the folder itself, or its index[.lang].md
-        return not rest or (len(rest) == 1 and _STORY_TEXT.fullmatch(rest[0]) is not None)
-
-    if len(parts) >= 2 and parts[:2] == (folder, entry.slug):  # a file of the text's own folder
-        rest = parts[2:]
-        if names_the_text(rest):
+    target = links.resolve(entry.kind, entry.slug, url)
+    if target is None:
+        return []  # not a relative link, or one that leads out of the texts' folders: not looked at
+    if (target.kind, target.slug) == (entry.kind, entry.slug):  # a file of the text's own folder
+        if target.names_text:
             return []
-        name = "/".join(rest)
+        name = "/".join(target.rest)
         suffix = PurePosixPath(name).suffix.lower()
         if not (entry.dir / name).is_file() or suffix in (".md", ".markdown"):
             return [error(variant.path, pos.line, pos.col, "broken-link", f"link '{url}': there is no '{name}' here",
-                          "link to a file of this folder, or to another story as ../its-folder/")]
-        if len(rest) == 1 and suffix in IMAGE_EXTENSIONS:
+                          _site_path_meant(project, entry, url) or "link to a file of this folder, or to another "
+                          f"text by its folder: {_example_link(entry)}")]
+        if len(target.rest) == 1 and suffix in IMAGE_EXTENSIONS:
             return []  # the media step links it to the image's largest variant
         return [error(variant.path, pos.line, pos.col, "unpublished-file",
                       f"link '{url}': the site publishes the text and its images, not '{name}'",
                       "publish the file elsewhere and link to its address there (a story's press kit "
                       "already holds its photos)")]
-    if entry.kind != "story" or len(parts) < 2 or parts[0] != "stories":
-        return []  # links out of a page, or from a story to anything but a story: not looked at
-    slug, rest = parts[1], parts[2:]
-    other = project.stories.get(slug)
+    texts = project.stories if target.kind == "story" else project.pages
+    other = texts.get(target.slug)
+    to = lambda kind, slug: links.path_between(entry.kind, entry.slug, kind, slug)  # noqa: E731
     if other is None:
-        close = difflib.get_close_matches(slug, sorted(project.stories), n=1)
-        return [error(variant.path, pos.line, pos.col, "broken-link", f"link '{url}': there is no story '{slug}'",
-                      f"did you mean '../{close[0]}/'?" if close else "link to a story's folder: ../its-folder/")]
-    if not names_the_text(rest):
+        other_kind = "page" if target.kind == "story" else "story"
+        close = difflib.get_close_matches(target.slug, sorted(texts), n=1)
+        hint = _site_path_meant(project, entry, url) or (
+            f"did you mean the {other_kind} '{to(other_kind, target.slug)}'?"
+            if target.slug in (project.pages if other_kind == "page" else project.stories) else
+            f"did you mean '{to(target.kind, close[0])}'?" if close else
+            f"link to a text by its folder: {_example_link(entry)}")
         return [error(variant.path, pos.line, pos.col, "broken-link",
-                      f"link '{url}': only a story's page is published, not its files",
-                      f"link to the story: ../{slug}/")]
+                      f"link '{url}': there is no {target.kind} '{target.slug}'", hint)]
+    if not target.names_text:
+        return [error(variant.path, pos.line, pos.col, "broken-link",
+                      f"link '{url}': only a {target.kind}'s page is published, not its files",
+                      f"link to the {target.kind}: {to(target.kind, target.slug)}")]
     if not other.published and entry.published:
         return [warning(variant.path, pos.line, pos.col, "link-to-unpublished",
-                        f"link '{url}': story '{slug}' is not published, so the link leads nowhere",
+                        f"link '{url}': {target.kind} '{target.slug}' is not published, so the link leads nowhere",
                         "publish it first, or remove the link for now")]
     return []
+
+
+def _site_path_meant(project: Project, entry: Entry, url: str) -> str | None:
+    """A did-you-mean for a link written as a path in the site (``../stories/hoi-an/`` in a page):
+    the path in content/ to the text it names there; None when it names none."""
+    meant = links.site_reading(entry.kind, entry.slug, url)
+    if meant is None or meant == (entry.kind, entry.slug) or \
+            meant[1] not in (project.stories if meant[0] == "story" else project.pages):
+        return None
+    to = links.path_between(entry.kind, entry.slug, *meant)
+    return f"did you mean '{to}'? A link names the other text's folder as seen from this text's folder in content/"
+
+
+def _example_link(entry: Entry) -> str:
+    """How this text links to a story: the example a hint gives."""
+    return "../other-story/" if entry.kind == "story" else "../../stories/other-story/"
 
 
 def image_name(url: str) -> str | None:
