@@ -102,16 +102,18 @@ def test_a_footnote_is_not_a_link_and_a_reference_definition_is():
 @pytest.mark.parametrize("kind, slug, url, site", [
     # from a page: the content folder's ../../stories/ is the site's ../stories/, in the form written
     ("page", "about", "../../stories/hoi-an/", "../stories/hoi-an/"),
-    ("page", "about", "../../stories/hoi-an/index.md#lich-su", "../stories/hoi-an/index.md#lich-su"),
+    ("page", "about", "../../stories/hoi-an/index.md#lich-su", "../stories/hoi-an/#lich-su"),
+    ("page", "about", "../../stories/hoi-an/index.en.md", "../stories/hoi-an/index.en.md"),
     ("page", "about", "../../stories/hoi-an", "../stories/hoi-an"),
     ("page", "about", "../home/", "../"),
     ("page", "home", "../../stories/hoi-an/", "stories/hoi-an/"),
-    ("page", "home", "../about/index.md", "about/index.md"),
+    ("page", "home", "../about/index.md", "about/"),
     # from a story to a page
     ("story", "ha-long", "../../pages/about/?ref=1#team", "../../about/?ref=1#team"),
     ("story", "ha-long", "../../pages/home/", "../../"),
     # the same in both layouts, or not a link to another text: left as written
     ("story", "ha-long", "../hoi-an/", None),
+    ("story", "ha-long", "../hoi-an/index.md", "../hoi-an/"),
     ("story", "ha-long", "../../stories/hoi-an/", "../hoi-an/"),
     ("story", "ha-long", "hero.jpg", None),
     ("story", "ha-long", "../hoi-an/hero.jpg", None),
@@ -123,7 +125,9 @@ def test_a_footnote_is_not_a_link_and_a_reference_definition_is():
 ])
 def test_a_link_to_another_text_is_given_that_texts_path_in_the_site(kind, slug, url, site):
     """Editors link texts by their folders in content/; the site keeps stories at stories/<slug>/,
-    pages at <slug>/ and the home page at the edition's root (lantoa.validate.links)."""
+    pages at <slug>/ and the home page at the edition's root (lantoa.validate.links). A link to
+    index.md becomes the folder's address, as MkDocs would make it, whether or not that text is in
+    the build."""
     assert links.docs_url(kind, slug, url) == site
 
 

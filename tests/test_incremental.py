@@ -235,6 +235,28 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert tree_digest(site) == _clean_build_of(project, tmp_path)
 
 
+def test_a_story_linking_to_one_unpublished_since_matches_a_clean_build(project, tmp_path):
+    """A story's link to another (``../vinh-lan-ha/index.md``) is made the other's address before
+    MkDocs reads it (lantoa.validate.links.docs_url): the page is the same whether the other story
+    is in the build or not, so a kept page is still right after the other is unpublished. (MkDocs
+    resolved the link only while the other was there: the kept page had its address, a clean
+    build the .md path.)"""
+    _second_story(project)
+    src = project / "content" / "stories" / "vinh-ha-long" / "index.md"
+    src.write_text(src.read_text("utf-8") + "\nXem [Lan Hạ](../vinh-lan-ha/index.md).\n", "utf-8")
+    stamp_translations(project)
+    build(project)
+    page = project / "build" / "site" / "stories" / "vinh-ha-long" / "index.html"
+    assert 'href="../vinh-lan-ha/"' in page.read_text("utf-8")
+    other = project / "content" / "stories" / "vinh-lan-ha" / "index.md"
+    other.write_text(other.read_text("utf-8").replace("status: published", "status: draft"), "utf-8")
+    r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
+    assert r.exit_code == 0 and "link-to-unpublished" in r.output, r.output
+    assert re.search(r"edition vi: \d+ of \d+ pages unchanged: reused", r.output), r.output  # the page was kept
+    assert 'href="../vinh-lan-ha/"' in page.read_text("utf-8")
+    assert tree_digest(project / "build" / "site") == _clean_build_of(project, tmp_path)
+
+
 def test_a_theme_change_renders_every_page_again(project):
     """Also pins the compiled-template cache (.cache/lantoa/templates): a changed template is used."""
     _second_story(project)

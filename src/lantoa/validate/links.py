@@ -95,16 +95,18 @@ def path_between(kind: str, slug: str, to_kind: str, to_slug: str, site: bool = 
 
 
 def docs_url(kind: str, slug: str, url: str) -> str | None:
-    """The link ``url`` of text ``slug`` as the site needs it, when it names another text (in
-    the form written: its folder, or its index.md, with its heading); None when it is to be left
-    as it is (not a link to a text, or one the site's layout does not change)."""
+    """The link ``url`` of text ``slug`` as the site needs it, when it names another text: that
+    text's address in the site, relative (its folder, with the heading written; the address
+    MkDocs would make of ``index.md``, made here so that the page is the same whether or not
+    the other text is in the build: ``lantoa check`` has said whether it is); None when it is to
+    be left as it is (not a link to a text, or one already written so)."""
     target = resolve(kind, slug, url)
     if target is None or not target.names_text or (target.kind, target.slug) == (kind, slug):
         return None
     new = path_between(kind, slug, target.kind, target.slug, site=True)
-    if target.rest:
-        new += target.rest[0]
-    elif not target.path.endswith("/"):
+    if target.rest and target.rest[0] != "index.md":
+        new += target.rest[0]  # index.<tag>.md: one language's version, which the i18n plugin resolves
+    elif not target.rest and not target.path.endswith("/"):
         new = new[:-1]
     new += target.tail
     return None if new == url else new
