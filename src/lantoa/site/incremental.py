@@ -402,15 +402,17 @@ def kept_source(cache_dir: Path, lang: str) -> Path | None:
 
 
 def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path) -> set[str]:
-    """When edition ``lang`` changed only in some of its stories, put the story pages of its kept
-    edition whose inputs did not change at ``dest`` (hard links). Returns the output paths of the
-    pages put there: MkDocs (``build(dirty=True)``) renders only the others (our plugin tells it
-    which, ``lantoa.site.plugin``).
+    """When edition ``lang`` changed only in some of its pages, put the pages of its kept edition
+    whose inputs did not change at ``dest`` (hard links). Returns the output paths of the pages put
+    there: MkDocs (``build(dirty=True)``) renders only the others (our plugin tells it which,
+    ``lantoa.site.plugin``).
 
-    Only story pages are reused: they are not in the navigation, so no other page shows their
-    title; the pages that are (home, categories, languages, editors' pages) list stories, and are
-    always rendered again. Everything else a story page shows is in its own inputs or in
-    ``inputs.shared``."""
+    What a page shows is in its own inputs (its staged text; its record in the model: a listing's
+    cards, a page's notices and languages) or in ``inputs.shared`` (the navigation and the titles
+    in it, the theme, the strings). Story pages are not in the navigation; the pages that are
+    (home, categories, languages, editors' pages) are still read by MkDocs when kept, for their
+    titles in the navigation of the pages it renders, and a change of one of those titles is a
+    change of ``inputs.shared``."""
     src = kept_source(cache_dir, lang)
     if src is None:
         return set()
@@ -421,8 +423,7 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     if before.get("shared") != inputs.shared or not _intact(src, lang):
         return set()
     pages = before.get("pages") or {}
-    reuse = {rel for rel, h in inputs.pages.items()
-             if h.startswith("story:") and pages.get(rel) == h and (src / rel).is_file()}
+    reuse = {rel for rel, h in inputs.pages.items() if pages.get(rel) == h and (src / rel).is_file()}
     if not reuse or not (src / FACTS).is_file():
         return set()
     dest.mkdir(parents=True, exist_ok=True)

@@ -286,6 +286,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
     facts: pagefacts.Collector
     renders: rendermemo.RenderMemo | None = None  # this build's memo of converted Markdown, if any
     _files = None
+    _writing = False  # MkDocs has read every page and writes them now (on_env)
 
     def on_config(self, config):
         # Per-build state: this language's model, and our generated Material partials
@@ -293,6 +294,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         work = Path(self.config.work_dir)
         self.model = json.loads((work / f"model.{self.config.language}.json").read_text("utf-8"))
         self.sources, self.kept = stage.read_edition(work, self.config.language)
+        self._kept_texts: dict[str, str] = {}  # a kept page's path in docs_dir -> its text, until on_nav
+        self._writing = False
         to_render = len(self.sources) - len(self.kept)
         self.renders = (rendermemo.RenderMemo(Path(self.config.render_memo))
                         if self.config.render_memo and (to_render >= rendermemo.AT_LEAST or not self.kept) else None)
@@ -304,6 +307,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         return config
 
     def on_env(self, env, config, files):
+        self._writing = True  # every page read: those MkDocs writes next are the changed ones
         # Template helpers, once per build.
         strings = self.model["strings"]
         env.globals["lt"] = lambda key, **kw: (strings.get(key) or key).format(**kw) if kw else (strings.get(key) or key)
@@ -350,9 +354,29 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         for file in files.documentation_pages():
             if file.dest_uri in self.kept:
                 file.is_modified = _unchanged
+                self._kept_texts[file.src_uri] = sources[file.src_uri]  # read only if it is in the navigation
             else:
                 file.content_string = sources[file.src_uri]
         return files
+
+    @event_priority(-150)
+    def on_nav(self, nav, config, files):
+        # A kept page that is in the navigation (the home, category, languages and editors' pages)
+        # is read all the same, though not written: its title is in the navigation of every page
+        # that is rendered, and MkDocs knows a page's title once it has read it. Written, it would
+        # be as kept: the navigation and every title in it are inputs of every page of the edition
+        # (lantoa.site.incremental.edition_inputs).
+        texts, self._kept_texts = self._kept_texts, {}
+        for page in nav.pages:
+            if page.file.src_uri in texts:
+                page.file.content_string = texts[page.file.src_uri]
+                page.file.is_modified = self._reading
+        return nav
+
+    def _reading(self) -> bool:
+        """``File.is_modified`` of a kept page in the navigation: modified while MkDocs reads the
+        pages (so it reads this one), not once it writes them (on_env comes between)."""
+        return not self._writing
 
     on_files = CombinedEvent(_edition_pages, _page_texts)
 
