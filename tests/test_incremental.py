@@ -200,6 +200,9 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     index_before = index.stat()
     home = project / "build" / "site" / "en" / "index.html"  # a listing: the story's card
     home_before = home.stat()
+    # the content API's file of the other story is the kept one too; the edited story's is written again
+    api = project / "build" / "site" / "api" / "en" / "stories"
+    api_before = {name: (api / f"{name}.json").stat().st_ino for name in ("vinh-lan-ha", "vinh-ha-long")}
     story = project / "content" / "stories" / "vinh-ha-long"
     if edit == "body":  # the English page changes; the English home and categories list the same cards
         p = story / "index.en.md"
@@ -234,6 +237,8 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert "Boats at d" in (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
     after = other.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert (api / "vinh-lan-ha.json").stat().st_ino == api_before["vinh-lan-ha"]
+    assert (api / "vinh-ha-long.json").stat().st_ino != api_before["vinh-ha-long"]
     home_after = home.stat()
     assert ((home_after.st_ino, home_after.st_mtime_ns) == (home_before.st_ino, home_before.st_mtime_ns)) == \
         (edit != "title"), edit

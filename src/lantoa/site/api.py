@@ -11,20 +11,27 @@ from pathlib import Path
 
 from ..content import translations as tr
 from .config import read_raw
+from .incremental import link_or_copy
 
 SCHEMA_VERSION = 1
 
 
-def edition_api(out: Path, tag: str, model: dict, bodies: dict[str, str | None], site_url: str, licence: str) -> int:
+def edition_api(out: Path, tag: str, model: dict, bodies: dict[str, str | None], site_url: str, licence: str,
+                kept: frozenset[str] = frozenset(), kept_dir: Path | None = None) -> int:
     """Write edition ``tag``'s API under ``out`` (its MkDocs output) from its staged model and the
     story bodies of its built pages (``bodies``: path in ``out`` -> the page's body HTML, see
     lantoa.site.pagefacts). Made by the edition's worker (lantoa.site.builder), so it is kept with
-    the edition in the build cache. Returns the files written."""
+    the edition in the build cache. Returns the files written.
+    ``kept``: the pages reused from ``kept_dir``, the kept output of this edition, checked intact
+    in this build (lantoa.site.incremental.reusable_pages). A story's file is made of what its page
+    is made of (its record, its body) and of what every page of the edition shares (the editions,
+    mkdocs.yml): a kept page's file is linked from there, not written again."""
     def url(rel: str) -> str:
         return (site_url or "/") + rel
 
     prefix = model["editions"][tag]
     index = []
+    (out / "api" / tag / "stories").mkdir(parents=True, exist_ok=True)
     for slug in model["pages"]["home"]["stories"]:
         page = model["pages"][f"story:{slug}"]
         rel = prefix + page["path"]
@@ -47,12 +54,16 @@ def edition_api(out: Path, tag: str, model: dict, bodies: dict[str, str | None],
             "api": url(f"api/{tag}/stories/{slug}.json"),
         }
         index.append(record)
+        name = Path("api") / tag / "stories" / f"{slug}.json"
+        if kept_dir is not None and rel + "index.html" in kept and (kept_dir / name).is_file():
+            link_or_copy(str(kept_dir / name), str(out / name))
+            continue
         full = dict(record)
         full["html"] = body or ""
         full["sources"] = page["sources"]
         full["translations"] = {t: {"url": url(model["editions"][t] + page["path"]), "status": status}
                                 for t, status in page["translations"].items()}
-        _dump(out / "api" / tag / "stories" / f"{slug}.json", full)
+        _dump(out / name, full)
     _dump(out / "api" / tag / "stories.json",
           {"schema": SCHEMA_VERSION, "language": tag, "count": len(index), "stories": index})
     return len(index) + 1

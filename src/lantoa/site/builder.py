@@ -103,13 +103,13 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
         if missing:
             return f"{lang}: the kept edition has no record of {missing[0]}: build again with --clean"
         pages = {rel: before[rel] for rel in kept} | collected.pages
+        # pages were reused: the kept edition was checked intact in this build
+        source = incremental.kept_source(Path(cache_dir), lang) if cache_dir and kept else None
         search.edition_index(Path(out), lang, model, staged.languages, registry,
                              {rel: f["text"] for rel, f in pages.items()}, kiosk,
-                             Path(cache_dir) if cache_dir else None,
-                             # pages were reused: the kept edition was checked intact in this build
-                             incremental.kept_source(Path(cache_dir), lang) if cache_dir and kept else None)
+                             Path(cache_dir) if cache_dir else None, source)
         api.edition_api(Path(out), lang, model, {rel: f["body"] for rel, f in pages.items()},
-                        *api.settings(Path(root)))
+                        *api.settings(Path(root)), kept=kept, kept_dir=source)
         pagefacts.save(Path(out), pages, final=not kiosk)
     except LantoaError as exc:
         return f"{lang}: {exc.message}"
