@@ -100,6 +100,22 @@ def test_each_edition_build_hands_static_i18n_only_its_own_pages(tmp_path):
     page = SimpleNamespace(meta={}, title="Home", file=home)
     assert plugin.on_page_markdown("# home", page, config, kept) == "# home"
     assert home.content_string == "" and home.is_modified()
+    # a kept page in the navigation (home, categories, languages, editors' pages) is read, for its
+    # title in the navigation of the pages rendered, but not written; a kept story page is neither
+    plugin.sources = {"stories/a/index.km.md": "# a", "index.km.md": "# home"}
+    plugin.kept = frozenset({"km/stories/a/index.html", "km/index.html"})
+    kept = plugin._edition_pages(Files([]), config)
+    for f in kept.documentation_pages():
+        f.dest_uri = "km/" + f.src_uri.replace(".km.md", ".html")
+    plugin._page_texts(kept, config)
+    home, story = kept.documentation_pages()
+    assert not home.is_modified() and not story.is_modified()
+    nav = SimpleNamespace(pages=[SimpleNamespace(file=home)])
+    assert plugin.on_nav(nav, config, kept) is nav
+    assert home.content_string == "# home" and home.is_modified() and not story.is_modified()
+    env = SimpleNamespace()
+    assert LantoaPlugin.__dict__["on_env"].methods[0](plugin, env, config, kept) is env  # every page read
+    assert not home.is_modified() and not story.is_modified()  # what MkDocs writes now: not those
 
 
 def test_pages_are_handed_to_mkdocs_in_the_order_its_walk_of_docs_dir_lists_them(tmp_path):

@@ -294,7 +294,6 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         work = Path(self.config.work_dir)
         self.model = json.loads((work / f"model.{self.config.language}.json").read_text("utf-8"))
         self.sources, self.kept = stage.read_edition(work, self.config.language)
-        self._kept_texts: dict[str, str] = {}  # a kept page's path in docs_dir -> its text, until on_nav
         self._writing = False
         to_render = len(self.sources) - len(self.kept)
         self.renders = (rendermemo.RenderMemo(Path(self.config.render_memo))
@@ -306,8 +305,11 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         config.theme = _Theme.of(config.theme)
         return config
 
-    def on_env(self, env, config, files):
+    def _all_read(self, env, config, files):
         self._writing = True  # every page read: those MkDocs writes next are the changed ones
+        return env
+
+    def _template_env(self, env, config, files):
         # Template helpers, once per build.
         strings = self.model["strings"]
         env.globals["lt"] = lambda key, **kw: (strings.get(key) or key).format(**kw) if kw else (strings.get(key) or key)
@@ -330,6 +332,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         _memoize_url(env)
         return env
 
+    on_env = CombinedEvent(_all_read, _template_env)
+
     def _edition_pages(self, files, config):
         # The stager resolved every page of this edition into index.<lang>.md already, and no other
         # edition's Markdown is of use to this build: docs_dir is empty, and MkDocs gets this
@@ -351,6 +355,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # which MkDocs then neither reads nor renders (build(dirty=True)).
         sources, self.sources = self.sources, {}  # each text is held by its File alone
         self._files = files  # the edition's, as MkDocs renders them (the render memo keeps their pages')
+        self._kept_texts: dict[str, str] = {}  # a kept page's path in docs_dir -> its text, until on_nav
         for file in files.documentation_pages():
             if file.dest_uri in self.kept:
                 file.is_modified = _unchanged
