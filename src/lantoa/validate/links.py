@@ -26,8 +26,8 @@ from .markup import scheme_of
 #: the folders of content/ that hold texts, and the kind of text each holds
 FOLDERS = {"stories": "story", "pages": "page"}
 FOLDER_OF = {kind: folder for folder, kind in FOLDERS.items()}
-#: a text's own file in its folder: index.md, index.<tag>.md
-_TEXT_FILE = re.compile(r"index(\.[A-Za-z0-9-]+)?\.md")
+#: a translation's file in a text's folder: index.<tag>.md
+_TRANSLATION_FILE = re.compile(r"index\.[A-Za-z0-9-]+\.md")
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,14 @@ class Target:
 
     @property
     def names_text(self) -> bool:
-        """The link names the text itself: its folder, or its index[.tag].md."""
-        return not self.rest or (len(self.rest) == 1 and _TEXT_FILE.fullmatch(self.rest[0]) is not None)
+        """The link names the text itself: its folder, or its index.md."""
+        return not self.rest or self.rest == ("index.md",)
+
+    @property
+    def names_translation(self) -> bool:
+        """The link names one translation of the text (index.<tag>.md), which no edition has as a page
+        of its own: each edition shows the text in its language."""
+        return len(self.rest) == 1 and _TRANSLATION_FILE.fullmatch(self.rest[0]) is not None
 
 
 def _split(url: str) -> tuple[str, str] | None:
@@ -104,9 +110,7 @@ def docs_url(kind: str, slug: str, url: str) -> str | None:
     if target is None or not target.names_text or (target.kind, target.slug) == (kind, slug):
         return None
     new = path_between(kind, slug, target.kind, target.slug, site=True)
-    if target.rest and target.rest[0] != "index.md":
-        new += target.rest[0]  # index.<tag>.md: one language's version, which the i18n plugin resolves
-    elif not target.rest and not target.path.endswith("/"):
+    if not target.rest and not target.path.endswith("/"):
         new = new[:-1]
     new += target.tail
     return None if new == url else new

@@ -272,7 +272,15 @@ def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos
     target = links.resolve(entry.kind, entry.slug, url)
     if target is None:
         return []  # not a relative link, or one that leads out of the texts' folders: not looked at
+    to = lambda kind, slug: links.path_between(entry.kind, entry.slug, kind, slug)  # noqa: E731
+    one_translation = [error(variant.path, pos.line, pos.col, "broken-link",
+                             f"link '{url}': a {target.kind} has one page in each edition, in that edition's "
+                             "language, not one per translation file",
+                             f"link to the {target.kind}: {to(target.kind, target.slug)} (its language switcher "
+                             "leads to the other languages)")] if target.names_translation else []
     if (target.kind, target.slug) == (entry.kind, entry.slug):  # a file of the text's own folder
+        if one_translation:
+            return one_translation
         if target.names_text:
             return []
         name = "/".join(target.rest)
@@ -289,7 +297,6 @@ def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos
                       "already holds its photos)")]
     texts = project.stories if target.kind == "story" else project.pages
     other = texts.get(target.slug)
-    to = lambda kind, slug: links.path_between(entry.kind, entry.slug, kind, slug)  # noqa: E731
     if other is None:
         other_kind = "page" if target.kind == "story" else "story"
         close = difflib.get_close_matches(target.slug, sorted(texts), n=1)
@@ -300,6 +307,8 @@ def _link_rules(project: Project, entry: Entry, variant: Variant, link, pos: Pos
             f"link to a text by its folder: {_example_link(entry)}")
         return [error(variant.path, pos.line, pos.col, "broken-link",
                       f"link '{url}': there is no {target.kind} '{target.slug}'", hint)]
+    if one_translation:
+        return one_translation
     if not target.names_text:
         return [error(variant.path, pos.line, pos.col, "broken-link",
                       f"link '{url}': only a {target.kind}'s page is published, not its files",
