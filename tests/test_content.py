@@ -104,7 +104,8 @@ def test_a_footnote_is_not_a_link_and_a_reference_definition_is():
     ("page", "about", "../../stories/hoi-an/", "../stories/hoi-an/"),
     ("page", "about", "../../stories/hoi-an/index.md#lich-su", "../stories/hoi-an/#lich-su"),
     ("page", "about", "../../stories/hoi-an/index.en.md", None),  # refused by check (no such page)
-    ("page", "about", "../../stories/hoi-an", "../stories/hoi-an"),
+    ("page", "about", "../../stories/hoi-an", "../stories/hoi-an/"),
+    ("story", "ha-long", "../hoi-an#lich-su", "../hoi-an/#lich-su"),
     ("page", "about", "../home/", "../"),
     ("page", "home", "../../stories/hoi-an/", "stories/hoi-an/"),
     ("page", "home", "../about/index.md", "about/"),

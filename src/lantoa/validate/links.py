@@ -7,10 +7,10 @@
     from a page to a page     [Trang chủ](../home/)
 
 The site does not keep the content folder's layout: a story is at ``stories/<slug>/`` there, a
-page at ``<slug>/``, the home page at the edition's root. :func:`docs_url` gives the link's path
-in the site (the same in every edition: the link then leads to that edition's page), which the
-build writes into the page before MkDocs reads it; ``lantoa check`` resolves the same paths
-(:func:`resolve`), so what it accepts is what the build links.
+page at ``<slug>/``, the home page at the edition's root. :func:`docs_url` gives the other text's
+address in the site, relative to this text's (so the same in every edition: the link leads to
+that edition's page), which the build writes into the page before MkDocs reads it; ``lantoa
+check`` resolves the same paths (:func:`resolve`), so what it accepts is what the build links.
 """
 
 from __future__ import annotations
@@ -109,10 +109,8 @@ def docs_url(kind: str, slug: str, url: str) -> str | None:
     target = resolve(kind, slug, url)
     if target is None or not target.names_text or (target.kind, target.slug) == (kind, slug):
         return None
-    new = path_between(kind, slug, target.kind, target.slug, site=True)
-    if not target.rest and not target.path.endswith("/"):
-        new = new[:-1]
-    new += target.tail
+    # with its slash even when written without: a static host need not redirect a folder's name
+    new = path_between(kind, slug, target.kind, target.slug, site=True) + target.tail
     return None if new == url else new
 
 
