@@ -218,21 +218,23 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
         p.write_text(p.read_text("utf-8").replace("nhiều đảo", "rất nhiều đảo"), "utf-8")
     r = CliRunner().invoke(main, ["-C", str(project), "-v", "build"])
     assert r.exit_code == 0, r.output
-    reused = {lang: int(total) - int(kept) for lang, kept, total in
-              re.findall(r"edition (\S+): (\d+) of (\d+) pages unchanged: reused", r.output)}  # -> pages rendered
+    # edition -> the pages it rendered again, for each edition that renders again
+    rendered_in = {lang: int(total) - int(kept) for lang, kept, total in
+                   re.findall(r"edition (\S+): (\d+) of (\d+) pages unchanged: reused", r.output)}
     # the story's page alone is rendered again, in every edition that renders again; a new title is
     # also on its cards: the home page and its category's page
     rendered = 3 if edit == "title" else 1
-    assert reused.get("en") == rendered, r.output
-    assert all(n == rendered for n in reused.values()), reused
+    assert rendered_in.get("en") == rendered, r.output
+    assert all(n == rendered for n in rendered_in.values()), rendered_in
     assert "edition vi:" in r.output if edit == "source" else "edition vi:" not in r.output
     order = orders[-1]
     if edit == "source":  # every edition shows the source, and renders again: the registry's order
         from lantoa.commands.check import collect
 
-        assert sorted(reused) == sorted(order) and order == collect(project).registry.tags()
+        assert sorted(rendered_in) == sorted(order) and order == collect(project).registry.tags()
     else:  # the editions that render again (those showing the English text) first, then the kept ones
-        assert sorted(order[:len(reused)]) == sorted(reused) and "vi" in order[len(reused):], (order, reused)
+        first = order[:len(rendered_in)]
+        assert sorted(first) == sorted(rendered_in) and "vi" in order[len(rendered_in):], (order, rendered_in)
     site = project / "build" / "site"
     assert "Boats at d" in (site / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
     after = other.stat()
