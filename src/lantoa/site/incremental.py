@@ -331,7 +331,7 @@ def keep_staged(cache_dir: Path, name: str, staging: str, edition: str, pages: i
 @dataclass
 class EditionInputs:
     shared: str  # hash of what every page of the edition depends on
-    pages: dict[str, str]  # output path -> "story:"/"other:" + hash of the page's own inputs
+    pages: dict[str, str]  # output path -> hash of the page's own inputs
 
     @property
     def key(self) -> str:
@@ -380,7 +380,7 @@ def edition_inputs(root: Path, staged, lang: str, extra: dict, common: str | Non
         ph = hashlib.sha256(_serial([key, record]))
         ph.update(texts[src].encode("utf-8"))
         rel = prefix + record["src"].replace("index.md", "index.html")
-        out.pages[rel] = ("story:" if record.get("kind") == "story" else "other:") + ph.hexdigest()
+        out.pages[rel] = ph.hexdigest()
     return out
 
 
