@@ -363,3 +363,86 @@ def test_the_index_key_changes_with_everything_an_index_is_made_from():
         index_key("vi", "", docs, fallbacks, [editions[0], Edition("en", "en/", "English", "rtl")], False),
     ]
     assert len({base, *changed}) == len(changed) + 1
+
+
+def _edited(docs, rng):
+    """``docs`` with a few of them edited as editors do: a word changed, added or taken out of the
+    body, a new title, a summary emptied (words gone from the index, words new to it)."""
+    import dataclasses
+
+    out, changed = list(docs), sorted(rng.sample(range(len(docs)), rng.randint(1, 3)))
+    for i in changed:
+        d = out[i]
+        out[i] = rng.choice([
+            dataclasses.replace(d, text=d.text + " sông Mê Kông " * rng.randint(1, 3)),
+            dataclasses.replace(d, text=" ".join(d.text.split()[1:])),
+            dataclasses.replace(d, title=f"Tựa mới {i} zzzz{i}"),
+            dataclasses.replace(d, summary=""),
+            dataclasses.replace(d, title="", summary="", text=""),
+        ])
+    return out, changed
+
+
+def test_an_index_updated_for_edited_documents_is_the_index_built_anew():
+    """lantoa.search.index.update: the index of a few edited documents, made from the kept index
+    (its JSON read back), is byte for byte the one built from all of them."""
+    import random
+
+    rng = random.Random(7)
+    vocabulary = "vịnh hạ long đảo đá vôi hà nội hồ gươm phố cổ hội an huế cố đô chùa một cột sông".split()
+    docs = [sindex.Doc(f"stories/s{i:02}/", " ".join(rng.sample(vocabulary, 3)), " ".join(rng.sample(vocabulary, 4)),
+                       " ".join(rng.choices(vocabulary, k=rng.randint(0, 60))), "vi") for i in range(24)]
+    editions = [sindex.Edition("vi", "", "Tiếng Việt", "ltr")]
+    for _ in range(40):
+        kept = json.loads(sindex.dumps(sindex.build("vi", "", docs, [("stories/x/", "en")], editions)))
+        new, changed = _edited(docs, rng)
+        updated = sindex.update(kept, new, changed)
+        assert sindex.dumps(updated) == sindex.dumps(sindex.build("vi", "", new, [("stories/x/", "en")], editions))
+        docs = new
+
+
+def _edition(tmp_path, name, docs, kept=None):
+    """An edition's output folder with the index of ``docs`` made by lantoa.site.search.edition_index
+    (``kept``: the kept edition it may start from); the folder and the index's bytes."""
+
+    class Lang:
+        autonym, dir = "Tiếng Việt", "ltr"
+
+    root = tmp_path / name
+    model = {"editions": {"vi": ""}, "pages": {
+        d.url: {"kind": "story", "src": f"{d.url}index.md", "lang": "vi", "title": d.title, "summary": d.summary}
+        for d in docs}}
+    texts = {f"{d.url}index.html": d.text for d in docs}
+    search.edition_index(root, "vi", model, ["vi"], {"vi": Lang()}, texts, cache_dir=tmp_path / "cache", kept=kept)
+    return root, (root / "search" / "index.json").read_bytes()
+
+
+def test_an_edit_updates_the_kept_index_instead_of_indexing_every_page(tmp_path, monkeypatch):
+    """lantoa.site.search.edition_index, given the kept edition: an index of the same pages, few of
+    them edited, is updated from the kept one (nothing is built whole) and equals a clean build;
+    other pages, many edits or a kept edition of an older kind build it whole."""
+    import dataclasses
+    from lantoa.site.incremental import SEARCH_DOCS
+
+    docs = [sindex.Doc(f"stories/s{i}/", f"Tựa {i}", "Tóm tắt.", f"Văn bản số {i} về vịnh Hạ Long.", "vi")
+            for i in range(8)]
+    kept, _ = _edition(tmp_path, "kept", docs)
+    edited = [*docs[:3], dataclasses.replace(docs[3], text="Hồ Gươm ở Hà Nội."), *docs[4:]]
+    _, clean = _edition(tmp_path, "clean", edited)
+    real, built = sindex.build, []
+    monkeypatch.setattr(sindex, "build", lambda *a, **k: built.append(a[2]) or real(*a, **k))
+    _, updated = _edition(tmp_path, "edit", edited, kept=kept)
+    assert updated == clean and built == []
+    # the kept edition is of the edit now: a second edit starts from it
+    again = [*edited[:6], dataclasses.replace(edited[6], title="Phố cổ"), edited[7]]
+    edit, _ = _edition(tmp_path, "edit2", again, kept=tmp_path / "edit")
+    assert (edit / "search" / "index.json").read_bytes() == _edition(tmp_path, "clean2", again)[1]
+    built.clear()
+    # built whole: a page more, many pages edited, a kept edition without its record of documents
+    more = [*again, sindex.Doc("stories/s9/", "Mới", "", "Văn bản.", "vi")]
+    many = [dataclasses.replace(d, text=d.text + " Huế.") for d in again]
+    assert _edition(tmp_path, "more", more, kept=edit)[1] == _edition(tmp_path, "more-clean", more)[1]
+    assert _edition(tmp_path, "many", many, kept=edit)[1] == _edition(tmp_path, "many-clean", many)[1]
+    (edit / SEARCH_DOCS).unlink()
+    assert _edition(tmp_path, "old", edited, kept=edit)[1] == clean
+    assert [len(d) for d in built] == [9, 9, 8, 8, 8]

@@ -29,6 +29,7 @@ the site's root, so the site works under any base path.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 from collections import Counter, defaultdict
@@ -76,20 +77,63 @@ def build(lang: str, prefix: str, docs: list[Doc], fallbacks: list[tuple[str, st
     """The index of edition ``lang``: ``docs`` indexed here, ``fallbacks`` (url, shown language) searched
     in the shown language's index, ``editions`` every edition that has an index (for "all languages").
     ``memo``: see :func:`word_counts`."""
-    postings: dict[str, dict[int, int]] = defaultdict(dict)
-    for i, doc in enumerate(docs):
-        for field, weight in FIELD_WEIGHTS.items():
-            for word, n in word_counts(getattr(doc, field), doc.lang, memo):
-                postings[word][i] = postings[word].get(i, 0) + weight * n
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, doc in enumerate(docs):  # in order: each word's postings are sorted by document
+        for word, weight in doc_weights(doc, memo).items():
+            postings[word] += (i, weight)
     return {
         "version": VERSION,
         "lang": lang,
         "prefix": prefix,
-        "docs": [{"url": d.url, "title": d.title, "summary": d.summary, "lang": d.lang} for d in docs],
+        "docs": [_listed(d) for d in docs],
         "fallbacks": [{"url": url, "lang": shown} for url, shown in sorted(fallbacks)],
         "editions": [{"lang": e.lang, "prefix": e.prefix, "name": e.name, "dir": e.dir} for e in editions],
-        "terms": {w: [n for d, wt in sorted(p.items()) for n in (d, wt)] for w, p in sorted(postings.items())},
+        "terms": dict(sorted(postings.items())),
     }
+
+
+def doc_weights(doc: Doc, memo: dict | None = None) -> dict[str, int]:
+    """Each word of ``doc`` with its weight there: its occurrences in each field times the field's weight."""
+    weights: dict[str, int] = {}
+    for field, weight in FIELD_WEIGHTS.items():
+        for word, n in word_counts(getattr(doc, field), doc.lang, memo):
+            weights[word] = weights.get(word, 0) + weight * n
+    return weights
+
+
+def _listed(doc: Doc) -> dict:
+    return {"url": doc.url, "title": doc.title, "summary": doc.summary, "lang": doc.lang}
+
+
+def update(index: dict, docs: list[Doc], changed: list[int]) -> dict:
+    """``index`` (what :func:`build` made, or its JSON read back) made the index of ``docs``, which
+    differ from the documents it was built from only in those at the positions ``changed`` (the
+    same pages, edited): their postings taken out of every word's and theirs put in. The result is
+    what :func:`build` makes of ``docs`` (tests/test_search.py holds the two to the same bytes),
+    at the cost of the changed documents and one pass over the words, where :func:`build` takes
+    every document's words (at 400 stories, 0.3 s of an edit's 1 s in its edition's worker)."""
+    gone = frozenset(changed)
+    terms: dict[str, list[int]] = index["terms"]
+    for word in [w for w, p in terms.items() if not gone.isdisjoint(p[0::2])]:
+        kept = [n for k in range(0, len(terms[word]), 2) if terms[word][k] not in gone
+                for n in terms[word][k:k + 2]]
+        if kept:
+            terms[word] = kept
+        else:
+            del terms[word]
+    added = False
+    for i in sorted(gone):
+        index["docs"][i] = _listed(docs[i])
+        for word, weight in doc_weights(docs[i]).items():
+            postings = terms.get(word)
+            if postings is None:
+                terms[word], added = [i, weight], True
+            else:
+                at = 2 * bisect.bisect(postings[0::2], i)
+                postings[at:at] = (i, weight)
+    if added:
+        index["terms"] = dict(sorted(terms.items()))
+    return index
 
 
 def dumps(index: dict) -> bytes:

@@ -46,6 +46,8 @@ FACTS = ".lantoa-facts.marshal"
 CHARS = ".lantoa-chars.json"
 #: beside them: the key of what the edition's search index was made from (lantoa.site.search)
 SEARCH_KEY = ".lantoa-search-key"
+#: in a kept edition: what its search index was made from, document by document (lantoa.site.search)
+SEARCH_DOCS = ".lantoa-search-docs.marshal"
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
 #: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial;
 #: 6: the facts in marshal's format, not JSON (lantoa.site.pagefacts)
@@ -477,7 +479,7 @@ def _intact(src: Path, lang: str) -> bool:
 
 
 #: what a kept edition holds beside its output
-BOOKKEEPING = frozenset({COMPLETE, PAGES, FACTS, CHARS, SEARCH_KEY})
+BOOKKEEPING = frozenset({COMPLETE, PAGES, FACTS, CHARS, SEARCH_KEY, SEARCH_DOCS})
 
 
 def kept_part(cache_dir: Path, lang: str, key: str) -> Path | None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import logging
 import marshal
 import re
@@ -32,7 +33,7 @@ from ..errors import LantoaError
 from ..cachefile import keep_quietly
 from ..search import index as sindex
 from ..search import segment
-from .incremental import SEARCH_KEY, link_or_copy
+from .incremental import SEARCH_DOCS, SEARCH_KEY, link_or_copy
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,8 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
     (:func:`_load_counts`). ``kept``: the kept output of this edition, checked intact in this build
     (``lantoa.site.incremental.reusable_pages``): its index is linked, not made again, when it was
     made from the same documents (:func:`index_key`; an edit of a story's source changes the
-    notices of every edition that shows a translation of it, outside the text they index)."""
+    notices of every edition that shows a translation of it, outside the text they index), and
+    updated when a few of them changed (:func:`_updated`)."""
     editions = [sindex.Edition(t, model["editions"][t], registry[t].autonym, registry[t].dir) for t in built]
     prefix = model["editions"][tag]
     docs: list[sindex.Doc] = []
@@ -166,8 +168,11 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
     out = root / prefix / "search" / "index.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)  # never written in place: it may be a link to a kept edition's
-    key = index_key(tag, prefix, docs, fallbacks, editions, kiosk)
+    shape, marks = index_shape(tag, prefix, fallbacks, editions), [doc_mark(d) for d in docs]
+    key = _key(shape, kiosk, marks)
     (root / SEARCH_KEY).write_text(key, "utf-8")
+    (root / SEARCH_DOCS).write_bytes(marshal.dumps((shape, [d.url for d in docs], marks)))
+    index = None
     if kept is not None and not kiosk and (kept / prefix / "search" / "index.json").is_file():
         try:
             same = (kept / SEARCH_KEY).read_text("utf-8") == key
@@ -176,11 +181,14 @@ def edition_index(root: Path, tag: str, model: dict, built: list[str], registry,
         if same:
             link_or_copy(str(kept / prefix / "search" / "index.json"), str(out))
             return 1
-    memo = _load_counts(cache_dir, tag)
-    used: dict = {}
-    data = sindex.dumps(sindex.build(tag, prefix, docs, fallbacks, editions, _Recording(memo, used)))
-    if cache_dir is not None and used.keys() != memo.keys():
-        _save_counts(cache_dir, tag, used)
+        index = _updated(kept, prefix, shape, docs, marks)
+    if index is None:
+        memo = _load_counts(cache_dir, tag)
+        used: dict = {}
+        index = sindex.build(tag, prefix, docs, fallbacks, editions, _Recording(memo, used))
+        if cache_dir is not None and used.keys() != memo.keys():
+            _save_counts(cache_dir, tag, used)
+    data = sindex.dumps(index)
     out.write_bytes(data)
     if kiosk:
         out.with_suffix(".js").write_bytes(b"lantoaSearch.receive(" + data + b");\n")
@@ -196,14 +204,54 @@ def _code_version() -> str:
     return hashlib.sha256(f"{sindex.VERSION}\0{segment_version()}\0{code}".encode()).hexdigest()
 
 
+def index_shape(tag: str, prefix: str, fallbacks: list[tuple[str, str]], editions: list) -> str:
+    """The digest of what an edition's index is made from but its documents, and of the code that
+    makes it."""
+    return digests.pieces_sha256([
+        "lantoa-search-shape", _code_version(), tag, prefix,
+        str(len(fallbacks)), *(field for pair in fallbacks for field in pair),
+        *(field for e in editions for field in (e.lang, e.prefix, e.name, e.dir))])
+
+
+def doc_mark(doc: sindex.Doc) -> str:
+    """The digest of one document of an index: every field :func:`lantoa.search.index.build` reads."""
+    return digests.pieces_sha256([doc.url, doc.title, doc.summary, doc.text, doc.lang])
+
+
 def index_key(tag: str, prefix: str, docs: list, fallbacks: list[tuple[str, str]], editions: list,
               kiosk: bool) -> str:
     """The key of an edition's index: everything :func:`lantoa.search.index.build` makes it from."""
-    return digests.pieces_sha256([
-        "lantoa-search-index", _code_version(), tag, prefix, str(kiosk), str(len(docs)),
-        *(field for d in docs for field in (d.url, d.title, d.summary, d.text, d.lang)),
-        str(len(fallbacks)), *(field for pair in fallbacks for field in pair),
-        *(field for e in editions for field in (e.lang, e.prefix, e.name, e.dir))])
+    return _key(index_shape(tag, prefix, fallbacks, editions), kiosk, [doc_mark(d) for d in docs])
+
+
+def _key(shape: str, kiosk: bool, marks: list[str]) -> str:
+    return digests.pieces_sha256(["lantoa-search-index", shape, str(kiosk), *marks])
+
+
+#: an edited edition's index is updated in place (:func:`lantoa.search.index.update`) when at most
+#: this share of its documents changed; past it, building it whole costs about as much
+UPDATE_AT_MOST = 0.25
+
+
+def _updated(kept: Path, prefix: str, shape: str, docs: list, marks: list[str]) -> dict | None:
+    """The index of ``docs`` made from the index of the kept edition ``kept`` when its documents
+    (recorded beside it, ``SEARCH_DOCS``) are the same pages in the same order, for an index of the
+    same ``shape``, and few of them changed (``UPDATE_AT_MOST``); else None."""
+    try:
+        shape_was, urls_were, marks_were = marshal.loads((kept / SEARCH_DOCS).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None  # kept by an older lantoa, or unreadable: the index is built whole
+    if shape_was != shape or urls_were != [d.url for d in docs] or len(marks_were) != len(marks):
+        return None
+    changed = [i for i, (was, now) in enumerate(zip(marks_were, marks)) if was != now]
+    if len(changed) > UPDATE_AT_MOST * len(docs):
+        return None
+    try:
+        index = json.loads((kept / prefix / "search" / "index.json").read_bytes())
+    except (OSError, ValueError):
+        return None
+    log.debug("search: the index of %s updated, %d of %d documents changed", prefix or "/", len(changed), len(docs))
+    return sindex.update(index, docs, changed)
 
 
 #: the word counts of an edition's texts, kept by language and text digest in
