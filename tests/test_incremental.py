@@ -52,17 +52,28 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
         return add(self, lang, part, kept)
 
     monkeypatch.setattr(builder._Merge, "add", recording)
+    listed = builder.incremental.listed_files
+    listings: list[int | None] = []  # each kept edition's files, as the stamp that checked it listed them
+    monkeypatch.setattr(builder.incremental, "listed_files",
+                        lambda part: listings.append(None if (files := listed(part)) is None else len(files)) or files)
+    start_find = builder.incremental._start_find
+    found_in: list[str] = []  # the folders a GNU find listed for the build
+    monkeypatch.setattr(builder.incremental, "_start_find",
+                        lambda folder: found_in.append(os.path.relpath(folder, project)) or start_find(folder))
     at_fork: list[list[str]] = []
     watching = [True]
     os.register_at_fork(before=lambda: watching[0] and at_fork.append([t.name for t in threading.enumerate()]))
     story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
     original = story.read_text("utf-8")
+    parts = os.path.join(".cache", "lantoa", "parts")
+    kept_keys = {lang: os.listdir(project / parts / lang) for lang in os.listdir(project / parts)}
     try:
         story.write_text(original.replace("The bay has many limestone islands.", "The bay has very many islands."),
                          "utf-8")
         edited = build(project, "-j", "2")
         watching[0] = False
-        merges = list(merged_in)
+        merges, listed_now, finds = list(merged_in), list(listings), list(found_in)
+        rendered = sorted(lang for lang in kept_keys if kept_keys[lang] != os.listdir(project / parts / lang))
         assert build(project, "--clean") == edited  # the edit's site is a clean build's
     finally:
         watching[0] = False
@@ -74,6 +85,13 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
     assert merges[0][:2] == ("vi", True)
     assert sorted(lang for lang, _, _ in merges) == ["ar", "blt-Tavt", "en", "km", "tyz", "vi"]
     assert all(name.startswith("lantoa-merge") for _, _, name in merges)
+    # each of them linked from the listing of the stamp that checked it (kept) or kept it (rendered)
+    assert len(listed_now) == 6 and all(listed_now), listed_now
+    # the kept editions were checked from one find of them all, begun as the build began (and the
+    # rendered ones' new parts each stamped as they were kept)
+    assert finds.count(parts) == 1, finds
+    stamped = sorted(f.split(os.sep)[3] for f in finds if f.startswith(parts + os.sep))
+    assert stamped == rendered and "vi" not in rendered, (stamped, rendered)
     assert edited != before
 
 

@@ -17,6 +17,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,6 +239,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                               "or --no-cache")
         parts = {lang: work / "parts" / lang for lang in wanted}
         cache_dir = (root / ".cache" / "lantoa") if cache else None
+        if cache_dir:
+            incremental.begin_stamps(cache_dir, mine)
         inputs: dict[str, incremental.EditionInputs] = {}  # the editions staged: what their MkDocs run reads
         keys: dict[str, str] = {}  # edition -> the key of its kept output (staged, or taken from its kept staging)
         reused: dict[str, Path | None] = {}  # editions whose every input is unchanged: their kept output
@@ -418,6 +421,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         result.seconds = time.perf_counter() - start
         return result
     finally:
+        incremental.end_stamps()
         digests.save()
         media_cache.save_ledgers()
         discard(work)
@@ -513,44 +517,49 @@ class _Merge:
         if known is not None:
             self.chars[lang] = (set(), known)
         base, site = str(part), self.site
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames.sort()
-            rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
-            for name in sorted(filenames):
-                rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                if rel_dir == "." and name in incremental.BOOKKEEPING:
+        listed = incremental.listed_files(part) if kept else None
+        for name in _files_of(base) if listed is None else listed:
+            if name in incremental.BOOKKEEPING:
+                continue
+            rel = site_path(name, lang, self.default)
+            self.files.add(rel)
+            src = os.path.join(base, name)
+            if lang in self.chars and rel.endswith(".html"):
+                self.chars[lang][0].add(rel)
+            dest = os.path.join(site, rel)
+            parent = os.path.dirname(dest)
+            if parent not in self.made:
+                os.makedirs(parent, exist_ok=True)
+                self.made.add(parent)
+            try:
+                if kept:
+                    os.link(src, dest)  # fails on a file there already: no lstat first
+                elif os.path.lexists(dest):  # (a rename would replace it)
+                    raise FileExistsError(dest)
+                else:
+                    os.replace(src, dest)
+            except FileExistsError:
+                if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
                     continue
-                rel = site_path(rel, lang, self.default)
-                self.files.add(rel)
-                src = os.path.join(dirpath, name)
-                if lang in self.chars and rel.endswith(".html"):
-                    self.chars[lang][0].add(rel)
-                dest = os.path.join(site, rel)
-                parent = os.path.dirname(dest)
-                if parent not in self.made:
-                    os.makedirs(parent, exist_ok=True)
-                    self.made.add(parent)
-                try:
-                    if kept:
-                        os.link(src, dest)  # fails on a file there already: no lstat first
-                    elif os.path.lexists(dest):  # (a rename would replace it)
-                        raise FileExistsError(dest)
-                    else:
-                        os.replace(src, dest)
-                except FileExistsError:
-                    if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
-                        continue
-                    raise BuildFailed(f"internal error: languages disagree on {rel}") from None
-                except OSError:
-                    if not kept:
-                        raise
-                    shutil.copy2(src, dest)  # no hard links here (another file system)
+                raise BuildFailed(f"internal error: languages disagree on {rel}") from None
+            except OSError:
+                if not kept:
+                    raise
+                shutil.copy2(src, dest)  # no hard links here (another file system)
 
     def result(self, order: list[str]) -> tuple[set[str], dict[str, tuple[set[str], dict[str, str]]]]:
         """The site paths of the HTML pages, and the characters of each edition's pages (in
         ``order``, whatever order the editions arrived in)."""
         pages = {rel for rel in self.files if rel.endswith(".html")}
         return pages, {lang: self.chars[lang] for lang in order if lang in self.chars}
+
+
+def _files_of(base: str) -> Iterator[str]:
+    """The path within ``base`` of each file under it."""
+    for dirpath, _, filenames in os.walk(base):
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        for name in filenames:
+            yield name if rel_dir == "." else f"{rel_dir}/{name}"
 
 
 def _swap(new: Path, out: Path) -> None:
