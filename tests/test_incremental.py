@@ -480,6 +480,40 @@ def test_a_pause_of_collection_ends_as_it_began(monkeypatch):
         gc.enable()
 
 
+def test_what_a_pause_made_is_frozen_until_the_build_ends(project, monkeypatch):
+    """The objects made while collection was paused are all in the collector's youngest generation:
+    frozen when the pause ends, the passes of the output steps do not trace them all again; the
+    build thaws them when it ends, and `lantoa serve` when its check fails (no build to do it)."""
+    import gc
+
+    from lantoa.commands.serve import Preview
+    from lantoa.gcpause import paused
+    from lantoa.site import outputs
+
+    gc.unfreeze()  # what the fixture's check froze, with no build after it in this process
+    with paused():
+        made = [{"n": i} for i in range(1000)]
+    assert gc.get_freeze_count() >= len(made)
+    gc.unfreeze()
+    frozen_in_outputs = []
+    run = outputs.run
+    monkeypatch.setattr(builder.outputs, "run", lambda ctx: frozen_in_outputs.append(gc.get_freeze_count()) or run(ctx))
+    build(project, "-j", "1")
+    assert frozen_in_outputs and frozen_in_outputs[0] > 10_000  # the check's and the staging's objects
+    assert gc.get_freeze_count() == 0
+
+    preview = Preview(type("Ctx", (), {"root": project})(), [])
+    preview.warm = True
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.md"
+    original = story.read_text("utf-8")
+    try:
+        story.write_text(original.replace("category:", "categroy:", 1), "utf-8")
+        assert preview.rebuild() is False
+    finally:
+        story.write_text(original, "utf-8")
+    assert gc.get_freeze_count() == 0
+
+
 def test_a_worker_gives_back_what_each_edition_left(monkeypatch):
     """After each edition, a worker collects its cyclic garbage and hands the C heap's free pages
     back, whether the edition built or failed: the next edition's peak does not come on top of it."""

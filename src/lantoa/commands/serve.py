@@ -13,6 +13,7 @@ diagnostics and keeps serving the last good build.
 from __future__ import annotations
 
 import functools
+import gc
 import http.server
 import logging
 import os
@@ -103,7 +104,14 @@ class Preview:
             warm_workers(self.ctx.root)
             memo.keep_between_runs()  # and every rebuild reads the sources in it
             self.warm = True
-        checked = collect(self.ctx.root)
+        checked = None
+        try:
+            checked = collect(self.ctx.root)
+        finally:
+            if checked is None or checked.report.failed():
+                # the check froze what it made (lantoa.gcpause) and no build will thaw it: thawed
+                # here, the collector gets back what an editor's saves of a story in error leave
+                gc.unfreeze()
         if checked.report.items:
             click.echo(checked.report.render_text(), err=True)
         if checked.report.failed():

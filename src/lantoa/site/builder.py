@@ -421,6 +421,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         result.seconds = time.perf_counter() - start
         return result
     finally:
+        gc.unfreeze()  # frozen when its check and staging ended (lantoa.gcpause): garbage once the caller lets go
         incremental.end_stamps()
         digests.save()
         media_cache.save_ledgers()
