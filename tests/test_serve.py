@@ -229,6 +229,28 @@ def test_the_preview_imports_the_workers_modules_once_so_each_rebuild_s_workers_
     assert not [m for m in imported if m.split(".")[0] in WORKER_PACKAGES], imported
 
 
+def test_a_rebuild_empties_the_trash_it_leaves_while_the_editor_reads(tmp_path):
+    """What a rebuild puts in the trash (the previous preview, its scratch folders) is deleted as
+    soon as it is done, not by the next rebuild, beside which its `rm` took the second core."""
+    from types import SimpleNamespace
+
+    from lantoa.commands.serve import Preview
+    from lantoa.site.builder import TRASH
+
+    root = make_project(tmp_path / "site", langs=("vi", "en"))
+    preview = Preview(SimpleNamespace(root=root, echo=lambda m: None), [])
+    preview.warm = True  # the workers import what they need (a test process forks them)
+    assert preview.rebuild() is True
+    story = root / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    assert preview.rebuild() is True
+    trash = root / "build" / TRASH
+    assert preview.sweeper is not None  # deleting the first preview and the second's scratch
+    preview.sweeper.join()
+    assert not trash.exists() or not list(trash.iterdir())
+    assert (root / "build" / "preview" / "en" / "index.html").is_file()
+
+
 def test_an_open_page_reloads_itself_after_an_edit(tmp_path):
     """What an editor sees: the story open in Chromium shows the new title after the file is saved,
     without touching the browser (the page's script, allowed by its Content-Security-Policy)."""
