@@ -95,6 +95,29 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
     assert edited != before
 
 
+def test_a_second_build_of_a_project_waits_for_the_first(project):
+    """Two builds of one project (`lantoa build` while `lantoa serve` rebuilds) would move the kept
+    editions and the trash of one build cache under each other: the second waits, and says so,
+    before it even checks whether anything changed."""
+    import fcntl
+
+    before = build(project)
+    from lantoa import buildlock
+
+    lock = project / ".cache" / "lantoa" / buildlock.LOCK
+    done: list = []
+    with open(lock, "a+b") as held:  # a build of it running in another process
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = threading.Thread(target=lambda: done.append(CliRunner().invoke(main, ["-C", str(project), "build"])))
+        waiting.start()
+        waiting.join(3)
+        assert waiting.is_alive() and not done
+    waiting.join(300)
+    assert done and done[0].exit_code == 0, done and done[0].output
+    assert "another build of this project is running" in done[0].output
+    assert tree_digest(project / "build" / "site") == before
+
+
 def test_shards_built_apart_assemble_the_same_site(project, tmp_path):
     """A CI matrix: each shard renders its editions on a machine of its own (here: a copy of the
     project), a last job gathers their parts and assembles the site, byte-identical to one build."""

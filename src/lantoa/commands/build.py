@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..buildlock import one_build_at_a_time
 from .check import SilentFailure, collect
 
 
@@ -25,11 +26,12 @@ def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = Fal
         out = ctx.root / "build" / "kiosk"
     target = (out or ctx.root / "build" / "site").resolve()
     cache_dir = ctx.root / ".cache" / "lantoa"
-    digests.load(None if clean else cache_dir)
-    try:
-        _run(ctx, langs, clean, strict, target, cache_dir, jobs, kiosk, shard)
-    finally:
-        digests.save()
+    with one_build_at_a_time(ctx.root):  # the "nothing changed" check too: another build may be changing it
+        digests.load(None if clean else cache_dir)
+        try:
+            _run(ctx, langs, clean, strict, target, cache_dir, jobs, kiosk, shard)
+        finally:
+            digests.save()
 
 
 def _run(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, kiosk: bool,

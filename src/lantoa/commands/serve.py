@@ -96,6 +96,12 @@ class Preview:
             return str(self.build_id)
 
     def rebuild(self) -> bool:
+        from ..buildlock import one_build_at_a_time
+
+        with one_build_at_a_time(self.ctx.root):  # a `lantoa build` of the project may be running
+            return self._rebuild()
+
+    def _rebuild(self) -> bool:
         from .check import collect
 
         if not self.warm:  # once: every rebuild's workers are forked from this process
