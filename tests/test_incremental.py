@@ -118,6 +118,32 @@ def test_a_second_build_of_a_project_waits_for_the_first(project):
     assert tree_digest(project / "build" / "site") == before
 
 
+def test_an_edit_makes_the_sitemaps_and_feeds_of_the_edited_editions_only(project, monkeypatch):
+    """The sitemap and feeds of an edition whose staging did not change are read back from the
+    build cache (lantoa.site.editions.per_edition), not made again from its model; the site is
+    the one a clean build makes."""
+    from lantoa.site import editions
+
+    build(project)
+    parts = project / ".cache" / "lantoa" / "parts"
+    kept_keys = {lang: os.listdir(parts / lang) for lang in os.listdir(parts)}
+    made: list[tuple[str, str]] = []
+    sitemap, feeds = editions._sitemap, editions._feeds
+    monkeypatch.setattr(editions, "_sitemap", lambda ctx, tag, links: made.append(("sitemap", tag)) or sitemap(ctx, tag, links))
+    monkeypatch.setattr(editions, "_feeds", lambda ctx, tag: made.append(("feeds", tag)) or feeds(ctx, tag))
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    story.write_text(story.read_text("utf-8").replace("The bay has many limestone islands.",
+                                                      "The bay has very many islands."), "utf-8")
+    edited = build(project)
+    rendered = sorted(lang for lang in kept_keys if kept_keys[lang] != os.listdir(parts / lang))
+    assert rendered and "vi" not in rendered
+    assert sorted(made) == sorted([("feeds", t) for t in rendered] + [("sitemap", t) for t in rendered])
+    monkeypatch.undo()
+    shutil.rmtree(project / "build")
+    shutil.rmtree(project / ".cache")
+    assert build(project, "--clean") == edited
+
+
 def test_shards_built_apart_assemble_the_same_site(project, tmp_path):
     """A CI matrix: each shard renders its editions on a machine of its own (here: a copy of the
     project), a last job gathers their parts and assembles the site, byte-identical to one build."""
@@ -720,13 +746,13 @@ def test_a_kiosk_copy_keeps_its_own_staging(project, monkeypatch):
 
 def test_the_build_cache_lets_go_of_a_language_removed_from_the_site(project):
     """A language taken out of locales/: the next build retires what the build cache kept for its
-    editions (kept output, staging, render memo, search counts), and keeps the others'; the site is
+    editions (kept output, staging, render memo, search counts, sitemap and feeds), and keeps the others'; the site is
     the one a clean build of the remaining languages makes."""
     build(project)
     cache = project / ".cache" / "lantoa"
 
     def kept(tag):
-        return sorted(p.relative_to(cache).as_posix() for folder in ("parts", "staged", "render", "search")
+        return sorted(p.relative_to(cache).as_posix() for folder in ("parts", "staged", "render", "search", "early")
                       for p in (cache / folder).glob(f"{tag}*") if p.name.split(".")[0] == tag)
 
     assert len(kept("km")) >= 3 and len(kept("tyz")) >= 3

@@ -604,8 +604,9 @@ def retire(path: Path, trash_parent: Path) -> None:
 
 
 #: the build cache's folders that keep something for each edition, named by its tag: kept editions,
-#: stagings (lantoa.site.stage), render memos (lantoa.site.rendermemo), search counts (lantoa.site.search)
-PER_EDITION = ("parts", STAGED, "render", "search")
+#: stagings (lantoa.site.stage), render memos (lantoa.site.rendermemo), search counts (lantoa.site.search),
+#: sitemaps and feeds (lantoa.site.editions)
+PER_EDITION = ("parts", STAGED, "render", "search", "early")
 
 
 def forget_languages(cache_dir: Path, tags) -> list[str]:
