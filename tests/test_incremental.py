@@ -120,8 +120,8 @@ def test_a_second_build_of_a_project_waits_for_the_first(project):
 
 def test_an_edit_makes_the_sitemaps_and_feeds_of_the_edited_editions_only(project, monkeypatch):
     """The sitemap and feeds of an edition whose staging did not change are read back from the
-    build cache (lantoa.site.editions.per_edition), not made again from its model; the site is
-    the one a clean build makes."""
+    build cache (lantoa.site.editions.per_edition), not made again from its model, which is then
+    not even read from its kept staging; the site is the one a clean build makes."""
     from lantoa.site import editions
 
     build(project)
@@ -131,6 +131,10 @@ def test_an_edit_makes_the_sitemaps_and_feeds_of_the_edited_editions_only(projec
     sitemap, feeds = editions._sitemap, editions._feeds
     monkeypatch.setattr(editions, "_sitemap", lambda ctx, tag, links: made.append(("sitemap", tag)) or sitemap(ctx, tag, links))
     monkeypatch.setattr(editions, "_feeds", lambda ctx, tag: made.append(("feeds", tag)) or feeds(ctx, tag))
+    loaded: list[str] = []  # the kept stagings whose model was read
+    model = builder.incremental.StagedRecord.model
+    monkeypatch.setattr(builder.incremental.StagedRecord, "model", lambda self: loaded.append(self.path.name) or model(self))
+    monkeypatch.setattr(builder, "CHECK_STAGING", False)  # (which stages them anyway, to compare)
     story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
     story.write_text(story.read_text("utf-8").replace("The bay has many limestone islands.",
                                                       "The bay has very many islands."), "utf-8")
@@ -138,10 +142,27 @@ def test_an_edit_makes_the_sitemaps_and_feeds_of_the_edited_editions_only(projec
     rendered = sorted(lang for lang in kept_keys if kept_keys[lang] != os.listdir(parts / lang))
     assert rendered and "vi" not in rendered
     assert sorted(made) == sorted([("feeds", t) for t in rendered] + [("sitemap", t) for t in rendered])
+    assert loaded == []  # nothing asked for the kept editions' models (lantoa.site.stage.Models)
     monkeypatch.undo()
     shutil.rmtree(project / "build")
     shutil.rmtree(project / ".cache")
     assert build(project, "--clean") == edited
+
+
+def test_a_kept_model_is_read_when_asked_for_and_an_unreadable_one_is_a_clear_error():
+    from lantoa.errors import LantoaError
+    from lantoa.site.stage import Models
+
+    reads: list[str] = []
+    models = Models(vi={"pages": {}})
+    models.later("km", lambda: reads.append("km") or {"pages": {"home": {}}})
+    models.later("lo", lambda: None)  # its kept staging could not be read
+    assert reads == [] and models["vi"] == {"pages": {}}
+    assert models["km"] == {"pages": {"home": {}}} and models["km"] is models["km"] and reads == ["km"]
+    with pytest.raises(LantoaError, match="kept staging of edition lo.*build again with --clean"):
+        models["lo"]
+    with pytest.raises(KeyError):
+        models["ar"]
 
 
 def test_shards_built_apart_assemble_the_same_site(project, tmp_path):

@@ -335,13 +335,14 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
 
         def take(staged: Staged, lang: str, staging: str) -> bool:
             """An edition whose staging key is the one its kept staging was made with, and whose
-            kept output is intact: its model from there, its output linked into the site."""
+            kept output is intact: its model from there (when asked for), its output linked into
+            the site."""
             kept = incremental.staged_record(cache_dir, staged_as(lang), staging)
             part = kept and incremental.kept_part(cache_dir, lang, kept.edition)
-            model = part and kept.model()
-            if not model:
+            if not part:
                 return False
-            staged.models[lang], staged.pages[lang] = model, kept.pages
+            staged.models.later(lang, kept.model)
+            staged.pages[lang] = kept.pages
             keys[lang] = kept.edition
             reused[lang] = part
             merge_in(lang, part, True)

@@ -42,14 +42,6 @@ def quoteattr(data: str) -> str:
     return '"{}"'.format(data.replace('"', "&quot;"))
 
 
-def load_models(ctx) -> dict[str, dict]:
-    """Every edition's staged model (kept by the stager in this process; the steps only read them).
-    A reused edition's model is not written to disk (lantoa.site.stage.write_edition)."""
-    if ctx.models is None:
-        ctx.models = {tag: ctx.staged.models[tag] for tag in ctx.langs}
-    return ctx.models
-
-
 def _abs(ctx, rel: str) -> str:
     return ctx.site_url + rel
 
@@ -87,8 +79,7 @@ def sitemaps_step(ctx) -> int:
 def _sitemap(ctx, tag: str, links: dict[str, str]) -> dict[str, bytes]:
     """Edition ``tag``'s sitemap, plain and gzipped (site path -> bytes). ``links``: the alternate
     links of each page path, made once for every edition that lists the page."""
-    models = load_models(ctx)
-    model = models[tag]
+    model = ctx.staged.models[tag]  # (a kept edition's is read from its kept staging now: lantoa.site.stage.Models)
     default = ctx.registry.default
     prefix = model["editions"][tag]
     urls = []
@@ -168,7 +159,7 @@ def feeds_step(ctx) -> int:
 
 def _feeds(ctx, tag: str) -> dict[str, bytes]:
     """Edition ``tag``'s JSON Feed and RSS feed (site path -> bytes)."""
-    model = load_models(ctx)[tag]
+    model = ctx.staged.models[tag]
     prefix = model["editions"][tag]
     home = model["pages"]["home"]
     strings = model["strings"]

@@ -39,7 +39,6 @@ class OutputContext:
     #: read them (lantoa.site.pagefacts)
     edition_chars: dict[str, tuple[set[str], dict[str, str]]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # step name -> files written
-    models: dict[str, dict] | None = None  # tag -> staged model (lantoa.site.editions.load_models)
     #: step -> (the folder it wrote into, files written) or the error it raised, for the steps
     #: :func:`prepare` ran while the editions were being rendered
     early: dict[Callable, tuple[Path, int] | LantoaError] = field(default_factory=dict, repr=False)

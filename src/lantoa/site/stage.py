@@ -24,11 +24,38 @@ from pathlib import Path
 
 from ..content import translations
 from ..content.model import Entry, Project, Variant
+from ..errors import LantoaError
 from ..i18n.registry import Registry
 from ..i18n.strings import LANTOA_KEYS
 from . import api, images, material_strings
 
 log = logging.getLogger(__name__)
+
+
+class Models(dict):
+    """tag -> an edition's staged model; a kept edition's is read from its kept staging only when
+    something asks for it (:meth:`later`): after a one-story edit, nothing does for the eleven
+    editions taken whole from the build cache (their sitemaps and feeds are kept too), and reading
+    their models cost 10 ms each on the build's main process."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loaders: dict[str, Callable[[], dict | None]] = {}
+
+    def later(self, tag: str, load: Callable[[], dict | None]) -> None:
+        self.pop(tag, None)
+        self.loaders[tag] = load
+
+    def __missing__(self, tag: str) -> dict:
+        load = self.loaders.pop(tag, None)
+        if load is None:
+            raise KeyError(tag)
+        model = load()
+        if not model:
+            raise LantoaError(f"the kept staging of edition {tag} in .cache/lantoa/staged could not be read: "
+                              "build again with --clean")
+        self[tag] = model
+        return model
 
 
 @dataclass
@@ -43,7 +70,7 @@ class Staged:
     media_dir: Path | None = None  # variants, social cards, press kits: moved into the site by media_step
     #: tag -> the edition's model (model.<tag>.json), for this process only (not sent to the workers,
     #: which read their own edition's file)
-    models: dict[str, dict] = field(default_factory=dict, repr=False)
+    models: Models = field(default_factory=Models, repr=False)
     #: tag -> its pages' staged Markdown (path in docs_dir -> text), for this process only, while
     #: :func:`stage` hands the edition on (``staged_edition``): written for its worker by
     #: :func:`write_edition` for an edition that is rendered, not for one reused whole from the
@@ -58,7 +85,7 @@ class Staged:
         return {k: v for k, v in vars(self).items() if k not in self._LOCAL}
 
     def __setstate__(self, state: dict) -> None:
-        vars(self).update(state, models={}, sources={}, keys={})
+        vars(self).update(state, models=Models(), sources={}, keys={})
 
 
 @dataclass
