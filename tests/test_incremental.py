@@ -60,6 +60,11 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
     found_in: list[str] = []  # the folders a GNU find listed for the build
     monkeypatch.setattr(builder.incremental, "_start_find",
                         lambda folder: found_in.append(os.path.relpath(folder, project)) or start_find(folder))
+    from lantoa import validate
+
+    at_check: list[list[str]] = []  # the finds begun when the project is checked
+    check_project = validate.check_project
+    monkeypatch.setattr(validate, "check_project", lambda *a, **k: at_check.append(list(found_in)) or check_project(*a, **k))
     at_fork: list[list[str]] = []
     watching = [True]
     os.register_at_fork(before=lambda: watching[0] and at_fork.append([t.name for t in threading.enumerate()]))
@@ -90,6 +95,7 @@ def test_kept_editions_are_merged_in_a_thread_started_after_the_fork(project, mo
     # the kept editions were checked from one find of them all, begun as the build began (and the
     # rendered ones' new parts each stamped as they were kept)
     assert finds.count(parts) == 1, finds
+    assert parts in at_check[0]  # begun before the edit's check, which its find then runs beside
     stamped = sorted(f.split(os.sep)[3] for f in finds if f.startswith(parts + os.sep))
     assert stamped == rendered and "vi" not in rendered, (stamped, rendered)
     assert edited != before

@@ -44,6 +44,14 @@ def _run(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, ki
     if nothing_to_do(key):
         ctx.echo(f"{target} is up to date (no input changed since the last build)")
         return
+    with incremental.stamps_begun(None if clean else cache_dir):  # the kept editions' stamps, beside the check
+        _check_and_build(ctx, langs, clean, strict, target, cache_dir, jobs, kiosk, shard, key)
+
+
+def _check_and_build(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, kiosk: bool,
+                     shard: tuple[int, int] | None, key: str) -> None:
+    from ..site import incremental
+
     checked = collect(ctx.root, memo=not clean)
     report = checked.report
     if report.items and (report.failed(strict) or ctx.verbosity >= 0):

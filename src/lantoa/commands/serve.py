@@ -98,7 +98,10 @@ class Preview:
     def rebuild(self) -> bool:
         from ..buildlock import one_build_at_a_time
 
-        with one_build_at_a_time(self.ctx.root):  # a `lantoa build` of the project may be running
+        from ..site.incremental import stamps_begun
+
+        # a `lantoa build` of the project may be running; the kept editions' stamps begin beside the check
+        with one_build_at_a_time(self.ctx.root), stamps_begun(self.ctx.root / ".cache" / "lantoa"):
             return self._rebuild()
 
     def _rebuild(self) -> bool:

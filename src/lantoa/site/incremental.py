@@ -28,6 +28,8 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -500,17 +502,24 @@ _BEGUN: dict[str, _Stamp] = {}
 _LISTINGS: list[_Listing] = []
 
 
-def begin_stamps(cache_dir: Path, langs: list[str]) -> None:
-    """Begin now the stamps that check the kept editions of ``langs`` (:func:`kept_part`,
-    :func:`reusable_pages`), from one ``find`` of them all, which runs on the core the staging
-    leaves free: the check of each edition then only reads its share of what it printed (at
-    400 x 12, a one-story edit waited 10-20 ms for a ``find`` of each of 11 kept editions, one
-    after the other, on the main process's way). The build ends with :func:`end_stamps`. Nothing
-    writes into a kept edition during a build (:func:`store_part` replaces the folder)."""
+def begin_stamps(cache_dir: Path, langs: list[str] | None = None) -> None:
+    """Begin now the stamps that check the kept editions of ``langs`` (all there are: None)
+    (:func:`kept_part`, :func:`reusable_pages`), from one ``find`` of them all, which runs on the
+    core the check and the staging leave free: the check of each edition then only reads its share
+    of what it printed (at 400 x 12, a one-story edit waited 10-20 ms for a ``find`` of each of 11
+    kept editions, one after the other, on the main process's way). The commands begin them before
+    they check the project (:func:`stamps_begun`), the build again for any not begun; it ends them
+    (:func:`end_stamps`). Nothing writes into a kept edition during a build (:func:`store_part`
+    replaces the folder), and one build of a project runs at a time (lantoa.buildlock)."""
     folders = []
-    for lang in langs:
+    try:
+        tags = os.listdir(cache_dir / "parts") if langs is None else langs
+    except OSError:
+        return
+    for lang in tags:
         try:
-            folders += [p for p in (cache_dir / "parts" / lang).iterdir() if (p / COMPLETE).is_file()]
+            folders += [p for p in (cache_dir / "parts" / lang).iterdir()
+                        if str(p) not in _BEGUN and (p / COMPLETE).is_file()]
         except OSError:
             continue
     if folders:
@@ -518,6 +527,18 @@ def begin_stamps(cache_dir: Path, langs: list[str]) -> None:
         _LISTINGS.append(listing)
         for folder in folders:
             _BEGUN.setdefault(str(folder), _Stamp(folder, skip=COMPLETE, listing=listing))
+
+
+@contextmanager
+def stamps_begun(cache_dir: Path | None) -> Iterator[None]:
+    """:func:`begin_stamps` now, for a build that checks the project first; :func:`end_stamps` when
+    the block ends (the build ends them itself; a check that fails does not build)."""
+    if cache_dir is not None:
+        begin_stamps(cache_dir)
+    try:
+        yield
+    finally:
+        end_stamps()
 
 
 def end_stamps() -> None:
