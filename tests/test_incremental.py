@@ -472,6 +472,28 @@ def test_the_heap_is_trimmed_before_the_workers_are_forked(project, monkeypatch)
     assert "fork" in events and events[0] == "trim", events
 
 
+def test_a_stamp_s_find_runs_to_its_end_before_anything_reads_it(tmp_path):
+    """A stamp is begun early and read later: its find prints into a file, not a pipe, whose 64 kB
+    would stop it until read (the kept editions' listing is 1.3 MB at 400 x 12)."""
+    import shutil as sh
+    import subprocess
+
+    if sh.which("find") is None:
+        pytest.skip("no find here")
+    for k in range(2000):  # some 90 kB of find's output
+        (tmp_path / f"page-{k:05}-with-a-long-enough-name.html").write_text("x", "utf-8")
+    from lantoa.site import incremental
+
+    find = incremental._start_find(tmp_path)
+    try:
+        assert find.process.wait(timeout=30) == 0
+    except subprocess.TimeoutExpired:
+        incremental._end(find)
+        raise AssertionError("the find waited for its output to be read")
+    found = incremental._finish_find(find)
+    assert len(found) == 2000 and found[0][0] == b"page-00000-with-a-long-enough-name.html"
+
+
 def test_a_tree_stamp_sees_a_file_changed_in_place_with_or_without_find(tmp_path, monkeypatch):
     """The stamp that lets a rebuild with no change skip everything: from one GNU find, or from a
     stat of each file where there is none; either way an edit in place of the same size shows,
