@@ -78,9 +78,9 @@ def _local_image(entry: Entry, ref: str, files: frozenset[str] | None = None) ->
     dot = name.rfind(".")  # the suffix as PurePosixPath's (without parsing 5,600 paths a staging)
     if not 0 < dot < len(name) - 1 or name[dot:].lower() not in IMAGE_EXTENSIONS:
         return None
+    if files is not None:  # (looked up before a path is made: most of the names asked for are not there)
+        return entry.dir / name if name in files else None
     path = entry.dir / name
-    if files is not None:
-        return path if name in files else None
     return path if path.is_file() and not path.is_symlink() else None
 
 
