@@ -97,7 +97,6 @@ class Preview:
 
     def rebuild(self) -> bool:
         from ..buildlock import one_build_at_a_time
-
         from ..site.incremental import stamps_begun
 
         # a `lantoa build` of the project may be running; the kept editions' stamps begin beside the check
