@@ -18,7 +18,7 @@ import marshal
 from pathlib import Path
 
 from ..cachefile import keep_quietly
-from .incremental import replace_bytes, replace_text
+from .incremental import replace_bytes
 
 log = logging.getLogger(__name__)
 FEED_ITEMS = 50
@@ -50,9 +50,9 @@ def _lastmod(page: dict) -> str:
     return page.get("updated") or page.get("date") or ""
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_text(path, text)  # an edition's own sitemap.xml came from its (kept) MkDocs output
+    replace_bytes(path, data)  # an edition's own sitemap.xml came from its (kept) MkDocs output
 
 
 def sitemaps_step(ctx) -> int:
@@ -65,14 +65,15 @@ def sitemaps_step(ctx) -> int:
     for tag in ctx.langs:
         prefix = ctx.registry.prefix(tag)
         for rel, data in per_edition(ctx, "sitemap", tag, lambda: _sitemap(ctx, tag, links)).items():
-            _write_bytes(ctx.site / rel, data)
+            _write(ctx.site / rel, data)
             written += 1
         index.append(_abs(ctx, prefix + "sitemap.xml"))
     _write(ctx.site / "sitemap_index.xml",
-           f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">\n'
-           + "".join(f"  <sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in index) + "</sitemapindex>\n")
+           (f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="{SITEMAP_NS}">\n'
+            + "".join(f"  <sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in index)
+            + "</sitemapindex>\n").encode("utf-8"))
     _write(ctx.site / "robots.txt",
-           f"User-agent: *\nDisallow: /_status/\n\nSitemap: {_abs(ctx, 'sitemap_index.xml')}\n")
+           f"User-agent: *\nDisallow: /_status/\n\nSitemap: {_abs(ctx, 'sitemap_index.xml')}\n".encode("utf-8"))
     return written + 2
 
 
@@ -132,11 +133,6 @@ def per_edition(ctx, kind: str, tag: str, make) -> dict[str, bytes]:
     return files
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    replace_bytes(path, data)
-
-
 def _rfc822(date: str) -> str:
     d = dt.date.fromisoformat(date)
     return email.utils.format_datetime(dt.datetime(d.year, d.month, d.day, tzinfo=dt.timezone(dt.timedelta(hours=7))))
@@ -152,7 +148,7 @@ def feeds_step(ctx) -> int:
     written = 0
     for tag in ctx.langs:
         for rel, data in per_edition(ctx, "feeds", tag, lambda: _feeds(ctx, tag)).items():
-            _write_bytes(ctx.site / rel, data)
+            _write(ctx.site / rel, data)
             written += 1
     return written
 
