@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..i18n import fonts as lfonts
+from ..i18n.cmap import Coverage, read_coverage
 from ..cachefile import keep_quietly
 from . import csp
 from .incremental import file_names
@@ -42,9 +43,8 @@ _coverage_dir: Path | None = None
 
 
 @lru_cache(maxsize=None)
-def _coverage(family: str) -> frozenset[int]:
-    """The characters a family's font file has (its cmap), kept in the fonts cache: reading the
-    CJK collection's cmap takes longer than subsetting a small face."""
+def _coverage(family: str) -> Coverage:
+    """The characters a family's font file has (its cmap, as ranges), kept in the fonts cache."""
     src = lfonts.source_for_family(family)
     weight = min(src.files)
     name, index = src.files[weight]
@@ -55,17 +55,15 @@ def _coverage(family: str) -> frozenset[int]:
     kept = None
     if _coverage_dir is not None:
         key = hashlib.sha256(f"{path}\0{index}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:32]
-        kept = _coverage_dir / f"cmap-{key}.json"
+        kept = _coverage_dir / f"cmap-ranges-{key}.json"
         try:
-            return frozenset(json.loads(kept.read_text("utf-8")))
+            return Coverage(map(tuple, json.loads(kept.read_text("utf-8"))))
         except (OSError, ValueError, TypeError):
             pass  # not kept yet, or unreadable: read the font again
-    from fontTools.ttLib import TTFont  # 20-30 ms to import: only when no coverage is kept
-
-    cps = frozenset(TTFont(path, fontNumber=index, lazy=True).getBestCmap())
+    cover = read_coverage(path, index)
     if kept is not None:
-        keep_quietly(kept, json.dumps(sorted(cps)).encode())
-    return cps
+        keep_quietly(kept, json.dumps(cover.ranges()).encode())
+    return cover
 
 
 def _family_for(cp: int, lang: str) -> str | None:

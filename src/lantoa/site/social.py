@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 from .. import digests
 from ..errors import LantoaError
 from ..i18n import fonts as lfonts
+from ..i18n.cmap import Coverage, read_coverage
 from ..media.cache import Cache, versions
 from .incremental import link_or_copy
 
@@ -133,11 +134,8 @@ def _font(path: str, index: int, size: int, engine, thread: int) -> ImageFont.Fr
 
 
 @lru_cache(maxsize=64)
-def _coverage(path: str, index: int) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    with TTFont(path, fontNumber=index, lazy=True) as f:
-        return frozenset(f.getBestCmap())
+def _coverage(path: str, index: int) -> Coverage:
+    return read_coverage(path, index)
 
 
 @lru_cache(maxsize=64)
