@@ -612,24 +612,22 @@ def test_what_a_pause_made_is_frozen_until_the_build_ends(project, monkeypatch):
     assert gc.get_freeze_count() == 0
 
 
-def test_a_worker_gives_back_what_each_edition_left(monkeypatch):
-    """After each edition, a worker collects its cyclic garbage and hands the C heap's free pages
-    back, whether the edition built or failed: the next edition's peak does not come on top of it."""
-    calls = []
-    monkeypatch.setattr(builder.gc, "collect", lambda *a: calls.append("collect") or 0)
-    monkeypatch.setattr(builder, "_trim_heap", lambda: calls.append("trim"))
-    monkeypatch.setattr(builder, "_build_language", lambda *args: calls.append(args) or None)
-    assert builder._render_in_worker("root", "en") is None
-    assert calls == [("root", "en"), "collect", "trim"]
+def test_each_edition_is_rendered_in_a_process_of_its_own(project, monkeypatch, tmp_path):
+    """A worker that rendered edition after edition kept each one's high-water mark: every edition
+    is rendered in a process forked for it (lantoa.site.forker), which ends with it."""
+    seen = tmp_path / "pids"
+    seen.mkdir()
+    real = builder._build_language
 
-    def failing(*args):
-        raise KeyboardInterrupt
+    def recording(root, registry, staged, lang, *args):
+        (seen / lang).write_text(str(os.getpid()))
+        return real(root, registry, staged, lang, *args)
 
-    calls.clear()
-    monkeypatch.setattr(builder, "_build_language", failing)
-    with pytest.raises(KeyboardInterrupt):
-        builder._render_in_worker("root", "en")
-    assert calls == ["collect", "trim"]
+    monkeypatch.setattr(builder, "_build_language", recording)  # the children are forked after this
+    build(project, "--clean", "-j", "2")
+    pids = {f.name: int(f.read_text()) for f in seen.iterdir()}
+    assert len(pids) == len(list((project / "locales").glob("*.yml"))) > 2
+    assert len(set(pids.values())) == len(pids) and os.getpid() not in pids.values()
 
 
 def test_a_rebuild_with_no_change_does_nothing_until_an_input_or_the_site_changes(project, monkeypatch):

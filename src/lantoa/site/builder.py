@@ -18,8 +18,9 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .. import digests
@@ -28,6 +29,7 @@ from ..gcpause import paused
 from ..media import cache as media_cache
 from . import config as site_config
 from . import incremental, outputs, pagefacts
+from .forker import ChildDied, Forker
 from .stage import Reuse, Staged, resolve_variant, stage, write_edition
 
 log = logging.getLogger(__name__)
@@ -123,27 +125,19 @@ def _build_language(root: str, registry, staged: Staged, lang: str, work: str, o
     return None
 
 
-def _render_in_worker(*args) -> str | None:
-    """:func:`_build_language` in a worker process, which then gives back what the edition left:
-    its cyclic garbage (MkDocs' pages, files and navigation refer to each other) and the C heap's
-    free pages. A worker renders edition after edition, and each one's peak came on top of what
-    the ones before left: peak PSS of a 100 x 12 build with cached assets 225-229 -> 204-206 MB,
-    at no measurable cost in time (the collection only visits what the worker made: the rest was
-    frozen before the fork)."""
-    try:
-        return _build_language(*args)
-    finally:
-        gc.collect()
-        _trim_heap()
+def _render(*args) -> str | None:
+    """:func:`_build_language` in an edition's own process (sent there by name: what the name
+    holds when the zygote was forked is what runs)."""
+    return _build_language(*args)
 
 
 def warm_workers(root: Path) -> None:
-    """Import in this process what an edition's worker imports and loads (MkDocs, Material, the
-    i18n plugin, Jinja, Python-Markdown with the project's extensions, ours), so that the workers
-    forked from it start with all of it. For a long-lived process: `lantoa serve` forks new workers
-    for each rebuild, and each of them spent about 0.2 s importing. Not for ``lantoa build``: there
-    it would put those imports on the way to the first worker instead of in the workers. Best
-    effort: whatever fails here fails again, and is reported, in the build itself."""
+    """Import in this process what an edition's build imports and loads (MkDocs, Material, the
+    i18n plugin, Jinja, Python-Markdown with the project's extensions, ours), so that the processes
+    forked from it start with all of it. The zygote of lantoa.site.forker does it first thing,
+    while the build goes on staging; `lantoa serve` once, at its start (every rebuild forks a
+    zygote from it). Best effort: whatever fails here fails again, and is reported, in the build
+    itself."""
     import jinja2  # noqa: F401
     import markdown
     from mkdocs import exceptions, localization, utils  # noqa: F401
@@ -252,7 +246,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         # site while the changed ones render
         serial = jobs == 1 or (not jobs and cores == 1)
         cache_arg = str(cache_dir) if cache_dir else None
-        pool: list[ProcessPoolExecutor] = []
+        pool: list[Forker] = []
         futures: dict = {}
         site = work / "site"
         merge = None if shard else _Merge(site, wanted[0])
@@ -298,11 +292,12 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                 # gc.freeze documentation advises): it would take 30 ms here, 55 ms in a long
                 # `lantoa serve`, on the way to the first worker, and leave holes in pages this
                 # process then writes to, copying them.
+                # Each edition is rendered in a process forked for it (lantoa.site.forker), which
+                # ends with it; they are forked from one forked now, which imports what they use.
                 _trim_heap()
                 gc.freeze()
-                # forked while this process's collection is paused (the staging): theirs is not
-                pool.append(ProcessPoolExecutor(max_workers=max(1, jobs or cores), initializer=gc.enable))
-            futures[pool[0].submit(_render_in_worker, str(root), registry, staged, lang, str(work), str(parts[lang]),
+                pool.append(Forker(max(1, jobs or cores), warm=partial(warm_workers, root)))
+            futures[pool[0].submit(_render, str(root), registry, staged, lang, str(work), str(parts[lang]),
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
             start_merging()  # the workers are forked at the first submit
 
@@ -389,12 +384,16 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
                     done(lang, _build_language(str(root), registry, staged, lang, str(work), str(parts[lang]), kiosk,
                                                cache_arg, frozenset(kept[lang])))
             for future in as_completed(futures):
-                done(futures[future], future.result())
+                try:
+                    failed = future.result()
+                except ChildDied as exc:
+                    failed = f"{futures[future]}: {exc}"
+                done(futures[future], failed)
             for merged in merging:
                 merged.result()  # the merge's own failure, if any
         finally:
             if pool:
-                pool[0].shutdown(wait=True, cancel_futures=True)
+                pool[0].shutdown()
                 gc.unfreeze()
             if merger:
                 merger[0].shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,106 @@
+"""Tests for lantoa.site.forker: a fresh process for each edition, forked from one that stays put."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import as_completed
+from pathlib import Path
+
+import pytest
+
+from lantoa.site import forker
+from lantoa.site.forker import ChildDied, Forker
+
+#: set by _warm in the zygote; the children are forked from it
+WARMED: list[int] = []
+#: what a job leaves behind in its process
+LEFT: list[bytes] = []
+
+
+def _warm() -> None:
+    WARMED.append(os.getpid())
+
+
+def _job(n: int) -> tuple[int, int, list[int], int]:
+    """(n, the process, WARMED there, what the jobs before left in it)."""
+    left = sum(map(len, LEFT))
+    LEFT.append(bytes(8 << 20))  # a job that keeps 8 MB
+    return n, os.getpid(), list(WARMED), left
+
+
+def _slow(folder: str, n: int) -> int:
+    Path(folder, f"{n}.start").write_text(str(time.monotonic()))
+    time.sleep(0.3)
+    Path(folder, f"{n}.end").write_text(str(time.monotonic()))
+    return n
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+def _dies() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_each_job_runs_in_a_fresh_child_of_the_warmed_zygote():
+    pool = Forker(2, warm=_warm)
+    try:
+        futures = [pool.submit(_job, n) for n in range(5)]
+        results = sorted(f.result(timeout=30) for f in futures)
+    finally:
+        pool.shutdown()
+    assert [r[0] for r in results] == list(range(5))
+    pids = {r[1] for r in results}
+    assert len(pids) == 5 and os.getpid() not in pids  # a process per job
+    zygote = {r[2][0] for r in results if r[2]}
+    assert len(zygote) == 1 and zygote != pids and all(r[2] for r in results)  # warmed once, before the forks
+    assert all(r[3] == 0 for r in results)  # nothing a job kept is in the next one's process
+    assert WARMED == []  # the warming ran in the zygote, not here
+
+
+def test_at_most_jobs_children_run_at_once(tmp_path):
+    pool = Forker(2)
+    try:
+        futures = [pool.submit(_slow, str(tmp_path), n) for n in range(5)]
+        assert sorted(f.result(timeout=30) for f in as_completed(futures, timeout=30)) == list(range(5))
+    finally:
+        pool.shutdown()
+    spans = [(float((tmp_path / f"{n}.start").read_text()), float((tmp_path / f"{n}.end").read_text())) for n in range(5)]
+    most = max(sum(1 for a, b in spans if a <= t < b) for t, _ in spans)
+    assert most == 2
+
+
+def test_a_failure_comes_back_as_the_exception_with_the_child_s_traceback():
+    pool = Forker(1)
+    try:
+        with pytest.raises(ValueError, match="bad front matter") as raised:
+            pool.submit(_fails, "bad front matter").result(timeout=30)
+    finally:
+        pool.shutdown()
+    assert isinstance(raised.value.__cause__, forker.RemoteTraceback)
+    assert "_fails" in str(raised.value.__cause__)
+
+
+def test_a_child_that_dies_fails_its_job_alone():
+    pool = Forker(2)
+    try:
+        died, fine = pool.submit(_dies), pool.submit(_job, 7)
+        with pytest.raises(ChildDied, match="signal 9"):
+            died.result(timeout=30)
+        assert fine.result(timeout=30)[0] == 7
+    finally:
+        pool.shutdown()
+
+
+def test_shutdown_drops_the_jobs_not_started_and_waits_for_the_others(tmp_path):
+    pool = Forker(1)
+    first = pool.submit(_slow, str(tmp_path), 0)
+    later = [pool.submit(_slow, str(tmp_path), n) for n in (1, 2)]
+    while not (tmp_path / "0.start").exists():
+        time.sleep(0.01)
+    pool.shutdown()
+    assert first.result(timeout=0) == 0  # ran to its end
+    assert all(f.cancelled() for f in later) and not (tmp_path / "1.start").exists()
