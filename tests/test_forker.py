@@ -104,3 +104,27 @@ def test_shutdown_drops_the_jobs_not_started_and_waits_for_the_others(tmp_path):
     pool.shutdown()
     assert first.result(timeout=0) == 0  # ran to its end
     assert all(f.cancelled() for f in later) and not (tmp_path / "1.start").exists()
+
+
+def _collector() -> tuple[bool, int]:
+    import gc
+
+    return gc.isenabled(), gc.get_freeze_count()
+
+
+def test_a_child_collects_only_what_it_makes():
+    """A child is forked while the build's collection is paused: it turns collection on, with
+    what it inherited frozen, so that its passes do not write into (and copy) the inherited pages."""
+    import gc
+
+    gc.disable()
+    try:
+        pool = Forker(1)
+        try:
+            enabled, frozen = pool.submit(_collector).result(timeout=30)
+        finally:
+            pool.shutdown()
+    finally:
+        gc.enable()
+    assert enabled and frozen > 1000
+    assert gc.get_freeze_count() == 0  # not here

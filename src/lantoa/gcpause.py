@@ -32,3 +32,12 @@ def paused() -> Iterator[None]:
         if collecting:
             gc.freeze()
             gc.enable()
+
+
+def collect_in_child() -> None:
+    """In a process forked while collection was paused (an edition's, a card drawer's): collection
+    on, for what the child makes. What it inherited is frozen first: a pass writes into every
+    object it visits, so each inherited page it touched would be copied into the child (measured
+    on a 100 x 12 build: peak PSS 196-200 -> 188-191 MB for the edition processes alone)."""
+    gc.freeze()
+    gc.enable()

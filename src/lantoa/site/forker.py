@@ -22,7 +22,6 @@ its future fail with :class:`ChildDied`.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import select
@@ -34,6 +33,8 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+
+from ..gcpause import collect_in_child
 
 _HEADER = struct.Struct(">QQ")  # job, length of the pickle that follows
 
@@ -94,7 +95,7 @@ def _child(fn: Callable, args: tuple, out: int) -> None:
     """In the child forked for a job: run it, write its outcome, end (never returns)."""
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        gc.enable()  # forked while the build's collection is paused
+        collect_in_child()  # forked while the build's collection is paused
         body = _outcome(fn, args)
         _write_all(out, body)
         for stream in (sys.stdout, sys.stderr):

@@ -35,6 +35,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .. import digests
 from ..errors import LantoaError
+from ..gcpause import collect_in_child
 from ..i18n import fonts as lfonts
 from ..i18n.cmap import Coverage, read_coverage
 from ..media.cache import Cache, versions
@@ -384,7 +385,7 @@ def _draw_all(cache_root: Path, todo: list, workers: int) -> list[tuple[str, str
         from concurrent.futures import ProcessPoolExecutor
 
         pool: Executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                             initializer=gc.enable)  # the staging pauses the collector
+                                             initializer=collect_in_child)  # the staging pauses the collector
     else:
         pool = ThreadPoolExecutor(max_workers=workers)
     drawn: list = [None] * len(todo)
