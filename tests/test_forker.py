@@ -128,3 +128,18 @@ def test_a_child_collects_only_what_it_makes():
         gc.enable()
     assert enabled and frozen > 1000
     assert gc.get_freeze_count() == 0  # not here
+
+
+def test_jobs_of_a_zygote_that_died_fail_instead_of_waiting_for_ever():
+    pool = Forker(1)
+    try:
+        os.kill(pool._pid, signal.SIGKILL)
+        os.waitpid(pool._pid, 0)
+        pool._reader.join(timeout=30)
+        with pytest.raises(ChildDied, match="ended before rendering it"):
+            pool.submit(_job, 1).result(timeout=30)
+    finally:
+        try:
+            pool.shutdown()
+        except ChildProcessError:  # reaped above
+            pass

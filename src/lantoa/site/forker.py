@@ -37,6 +37,7 @@ from concurrent.futures import Future
 from ..gcpause import collect_in_child
 
 _HEADER = struct.Struct(">QQ")  # job, length of the pickle that follows
+_ZYGOTE_GONE = "the process that forks the editions' processes ended before rendering it"
 
 
 class ChildDied(RuntimeError):
@@ -176,6 +177,7 @@ class Forker:
         self._futures: dict[int, Future] = {}
         self._lock = threading.Lock()
         self._next = 0
+        self._ended = False  # the reader saw the zygote's end
         self._reader = threading.Thread(target=self._read, name="lantoa-forker", daemon=True)
         self._reader.start()
 
@@ -185,7 +187,13 @@ class Forker:
             self._next += 1
             job = self._next
             self._futures[job] = future
-        _send(self._requests, job, pickle.dumps((fn, args)))
+        try:
+            _send(self._requests, job, pickle.dumps((fn, args)))
+        except BrokenPipeError:  # the zygote is gone: the reader fails what it had, or this one
+            with self._lock:
+                orphan = self._futures.pop(job, None) if self._ended else None
+            if orphan is not None:
+                orphan.set_exception(ChildDied(_ZYGOTE_GONE))
         return future
 
     def _read(self) -> None:
@@ -209,17 +217,19 @@ class Forker:
                 value.__cause__ = RemoteTraceback(remote)
             future.set_exception(value)
         with self._lock:  # the zygote ended: what it did not run will not run
-            left, self._futures = list(self._futures.values()), {}
+            left, self._futures, self._ended = list(self._futures.values()), {}, True
         for future in left:
-            if not future.cancel():
-                future.set_exception(ChildDied("the zygote ended before running it"))
+            if self._requests < 0:  # shut down: dropped
+                future.cancel()
+            else:
+                future.set_exception(ChildDied(_ZYGOTE_GONE))
 
     def shutdown(self) -> None:
         """No more jobs: the zygote runs to their end the children it started, drops the jobs
         it had not started (their futures are cancelled), and ends."""
         if self._requests >= 0:
-            os.close(self._requests)
-            self._requests = -1
+            requests, self._requests = self._requests, -1
+            os.close(requests)
             self._reader.join()
             os.close(self._results)
             os.waitpid(self._pid, 0)
