@@ -630,6 +630,25 @@ def test_each_edition_is_rendered_in_a_process_of_its_own(project, monkeypatch, 
     assert len(set(pids.values())) == len(pids) and os.getpid() not in pids.values()
 
 
+def test_an_edition_whose_process_dies_fails_the_build_with_a_message(project, monkeypatch):
+    """An edition's process killed (out of memory, say) fails the build with that edition named,
+    not a traceback, and leaves no site behind."""
+    import signal
+
+    real = builder._build_language
+
+    def dying(root, registry, staged, lang, *args):
+        if lang == "km":
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(root, registry, staged, lang, *args)
+
+    monkeypatch.setattr(builder, "_build_language", dying)
+    result = CliRunner().invoke(main, ["-C", str(project), "-q", "build", "--clean", "-j", "2"])
+    assert result.exit_code != 0
+    assert "km: the process rendering it ended with signal 9" in result.output
+    assert "Traceback" not in result.output and not (project / "build" / "site").exists()
+
+
 def test_a_rebuild_with_no_change_does_nothing_until_an_input_or_the_site_changes(project, monkeypatch):
     """Nothing changed since the last build, and build/site is as it left it: nothing is checked or
     built. A changed input, or a page of build/site changed by hand, builds again."""
