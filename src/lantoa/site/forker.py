@@ -81,8 +81,10 @@ class RemoteTraceback(Exception):
         return f"\n\"\"\"\n{self.args[0]}\"\"\""
 
 
-def _outcome(fn: Callable, args: tuple) -> bytes:
+def _outcome(request: bytes) -> bytes:
+    """The pickled outcome of a pickled request (function, arguments)."""
     try:
+        fn, args = pickle.loads(request)
         result = (True, fn(*args), None)
     except BaseException as exc:  # noqa: BLE001 - handed to the build, which raises it there
         result = (False, exc, "".join(traceback.format_exception(exc)))
@@ -92,12 +94,13 @@ def _outcome(fn: Callable, args: tuple) -> bytes:
         return pickle.dumps((False, RuntimeError(f"{result[1]!r}"), result[2]))
 
 
-def _child(fn: Callable, args: tuple, out: int) -> None:
-    """In the child forked for a job: run it, write its outcome, end (never returns)."""
+def _child(request: bytes, out: int) -> None:
+    """In the child forked for a job (its pickled function and arguments): run it, write its
+    outcome, end (never returns). Unpickled here, not in the zygote, whose heap would keep them."""
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         collect_in_child()  # forked while the build's collection is paused
-        body = _outcome(fn, args)
+        body = _outcome(request)
         _write_all(out, body)
         for stream in (sys.stdout, sys.stderr):
             stream.flush()
@@ -122,13 +125,12 @@ def _zygote(requests: int, results: int, jobs: int, warm: Callable[[], None] | N
         while open_ or running:
             while queue and len(running) < jobs:
                 job, body = queue.popleft()
-                fn, args = pickle.loads(body)
                 read_end, write_end = os.pipe()
                 pid = os.fork()
                 if pid == 0:
                     for fd in (requests, results, read_end, *running):
                         os.close(fd)
-                    _child(fn, args, write_end)
+                    _child(body, write_end)
                 os.close(write_end)
                 running[read_end] = (pid, job, [])
             ready, _, _ = select.select(([requests] if open_ else []) + list(running), [], [])
