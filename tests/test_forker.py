@@ -117,6 +117,7 @@ def test_a_child_collects_only_what_it_makes():
     what it inherited frozen, so that its passes do not write into (and copy) the inherited pages."""
     import gc
 
+    before = gc.get_freeze_count()  # what tests run before in this process may have left frozen
     gc.disable()
     try:
         pool = Forker(1)
@@ -126,8 +127,8 @@ def test_a_child_collects_only_what_it_makes():
             pool.shutdown()
     finally:
         gc.enable()
-    assert enabled and frozen > 1000
-    assert gc.get_freeze_count() == 0  # not here
+    assert enabled and frozen > before + 1000
+    assert gc.get_freeze_count() == before  # not here
 
 
 def test_jobs_of_a_zygote_that_died_fail_instead_of_waiting_for_ever():
