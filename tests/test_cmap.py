@@ -120,6 +120,24 @@ def test_a_file_that_is_no_font_is_an_error_not_an_empty_font(tmp_path):
     bad.write_bytes(b"\0\1\0\0" + b"\0" * 8)
     with pytest.raises(ValueError, match="no cmap"):
         cmap.read_coverage(bad)
+    cut = tmp_path / "cut.ttf"  # a directory that names a cmap the file does not hold
+    cut.write_bytes(b"\0\1\0\0\0\1" + b"\0" * 6 + b"cmap" + b"\0" * 4 + (28).to_bytes(4, "big") + (40).to_bytes(4, "big"))
+    with pytest.raises(ValueError, match="cut short"):
+        cmap.read_coverage(cut)
+
+
+def test_a_damaged_kept_coverage_is_read_from_the_font_again(tmp_path, monkeypatch):
+    from lantoa.site import fonts as site_fonts
+
+    monkeypatch.setattr(site_fonts, "_coverage_dir", tmp_path)
+    site_fonts._coverage.cache_clear()
+    first = site_fonts._coverage(fonts.LATIN_FAMILY)
+    kept = next(tmp_path.glob("cmap-ranges-*.json"))
+    for damaged in ("[[-1, 5]]", "[[1]]", "{", '{"a": 1}'):
+        kept.write_text(damaged)
+        site_fonts._coverage.cache_clear()
+        assert site_fonts._coverage(fonts.LATIN_FAMILY).ranges() == first.ranges()
+    site_fonts._coverage.cache_clear()
 
 
 def test_coverage_merges_ranges_and_answers_membership():

@@ -136,6 +136,13 @@ def read_coverage(path: str | os.PathLike[str], index: int = 0) -> Coverage:
     """The characters face ``index`` of the font file ``path`` maps to a glyph, from the cmap
     subtable fontTools' ``getBestCmap()`` would use. Raises OSError or ValueError for a file
     that is not a font."""
+    try:
+        return _read(path, index)
+    except struct.error:  # a table shorter than its header says
+        raise ValueError(f"{path}: its cmap table is cut short: not a font file, or a damaged one") from None
+
+
+def _read(path: str | os.PathLike[str], index: int) -> Coverage:
     with open(path, "rb") as f:
         data = _cmap_table(f, index)
     records = {}

@@ -58,7 +58,7 @@ def _coverage(family: str) -> Coverage:
         kept = _coverage_dir / f"cmap-ranges-{key}.json"
         try:
             return Coverage(map(tuple, json.loads(kept.read_text("utf-8"))))
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, OverflowError):
             pass  # not kept yet, or unreadable: read the font again
     cover = read_coverage(path, index)
     if kept is not None:
