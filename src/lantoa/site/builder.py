@@ -285,21 +285,21 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             if serial:
                 return
             if not pool:
-                # The workers are forked from this process and share its memory (the checked project,
-                # the imported modules) until either side writes to it. Python's collector writes into
-                # every object it visits: frozen, it leaves the inherited ones alone, so their pages
-                # stay shared instead of being copied into each worker. No collection first (as the
-                # gc.freeze documentation advises): it would take 30 ms here, 55 ms in a long
-                # `lantoa serve`, on the way to the first worker, and leave holes in pages this
-                # process then writes to, copying them.
                 # Each edition is rendered in a process forked for it (lantoa.site.forker), which
-                # ends with it; they are forked from one forked now, which imports what they use.
+                # ends with it; they are forked from one forked now (the zygote), which imports what
+                # they use. All of them share this process's memory (the checked project, the
+                # imported modules) until either side writes to it. Python's collector writes into
+                # every object it visits: frozen, it leaves the inherited ones alone, so their pages
+                # stay shared instead of being copied into each process. No collection first (as the
+                # gc.freeze documentation advises): it would take 30 ms here, 55 ms in a long
+                # `lantoa serve`, on the way to the first edition, and leave holes in pages this
+                # process then writes to, copying them.
                 _trim_heap()
                 gc.freeze()
                 pool.append(Forker(max(1, jobs or cores), warm=partial(warm_workers, root)))
             futures[pool[0].submit(_render, str(root), registry, staged, lang, str(work), str(parts[lang]),
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
-            start_merging()  # the workers are forked at the first submit
+            start_merging()  # the zygote is forked at the first submit
 
         def common_of(staged: Staged) -> str:
             common[:] = common or [incremental.common_inputs(root, staged)]

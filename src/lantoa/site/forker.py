@@ -6,10 +6,11 @@ workers of a 100 x 12 build ended at 50-60 MB of private memory each, the first 
 at 35. Here each edition is rendered in a child forked for it, which ends with it: its memory
 goes back to the system whole.
 
-The children are forked from a process of their own (the *zygote*), forked from the build's
-process before that starts any thread (a fork copies only the thread that forks, and a lock
-another thread held stays held in the child: the standard library refuses to fork a pool's
-replacement workers for that reason). The zygote imports what an edition's build imports
+The children are forked from a process of their own (the *zygote*), which has no thread but its
+own: a fork copies only the thread that forks, and a lock another thread held stays held in the
+child (the standard library refuses to fork a pool's replacement workers for that reason). The
+zygote itself is forked before `lantoa build` starts a thread (`lantoa serve`'s server threads
+run already, as they did when it forked a pool's workers). The zygote imports what an edition's build imports
 (``warm``) while the build goes on staging, once, so that every child starts with it, shared.
 It runs at most ``jobs`` children at a time; the others wait in its queue.
 
@@ -162,7 +163,7 @@ def _zygote(requests: int, results: int, jobs: int, warm: Callable[[], None] | N
 
 
 class Forker:
-    """Forks the zygote (call it while this process has no other thread); :meth:`submit` jobs,
+    """Forks the zygote (best while this process has no other thread); :meth:`submit` jobs,
     :meth:`shutdown` at the end."""
 
     def __init__(self, jobs: int, warm: Callable[[], None] | None = None):
