@@ -249,6 +249,16 @@ def test_a_rebuild_empties_the_trash_it_leaves_while_the_editor_reads(tmp_path):
     preview.sweeper.join()
     assert not trash.exists() or not list(trash.iterdir())
     assert (root / "build" / "preview" / "en" / "index.html").is_file()
+    # the first preview is kept: its files are being deleted already, its folders are the next one's
+    from lantoa.site import skeleton
+
+    spare = skeleton.spare_of(preview.out)
+    first = spare.stat().st_ino
+    assert skeleton._BEGUN[str(preview.out)].result()
+    assert spare.is_dir() and not any(files for _, _, files in os.walk(spare))
+    story.write_text(story.read_text("utf-8") + "\nAnd one more.\n", "utf-8")
+    assert preview.rebuild() is True
+    assert preview.out.stat().st_ino == first and (preview.out / "en" / "index.html").is_file()
 
 
 def test_an_open_page_reloads_itself_after_an_edit(tmp_path):

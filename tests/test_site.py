@@ -168,19 +168,28 @@ def test_failed_build_leaves_previous_site_untouched(project):
 
 
 def test_earlier_sites_are_deleted_by_the_next_build(project):
-    """The previous site and the build's scratch folder are set aside (one rename each) and deleted
-    while the next build works: never left to pile up, never in the way of build/site."""
+    """The build's scratch folder is set aside (one rename) and deleted while the next build works;
+    the previous site is kept beside build/site, and the next build deletes its files and makes its
+    own site in its folders (lantoa.site.skeleton): never left to pile up, never in the way."""
     trash = project / "build" / ".lantoa-trash"
+    spare = project / "build" / ".lantoa-spare-site"
     story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
     assert run(project, "-q", "build").exit_code == 0
     first = set(trash.iterdir())
     assert first and all(p.name.startswith(".lantoa-build-") for p in first)  # the scratch folder
+    first_site = (project / "build" / "site").stat().st_ino
+    assert not spare.exists()
     story.write_text(story.read_text("utf-8") + "\nMore.\n", "utf-8")
     assert run(project, "-q", "build").exit_code == 0
     second = set(trash.iterdir())
     assert not first & second  # deleted by the second build
-    assert any(p.name.startswith("site.old-") for p in second)  # the first site, set aside
-    assert sorted(p.name for p in (project / "build").iterdir()) == [".lantoa-trash", "site"]
+    assert spare.stat().st_ino == first_site and (spare / "index.html").is_file()  # the first site, set aside
+    second_site = (project / "build" / "site").stat().st_ino
+    story.write_text(story.read_text("utf-8") + "\nMore still.\n", "utf-8")
+    assert run(project, "-q", "build").exit_code == 0
+    assert (project / "build" / "site").stat().st_ino == first_site  # made in the first site's folders
+    assert spare.stat().st_ino == second_site
+    assert sorted(p.name for p in (project / "build").iterdir()) == [".lantoa-spare-site", ".lantoa-trash", "site"]
 
 
 def test_draft_is_not_built(project):

@@ -36,7 +36,7 @@ def run(ctx, langs, clean: bool, strict: bool, out, jobs: int, kiosk: bool = Fal
 
 def _run(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, kiosk: bool,
          shard: tuple[int, int] | None) -> None:
-    from ..site import incremental
+    from ..site import incremental, skeleton
 
     nothing_to_do = (lambda key: False) if clean or shard else incremental.up_to_date(cache_dir, target)
     key = incremental.input_key(ctx.root, {"langs": sorted(langs), "strict": strict, "kiosk": kiosk,
@@ -44,7 +44,9 @@ def _run(ctx, langs, clean: bool, strict: bool, target, cache_dir, jobs: int, ki
     if nothing_to_do(key):
         ctx.echo(f"{target} is up to date (no input changed since the last build)")
         return
-    with incremental.stamps_begun(None if clean else cache_dir):  # the kept editions' stamps, beside the check
+    # beside the check: the kept editions' stamps, and the deletion of the last site's files (its
+    # folders are taken for the new one's)
+    with incremental.stamps_begun(None if clean else cache_dir), skeleton.begun(None if shard else target):
         _check_and_build(ctx, langs, clean, strict, target, cache_dir, jobs, kiosk, shard, key)
 
 

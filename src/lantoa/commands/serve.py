@@ -142,9 +142,11 @@ class Preview:
         # the kept editions it replaced: some 20,000 files at 400 x 12) is deleted now, while the
         # editor reads the preview, not by the next build, where its `rm` took the second core
         # from the edited edition's worker.
+        from ..site import skeleton
         from ..site.builder import sweep
 
         self.sweeper = sweep(self.out.parent, self.ctx.root / ".cache" / "lantoa")
+        skeleton.begin(self.out)  # the last preview's files deleted now too: its folders are the next one's
         return True
 
 

@@ -28,7 +28,8 @@ from ..errors import LantoaError
 from ..gcpause import paused
 from ..media import cache as media_cache
 from . import config as site_config
-from . import incremental, outputs, pagefacts
+from . import incremental, outputs, pagefacts, skeleton
+from .images import MEDIA_DIR
 from .forker import ChildDied, Forker
 from .stage import Reuse, Staged, resolve_variant, stage, write_edition
 
@@ -249,7 +250,12 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         pool: list[Forker] = []
         futures: dict = {}
         site = work / "site"
-        merge = None if shard else _Merge(site, wanted[0])
+        # the last site's folders, emptied of its files, for this one's (lantoa.site.skeleton); its
+        # media/ for the staging of the images, which the media step then moves into the site
+        folders = [] if shard else skeleton.take(out, site)
+        if folders and (site / MEDIA_DIR).is_dir():
+            os.rename(site / MEDIA_DIR, work / MEDIA_DIR)
+        merge = None if shard else _Merge(site, wanted[0], reuse=bool(folders))
         # Editions are merged into the site in a thread of their own, beside the staging: the
         # merge is mostly system calls (a folder and a link for each page), which run on the core
         # the staging leaves free (at 400 x 12, a one-story edit links 11 kept editions: 0.8 s).
@@ -413,6 +419,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         ctx.edition_pages, ctx.edition_chars = merge.result(wanted)
         ctx.known = merge.files  # the site's files so far: the output steps tell what they add
         counts = outputs.run(ctx)
+        if folders:
+            log.debug("%d folders of the last site not used: removed", skeleton.prune(site, folders))
         _swap(site, out)
         if cache_dir:
             for name in incremental.forget_languages(cache_dir, set(registry.tags())):
@@ -505,9 +513,10 @@ class _Merge:
     are moved, a kept edition's hard-linked; files several editions write (Material's assets) must
     be identical, so the order in which editions arrive changes no byte of the site."""
 
-    def __init__(self, site: Path, default: str):
+    def __init__(self, site: Path, default: str, reuse: bool = False):
+        """``reuse``: ``site`` holds the last site's folders (lantoa.site.skeleton), not its files."""
         self.site, self.default = site, default
-        site.mkdir(parents=True)
+        site.mkdir(parents=True, exist_ok=reuse)
         self.made = {str(site)}
         self.files: set[str] = set()  # site paths of every file placed
         #: edition -> (site paths of its pages, characters by language), for each edition that knows them
@@ -533,26 +542,36 @@ class _Merge:
                 os.makedirs(parent, exist_ok=True)
                 self.made.add(parent)
             try:
-                if kept:
-                    os.link(src, dest)  # fails on a file there already: no lstat first
-                elif os.path.lexists(dest):  # (a rename would replace it)
-                    raise FileExistsError(dest)
-                else:
-                    os.replace(src, dest)
+                _place(src, dest, kept)
             except FileExistsError:
+                if skeleton.make_room(dest):  # an empty folder of the last site where this file goes
+                    _place(src, dest, kept)
+                    continue
                 if rel in SHARED_ROOT_FILES or filecmp.cmp(src, dest, shallow=False):
                     continue
                 raise BuildFailed(f"internal error: languages disagree on {rel}") from None
-            except OSError:
-                if not kept:
-                    raise
-                shutil.copy2(src, dest)  # no hard links here (another file system)
 
     def result(self, order: list[str]) -> tuple[set[str], dict[str, tuple[set[str], dict[str, str]]]]:
         """The site paths of the HTML pages, and the characters of each edition's pages (in
         ``order``, whatever order the editions arrived in)."""
         pages = {rel for rel in self.files if rel.endswith(".html")}
         return pages, {lang: self.chars[lang] for lang in order if lang in self.chars}
+
+
+def _place(src: str, dest: str, kept: bool) -> None:
+    """A kept edition's file hard-linked (copied where links fail), a fresh one's moved; a
+    ``FileExistsError`` if ``dest`` is there already."""
+    if not kept:
+        if os.path.lexists(dest):  # (a rename would replace it)
+            raise FileExistsError(dest)
+        os.replace(src, dest)
+        return
+    try:
+        os.link(src, dest)  # fails on a file there already: no lstat first
+    except FileExistsError:
+        raise
+    except OSError:
+        shutil.copy2(src, dest)  # no hard links here (another file system)
 
 
 def _files_of(base: str) -> Iterator[str]:
@@ -575,4 +594,5 @@ def _swap(new: Path, out: Path) -> None:
         if old.exists():
             os.replace(old, out)
         raise
-    discard(old)
+    if old.exists():
+        skeleton.keep(old, out)  # its folders, for the next build's site

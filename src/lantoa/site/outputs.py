@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import LantoaError
-from . import csp, editions, images, incremental, kiosk, status_page
+from . import csp, editions, images, incremental, kiosk, skeleton, status_page
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +165,12 @@ def _move_in(folder: Path, site: Path) -> list[str]:
         dest = site if rel == "." else site / rel
         dest.mkdir(parents=True, exist_ok=True)
         for name in filenames:
-            os.replace(os.path.join(dirpath, name), dest / name)
+            try:
+                os.replace(os.path.join(dirpath, name), dest / name)
+            except IsADirectoryError:  # an empty folder of the last site (lantoa.site.skeleton)
+                if not skeleton.make_room(str(dest / name)):
+                    raise
+                os.replace(os.path.join(dirpath, name), dest / name)
             moved.append(name if rel == "." else f"{rel}/{name}")
     return moved
 

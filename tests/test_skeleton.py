@@ -1,0 +1,181 @@
+"""A build makes its site in the last site's folders (lantoa.site.skeleton): none of the last site's
+files is left in it, the folders it does not use are removed, and it is byte for byte a clean
+build's site."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import tree_digest
+from lantoa.cli import main
+from lantoa.site import skeleton
+
+
+def build(root, *args):
+    result = CliRunner().invoke(main, ["-C", str(root), "-q", "build", *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def folders(site):
+    """Each folder under ``site`` (path within it) and its inode."""
+    out = {}
+    for dirpath, dirnames, _ in os.walk(site):
+        for name in dirnames:
+            path = os.path.join(dirpath, name)
+            out[os.path.relpath(path, site)] = os.lstat(path).st_ino
+    return out
+
+
+def same_as_clean(project):
+    clean = project / "build" / "clean"
+    build(project, "--clean", "--out", str(clean))
+    site = project / "build" / "site"
+    assert tree_digest(site) == tree_digest(clean)
+    assert set(folders(site)) == set(folders(clean))
+    shutil.rmtree(clean)
+
+
+def edit(project, old, new):
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    story.write_text(story.read_text("utf-8").replace(old, new), "utf-8")
+
+
+def test_a_rebuild_makes_its_site_in_the_last_site_s_folders(project):
+    site, spare = project / "build" / "site", project / "build" / f"{skeleton.PREFIX}site"
+    build(project)
+    first = folders(site)
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)
+    assert spare.is_dir() and folders(spare) == first  # the first site, kept whole (files and all)
+    assert (spare / "index.html").is_file()
+    # what the next build must not keep: a file no build makes, a link, a folder no build uses, and
+    # a folder where a file goes
+    (spare / "en" / "stray.html").write_text("not from this build", "utf-8")
+    os.symlink(project / "content", spare / "en" / "linked")
+    (spare / "gone" / "deep").mkdir(parents=True)
+    (spare / "404.html").rename(spare / "404-moved.html")
+    (spare / "404.html" / "x").mkdir(parents=True)  # an edition's file
+    (spare / "robots.txt").rename(spare / "robots-moved.txt")
+    (spare / "robots.txt" / "x").mkdir(parents=True)  # an output step's
+    edit(project, "The bay has very many islands.", "The bay has a great many islands.")
+    build(project)
+    now = folders(site)
+    # every folder the two sites share is the first site's own (its inode was never freed)
+    assert {rel: first[rel] for rel in first if rel in now} == {rel: now[rel] for rel in first if rel in now}
+    assert len([rel for rel in first if rel in now]) >= len(first) - 1  # the Tiếng Việt edition's edit: its folders too
+    assert not (site / "en" / "stray.html").exists() and not (site / "gone").exists()
+    assert not os.path.lexists(site / "en" / "linked") and (project / "content").is_dir()
+    assert (site / "404.html").is_file() and (site / "robots.txt").is_file()
+    assert spare.is_dir()  # the second site, kept in its turn
+    same_as_clean(project)
+
+
+def test_a_story_taken_out_leaves_no_folder_behind(project):
+    build(project)
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)  # the first site is now kept, the story's folders in it
+    slugs = sorted(os.listdir(project / "content" / "stories"))
+    gone = slugs[-1]
+    shutil.move(project / "content" / "stories" / gone, project / gone)
+    build(project)
+    site = project / "build" / "site"
+    assert not [rel for rel in folders(site) if gone in rel]
+    same_as_clean(project)
+
+
+def test_a_kept_site_that_is_no_folder_is_not_followed(project):
+    build(project)
+    elsewhere = project / "elsewhere"
+    (elsewhere / "en").mkdir(parents=True)
+    (elsewhere / "en" / "keep.txt").write_text("mine", "utf-8")
+    os.symlink(elsewhere, project / "build" / f"{skeleton.PREFIX}site")
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)
+    assert (elsewhere / "en" / "keep.txt").read_text("utf-8") == "mine"
+    same_as_clean(project)
+
+
+def test_a_failed_check_leaves_the_kept_folders_to_the_next_build(project):
+    build(project)
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)
+    site = project / "build" / "site"
+    before = tree_digest(site)
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    text = story.read_text("utf-8")
+    story.write_text(text.replace("title:", "titel:", 1), "utf-8")
+    result = CliRunner().invoke(main, ["-C", str(project), "build"])
+    assert result.exit_code != 0 and "titel" in result.output
+    assert tree_digest(site) == before
+    story.write_text(text, "utf-8")
+    build(project)
+    same_as_clean(project)
+
+
+@pytest.mark.parametrize("with_find", [True, False])
+def test_emptying_deletes_every_file_and_link_and_lists_the_folders_children_first(tmp_path, monkeypatch, with_find):
+    if not with_find:
+        monkeypatch.setattr(skeleton.shutil, "which", lambda name: None)
+    out = tmp_path / "site"
+    spare = skeleton.spare_of(out)
+    (spare / "a" / "b").mkdir(parents=True)
+    (spare / "c").mkdir()
+    (spare / "index.html").write_text("x", "utf-8")
+    (spare / "a" / "b" / "page.html").write_text("x", "utf-8")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "file").write_text("x", "utf-8")
+    os.symlink(outside, spare / "a" / "to-folder")
+    os.symlink(outside / "file", spare / "c" / "to-file")
+    found = skeleton.take(out, tmp_path / "taken")
+    assert not spare.exists()
+    assert sorted(found) == ["a", "a/b", "c"] and found.index("a/b") < found.index("a")
+    assert set(folders(tmp_path / "taken")) == {"a", "a/b", "c"}
+    assert not any(files for _, _, files in os.walk(tmp_path / "taken"))
+    assert (outside / "file").read_text("utf-8") == "x"
+    assert skeleton.prune(tmp_path / "taken", found) == 3 and not any((tmp_path / "taken").iterdir())
+
+
+def test_nothing_kept_nothing_taken(tmp_path):
+    assert skeleton.take(tmp_path / "site", tmp_path / "taken") == []
+    assert not (tmp_path / "taken").exists()
+
+
+def test_room_is_made_only_in_a_folder_of_empty_folders(tmp_path):
+    (tmp_path / "empty" / "x" / "y").mkdir(parents=True)
+    assert skeleton.make_room(str(tmp_path / "empty")) and not (tmp_path / "empty").exists()
+    (tmp_path / "full" / "x").mkdir(parents=True)
+    (tmp_path / "full" / "x" / "page.html").write_text("this build's", "utf-8")
+    assert not skeleton.make_room(str(tmp_path / "full"))
+    assert (tmp_path / "full" / "x" / "page.html").is_file()
+    (tmp_path / "file").write_text("x", "utf-8")
+    assert not skeleton.make_room(str(tmp_path / "file")) and (tmp_path / "file").is_file()
+
+
+def test_the_last_site_s_files_are_deleted_beside_the_check(project, monkeypatch):
+    """`lantoa build` begins the deletion before it checks the project, and a build that takes no
+    kept folders (a --shard build) does not begin it."""
+    from lantoa import validate
+
+    build(project)
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)
+    begun: list[set[str]] = []
+    check_project = validate.check_project
+    monkeypatch.setattr(validate, "check_project",
+                        lambda *a, **k: begun.append(set(skeleton._BEGUN)) or check_project(*a, **k))
+    edit(project, "The bay has very many islands.", "The bay has a great many islands.")
+    build(project)
+    assert begun == [{str((project / "build" / "site").resolve())}]
+    assert not skeleton._BEGUN  # taken by the build
+    spare = skeleton.spare_of(project / "build" / "site")
+    kept = {rel for rel in folders(spare)}
+    edit(project, "The bay has a great many islands.", "The bay has many islands.")
+    build(project, "--shard", "1/1")
+    assert begun[-1] == set() and {rel for rel in folders(spare)} == kept
+    assert (spare / "index.html").is_file()  # no file of it deleted
