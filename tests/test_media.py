@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import re
 import struct
 import zipfile
@@ -266,6 +267,29 @@ def test_press_kits_are_kept_until_their_text_or_images_change(project, monkeypa
     assert presskit._kit_inputs(story, registry, {}, "x") is None
     with zipfile.ZipFile(kit) as z:
         assert "very many limestone" in z.read("vinh-ha-long/text/en.md").decode()
+
+
+def test_press_kits_read_the_full_size_images_where_the_cache_keeps_them(project, monkeypatch):
+    """A kit made anew reads each full-size image from the media cache: none is linked into the
+    staging first (some 400 folders made, filled and deleted by every build at 400 stories), but
+    with --no-cache, whose scratch cache is gone by then."""
+    from lantoa.site import images
+
+    linked: list[str] = []
+    link_file = images.link_file
+    monkeypatch.setattr(images, "link_file", lambda src, dest: linked.append(str(dest)) or link_file(src, dest))
+    kit = project / "build" / "site" / "media" / "press" / "vinh-ha-long.zip"
+    for args in ([], ["--no-cache"]):
+        linked.clear()
+        assert run(project, "-q", "build", *args).exit_code == 0
+        with zipfile.ZipFile(kit) as z:
+            with Image.open(io.BytesIO(z.read("vinh-ha-long/images/hero.jpg"))) as im, \
+                    Image.open(project / "content" / "stories" / "vinh-ha-long" / "hero.jpg") as source:
+                assert im.size == source.size  # full size
+        full = [d for d in linked if f"{os.sep}full{os.sep}" in d]
+        assert bool(full) == bool(args), full
+        (project / "content" / "stories" / "vinh-ha-long" / "index.md").write_text(
+            (project / "content" / "stories" / "vinh-ha-long" / "index.md").read_text("utf-8") + "\nMore.\n", "utf-8")
 
 
 # ---------------------------------------------------------------------------------------------- the cache

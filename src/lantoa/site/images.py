@@ -100,7 +100,11 @@ def _file_name(ref: str) -> str:
 class MediaIndex:
     root: Path  # <work>/media
     pictures: dict[str, dict] = field(default_factory=dict)  # "stories/<slug>/<file>" -> picture
-    full: dict[str, Path] = field(default_factory=dict)  # "stories/<slug>/<file>" -> full-size cleaned file
+    #: "stories/<slug>/<file>" -> full-size cleaned file, read only for a press kit that is not in the
+    #: cache: the cache's own file (no link made for it: at 400 stories, 400 folders made, filled and
+    #: deleted by every build), or with --no-cache a link under root/full
+    full: dict[str, Path] = field(default_factory=dict)
+    full_ext: dict[str, str] = field(default_factory=dict)  # the same keys -> its file name's extension
     full_sha: dict[str, str] = field(default_factory=dict)  # the same keys -> sha256 of that file
     sha: dict[str, str] = field(default_factory=dict)  # a variant's path ("media/…") -> sha256 of its bytes
     notes: list[str] = field(default_factory=list)
@@ -220,10 +224,11 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
         full = by_job.get(batch.Job(str(path), "full"))
         if full is not None and not full.error:
             v = full.meta["variants"][0]
-            dest = index.root / "full" / key
-            dest = dest.with_suffix("." + media_settings.FORMATS[v["format"]]["ext"])
-            link_file(full.file(cache, v["file"]), dest)
-            index.full[key] = dest
+            index.full_ext[key] = "." + media_settings.FORMATS[v["format"]]["ext"]
+            index.full[key] = Path(full.file(cache, v["file"]))
+            if scratch is not None:  # deleted below: the file is linked where the press kits read it
+                index.full[key] = index.root / "full" / key
+                link_file(full.file(cache, v["file"]), index.full[key])
             index.full_sha[key] = v["sha256"]
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -142,7 +142,7 @@ def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | Non
     by_story: dict[str, dict[str, str]] = {}
     for key in sorted(index.full):
         folder, _, name = key.rpartition("/")
-        by_story.setdefault(folder, {})[PurePosixPath(name).stem + index.full[key].suffix] = key
+        by_story.setdefault(folder, {})[PurePosixPath(name).stem + index.full_ext[key]] = key
     out = {}
     used = set()
     for entry in project.published_stories():
