@@ -179,3 +179,28 @@ def test_the_last_site_s_files_are_deleted_beside_the_check(project, monkeypatch
     build(project, "--shard", "1/1")
     assert begun[-1] == set() and {rel for rel in folders(spare)} == kept
     assert (spare / "index.html").is_file()  # no file of it deleted
+
+
+def test_an_edition_is_rendered_again_in_the_folders_of_the_output_it_replaces(project):
+    parts = project / ".cache" / "lantoa" / "parts" / "en"
+    spare = project / ".cache" / "lantoa" / skeleton.PARTS_SPARE / "en"
+    stories = project / "content" / "stories"
+    shutil.copytree(stories / "vinh-ha-long", stories / "ha-long-hai")  # a second story, taken out below
+    build(project)
+    first = folders(next(parts.iterdir()))
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)
+    assert folders(spare) == first and any(files for _, _, files in os.walk(spare))  # kept whole
+    (spare / "stray.html").write_text("not from this build", "utf-8")  # to be deleted with the rest
+    gone = "ha-long-hai"
+    assert [rel for rel in first if gone in rel]
+    shutil.move(stories / gone, project / gone)  # its folders left empty
+    edit(project, "The bay has very many islands.", "The bay has a great many islands.")
+    build(project)
+    (part,) = parts.iterdir()
+    now = folders(part)
+    shared = [rel for rel in first if rel in now]
+    assert shared and {rel: first[rel] for rel in shared} == {rel: now[rel] for rel in shared}
+    assert not [rel for rel in now if gone in rel] and not (part / "stray.html").exists()
+    assert all(files or dirs for _, dirs, files in os.walk(part))  # no empty folder kept
+    same_as_clean(project)

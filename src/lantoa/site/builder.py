@@ -283,6 +283,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         def render(staged: Staged, lang: str) -> None:
             """An edition to render, staged: the pages of it that can be reused are put in place, and
             it is handed to a worker at once (unless serial)."""
+            if cache_dir:  # in the folders of its output this one replaces (lantoa.site.skeleton)
+                skeleton.take_part(cache_dir, lang, parts[lang])
             # an edition that changed in some stories only: their pages are rendered, the others reused
             kept[lang] = incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
             if kept[lang]:

@@ -487,8 +487,13 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     dest.mkdir(parents=True, exist_ok=True)
     link_or_copy(str(src / FACTS), str(dest / FACTS))  # the reused pages' facts: the worker reads them
     for rel in sorted(reuse):
-        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
-        link_or_copy(str(src / rel), str(dest / rel))
+        try:  # in the folders of its last rendering (lantoa.site.skeleton), most are there already
+            os.link(src / rel, dest / rel)
+        except FileNotFoundError:
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            link_or_copy(str(src / rel), str(dest / rel))
+        except OSError:
+            link_or_copy(str(src / rel), str(dest / rel))
     return reuse
 
 
@@ -525,6 +530,9 @@ def begin_stamps(cache_dir: Path, langs: list[str] | None = None) -> None:
     they check the project (:func:`stamps_begun`), the build again for any not begun; it ends them
     (:func:`end_stamps`). Nothing writes into a kept edition during a build (:func:`store_part`
     replaces the folder), and one build of a project runs at a time (lantoa.buildlock)."""
+    from . import skeleton
+
+    skeleton.begin_parts(cache_dir)  # the editions' outputs replaced last time: their files deleted
     folders = []
     try:
         tags = os.listdir(cache_dir / "parts") if langs is None else langs
@@ -558,11 +566,14 @@ def stamps_begun(cache_dir: Path | None) -> Iterator[None]:
 def end_stamps() -> None:
     """Stop the ``find`` :func:`begin_stamps` began if no check read it, and forget the stamps and
     listings no check or merge took."""
+    from . import skeleton
+
     for listing in _LISTINGS:
         listing.cancel()
     _LISTINGS.clear()
     _BEGUN.clear()
     _LISTED.clear()
+    skeleton.end_parts()
 
 
 #: the files of each kept edition this process stamped last, as the stamp listed them
@@ -641,7 +652,7 @@ def retire(path: Path, trash_parent: Path) -> None:
 #: the build cache's folders that keep something for each edition, named by its tag: kept editions,
 #: stagings (lantoa.site.stage), render memos (lantoa.site.rendermemo), search counts (lantoa.site.search),
 #: sitemaps and feeds (lantoa.site.editions)
-PER_EDITION = ("parts", STAGED, "render", "search", "early")
+PER_EDITION = ("parts", STAGED, "render", "search", "early", ".lantoa-spare-parts")
 
 
 def forget_languages(cache_dir: Path, tags) -> list[str]:
@@ -668,9 +679,15 @@ def store_part(cache_dir: Path, lang: str, inputs: EditionInputs, part: Path) ->
     it is copied as hard links where possible. Steps after the merge never write into a file in
     place (they replace it), so the kept copy stays as it was made; ``kept_part`` checks that
     anyway. None when it could not be kept (the part is then where it was)."""
+    from . import skeleton
+
     base = cache_dir / "parts" / lang
     target = base / inputs.key
+    skeleton.prune_part(part)
     try:
+        earlier = [p for p in base.iterdir() if p.is_dir() and not p.is_symlink()] if base.is_dir() else []
+        if len(earlier) == 1:  # its folders, for the edition's next rendering
+            skeleton.keep_part(cache_dir, lang, earlier[0])
         retire(base, cache_dir)
         base.mkdir(parents=True)
         try:

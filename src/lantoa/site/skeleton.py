@@ -14,6 +14,12 @@ the folders that are left for its own site (:func:`take`): what it puts there fi
 folders made. Before the swap, :func:`prune` removes the folders it took and left empty. A site
 made in the last site's folders is byte for byte the site made in new ones: no file of the last
 site is left in it, and a clean build has no empty folder (``tests/test_skeleton.py``).
+
+The same goes for an edition's output kept in the build cache (``.cache/lantoa/parts/<tag>/``): when
+an edition is rendered again, the output it replaces is kept (:func:`keep_part`, in
+``.lantoa-spare-parts/<tag>``), emptied of its files by the next build beside its check
+(:func:`begin_parts`), and its folders are where the next rendering of that edition is put
+(:func:`take_part`): the pages it reuses are linked there, and MkDocs writes the others.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from . import incremental
 log = logging.getLogger(__name__)
 
 PREFIX = ".lantoa-spare-"
+#: in the build cache: the editions' outputs replaced there, one folder per language
+PARTS_SPARE = f"{PREFIX}parts"
 
 
 def spare_of(out: Path) -> Path:
@@ -50,6 +58,7 @@ class _Emptying:
         self.process: subprocess.Popen | None = None
         self.thread: threading.Thread | None = None
         self.found: list[str] | None = None
+        self.taken: set[str] = set()  # (kept editions' outputs) the languages taken, or kept anew
         find = shutil.which("find") if os.name == "posix" else None
         if find:
             # what it prints goes to a file: a pipe's 64 kB would stop it until it was read
@@ -200,3 +209,73 @@ def end() -> None:
     for emptying in _BEGUN.values():
         emptying.cancel()
     _BEGUN.clear()
+
+
+_PARTS: dict[str, _Emptying] = {}  # build cache -> the emptying of its editions' replaced outputs
+_PART_FOLDERS: dict[str, list[str]] = {}  # an edition's output folder -> the folders taken for it
+
+
+def begin_parts(cache_dir: Path) -> None:
+    """Begin to empty the editions' outputs that the cache kept when it replaced them (all of them,
+    one ``find``), beside what the build does first; :func:`end_parts` when the build ends."""
+    if str(cache_dir) in _PARTS:
+        return
+    spare = Path(cache_dir) / PARTS_SPARE
+    try:
+        if not stat.S_ISDIR(os.lstat(spare).st_mode):
+            return
+    except OSError:
+        return
+    _PARTS[str(cache_dir)] = _Emptying(spare)
+
+
+def take_part(cache_dir: Path, lang: str, dest: Path) -> None:
+    """Move the emptied folders of edition ``lang``'s replaced output to ``dest`` (which must not
+    exist; left alone when there are none), where the edition is rendered again; :func:`prune_part`
+    removes those it leaves empty."""
+    begin_parts(cache_dir)
+    emptying = _PARTS.get(str(cache_dir))
+    if emptying is None or lang in emptying.taken:
+        return
+    found = emptying.result()
+    emptying.taken.add(lang)
+    if found is None:
+        return
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(emptying.spare / lang, dest)
+    except OSError:
+        return
+    prefix = f"{lang}/"
+    _PART_FOLDERS[str(dest)] = [rel[len(prefix):] for rel in found if rel.startswith(prefix)]
+
+
+def prune_part(part: Path) -> None:
+    """Remove the folders :func:`take_part` put under ``part`` that its rendering left empty."""
+    folders = _PART_FOLDERS.pop(str(part), None)
+    if folders:
+        prune(part, folders)
+
+
+def keep_part(cache_dir: Path, lang: str, old: Path) -> None:
+    """Keep ``old``, edition ``lang``'s output just replaced in the cache, for its next rendering."""
+    emptying = _PARTS.get(str(cache_dir))
+    if emptying is not None:
+        emptying.result()  # nothing is moved in while the find runs
+        emptying.taken.add(lang)  # what it listed of this language is not what is there now
+    spare = Path(cache_dir) / PARTS_SPARE / lang
+    try:
+        if os.path.lexists(spare):
+            incremental.retire(spare, Path(cache_dir))
+        spare.parent.mkdir(exist_ok=True)
+        os.replace(old, spare)
+    except OSError:
+        incremental.retire(old, Path(cache_dir))
+
+
+def end_parts() -> None:
+    """Forget what :func:`begin_parts` began (stopped if it still runs)."""
+    for emptying in _PARTS.values():
+        emptying.cancel()
+    _PARTS.clear()
+    _PART_FOLDERS.clear()
