@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -204,3 +206,43 @@ def test_an_edition_is_rendered_again_in_the_folders_of_the_output_it_replaces(p
     assert not [rel for rel in now if gone in rel] and not (part / "stray.html").exists()
     assert all(files or dirs for _, dirs, files in os.walk(part))  # no empty folder kept
     same_as_clean(project)
+
+
+def test_a_kept_site_being_emptied_is_this_process_s_own(tmp_path):
+    """Begun, the kept site is renamed to a name of this process's own: a build of the same folder
+    in another process (a `lantoa build --out` beside a `lantoa serve`) finds none to take or to
+    delete in. Ended untaken, it is put back. One that an ended process left is retired."""
+    out = tmp_path / "site"
+    spare = skeleton.spare_of(out)
+    (spare / "a").mkdir(parents=True)
+    (spare / "a" / "page.html").write_text("x", "utf-8")
+    dead = tmp_path / f"{spare.name}-of-{2**22 + 12345}-1"  # above Linux's largest pid
+    alive = tmp_path / f"{spare.name}-of-{os.getpid()}-1"
+    dead.mkdir()
+    alive.mkdir()
+    skeleton.begin(out)
+    try:
+        assert not spare.exists()
+        assert not dead.exists() and alive.is_dir()  # the ended process's retired (to the trash)
+        other = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                                "from lantoa.site import skeleton; "
+                                "print(skeleton.take(Path(sys.argv[1]), Path(sys.argv[2])))",
+                                str(out), str(tmp_path / "elsewhere")], capture_output=True, text=True, check=True)
+        assert other.stdout.strip() == "[]" and not (tmp_path / "elsewhere").exists()
+        assert skeleton.take(out, tmp_path / "mine") == ["a"]
+        assert not (tmp_path / "mine" / "a" / "page.html").exists()
+    finally:
+        skeleton.end()
+
+
+def test_an_untaken_kept_site_is_put_back_when_the_build_ends(tmp_path):
+    out = tmp_path / "site"
+    spare = skeleton.spare_of(out)
+    (spare / "a").mkdir(parents=True)
+    (spare / "a" / "page.html").write_text("x", "utf-8")
+    skeleton.begin(out)
+    assert not spare.exists()
+    skeleton._BEGUN[str(out)].result()
+    skeleton.end()
+    assert spare.is_dir() and (spare / "a").is_dir() and not (spare / "a" / "page.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [spare.name]

@@ -649,10 +649,13 @@ def retire(path: Path, trash_parent: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+#: in the build cache: the editions' outputs replaced there, one folder per language, whose folders
+#: the next rendering of each is put in (lantoa.site.skeleton)
+SPARE_PARTS = ".lantoa-spare-parts"
 #: the build cache's folders that keep something for each edition, named by its tag: kept editions,
 #: stagings (lantoa.site.stage), render memos (lantoa.site.rendermemo), search counts (lantoa.site.search),
-#: sitemaps and feeds (lantoa.site.editions)
-PER_EDITION = ("parts", STAGED, "render", "search", "early", ".lantoa-spare-parts")
+#: sitemaps and feeds (lantoa.site.editions), replaced editions' outputs
+PER_EDITION = ("parts", STAGED, "render", "search", "early", SPARE_PARTS)
 
 
 def forget_languages(cache_dir: Path, tags) -> list[str]:

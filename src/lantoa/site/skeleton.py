@@ -31,6 +31,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 
 PREFIX = ".lantoa-spare-"
 #: in the build cache: the editions' outputs replaced there, one folder per language
-PARTS_SPARE = f"{PREFIX}parts"
+PARTS_SPARE = incremental.SPARE_PARTS
 
 
 def spare_of(out: Path) -> Path:
@@ -119,6 +120,7 @@ def begin(out: Path) -> None:
     if str(out) in _BEGUN:
         return
     spare = spare_of(out)
+    _forget_orphans(spare)
     try:
         st = os.lstat(spare)
     except OSError:
@@ -126,7 +128,36 @@ def begin(out: Path) -> None:
     if not stat.S_ISDIR(st.st_mode):  # not one this module kept
         incremental.retire(spare, out.parent)
         return
-    _BEGUN[str(out)] = _Emptying(spare)
+    # renamed first, to a name of this process's own: another process building the same folder
+    # (a `lantoa build --out` beside a `lantoa serve` of it; the lock is not held between a
+    # preview's rebuilds) cannot take it or delete in it while this one does
+    mine = spare.with_name(f"{spare.name}{_OWN}{os.getpid()}-{time.monotonic_ns()}")
+    try:
+        os.rename(spare, mine)
+    except OSError:
+        return
+    _BEGUN[str(out)] = _Emptying(mine)
+
+
+_OWN = "-of-"
+
+
+def _forget_orphans(spare: Path) -> None:
+    """Retire the kept sites that a process which has ended had begun to empty."""
+    try:
+        names = [n for n in os.listdir(spare.parent) if n.startswith(spare.name + _OWN)]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(spare.name + _OWN):].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+            continue  # (a process of that number runs: left alone)
+        except ProcessLookupError:
+            pass
+        except (ValueError, OSError):
+            continue
+        incremental.retire(spare.parent / name, spare.parent)
 
 
 def take(out: Path, dest: Path) -> list[str]:
@@ -205,9 +236,16 @@ def begun(out: Path | None) -> Iterator[None]:
 
 def end() -> None:
     """Stop what :func:`begin` began and no build took (a check that failed): the kept site stays,
-    as many of its files deleted as were."""
-    for emptying in _BEGUN.values():
+    as many of its files deleted as were, for the next build."""
+    for out, emptying in _BEGUN.items():
         emptying.cancel()
+        spare = spare_of(Path(out))
+        try:
+            if os.path.lexists(spare):
+                raise FileExistsError(spare)
+            os.rename(emptying.spare, spare)
+        except OSError:
+            incremental.retire(emptying.spare, spare.parent)
     _BEGUN.clear()
 
 
