@@ -141,6 +141,62 @@ def test_the_watcher_wakes_for_edits_of_the_sources_and_for_nothing_else(tmp_pat
         watcher.stop()
 
 
+def _until(predicate, seconds: float = 30) -> None:
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, "not reported in time"
+        time.sleep(0.005)
+
+
+def test_a_save_is_over_once_every_file_written_to_is_closed(tmp_path):
+    """After a report, the loop waits for 0.1 s without another while a file written to is still
+    open (an editor may write it in several steps), and for 0.02 s once every such file was closed
+    or renamed into place (the other files of one "save all")."""
+    from lantoa.commands.serve import Watcher
+
+    root = make_project(tmp_path)
+    story = next((root / "content").rglob("index.md"))
+    watcher = Watcher(root)
+    try:
+        assert watcher.quiet_for() == Watcher.SETTLE
+        with open(story, "a", encoding="utf-8") as f:
+            f.write("\nOne more line.\n")
+            f.flush()
+            _until(lambda: watcher.writing)
+            assert watcher.writing == {str(story)} and watcher.quiet_for() == Watcher.QUIET
+        _until(lambda: not watcher.writing)  # its close reported
+        assert watcher.quiet_for() == Watcher.SETTLE and watcher.wait(30)
+        swap = story.with_name(".index.md.swp")  # an editor's atomic save: a new file renamed over it
+        swap.write_text(story.read_text("utf-8") + "\nAnd another.\n", "utf-8")
+        os.replace(swap, story)
+        assert watcher.wait(30) and watcher.quiet_for() == Watcher.SETTLE
+        with open(story, "a", encoding="utf-8") as f:  # a file left open: not waited for again
+            f.write("\nStill writing.\n")
+            f.flush()
+            _until(lambda: watcher.writing)
+            assert watcher.wait(30) and watcher.quiet_for() == Watcher.SETTLE
+    finally:
+        watcher.stop()
+
+
+def test_where_closes_are_not_told_a_save_ends_with_the_quiet_alone(tmp_path, monkeypatch):
+    import watchdog.observers
+    from watchdog.observers.polling import PollingObserver
+
+    from lantoa.commands.serve import Watcher
+
+    monkeypatch.setattr(watchdog.observers, "Observer", PollingObserver)
+    root = make_project(tmp_path)
+    watcher = Watcher(root)
+    try:
+        assert watcher.observer is not None and watcher.writing is None
+        story = next((root / "content").rglob("index.md"))
+        story.write_text(story.read_text("utf-8") + "\n", "utf-8")
+        assert watcher.wait(30) and watcher.quiet_for() == Watcher.QUIET
+    finally:
+        watcher.stop()
+
+
 def test_a_watched_folder_made_after_the_start_is_watched_once_the_loop_sees_it(tmp_path):
     import shutil
 
@@ -252,7 +308,7 @@ def test_a_rebuild_empties_the_trash_it_leaves_while_the_editor_reads(tmp_path):
     # the first preview is kept: its files are being deleted already, its folders are the next one's
     from lantoa.site import skeleton
 
-    spare = skeleton.spare_of(preview.out)
+    spare = skeleton._BEGUN[str(preview.out)].spare  # (renamed: this process's own)
     first = spare.stat().st_ino
     assert skeleton._BEGUN[str(preview.out)].result()
     assert spare.is_dir() and not any(files for _, _, files in os.walk(spare))

@@ -208,9 +208,21 @@ class Watcher:
     #: "attrib" is a new modification time, as ``touch`` sets)
     CHANGES = frozenset({"created", "deleted", "modified", "moved", "closed", "attrib"})
 
+    #: after a report, how long without another before the saving is taken as over: while a file
+    #: written to is still open (an editor may write it in several steps), and when the system
+    #: tells no closes (FSEvents, polling)
+    QUIET = 0.1
+    #: the same once every file written to was closed, or renamed into place: what is left to wait
+    #: for is the other files of one "save all", saved a few milliseconds apart
+    SETTLE = 0.02
+
     def __init__(self, root: Path):
         self.root = root
         self.changed = threading.Event()
+        #: files reported written to (or made) and not yet closed; None: the system tells no
+        #: closes here, or a write was reported for a path whose close cannot be told apart
+        self.writing: set[str] | None = set()
+        self.lock = threading.Lock()
         self.observer = None
         self.folders = {name for name in WATCHED if (root / name).is_dir()}  # those watched
         try:
@@ -231,10 +243,12 @@ class Watcher:
         class Handler(FileSystemEventHandler):
             def on_any_event(self, event):
                 if event.event_type in Watcher.CHANGES and watcher.watched(event):
-                    watcher.changed.set()
+                    watcher.saw(event)
 
         observer = Observer()
         observer.daemon = True
+        if not (hasattr(events, "FileClosedEvent") and type(observer).__name__ == "InotifyObserver"):
+            self.writing = None  # no closes told (FSEvents, kqueue, polling): the quiet alone ends a save
         try:
             for name in sorted(self.folders):
                 observer.schedule(Handler(), str(root / name), recursive=True, event_filter=kinds)
@@ -245,6 +259,23 @@ class Watcher:
             log.info("not watching for file events (%s): polling only", exc)
             return
         self.observer = observer
+
+    def saw(self, event) -> None:
+        """A change reported (by the observer's thread)."""
+        with self.lock:
+            if self.writing is not None and not event.is_directory:
+                path = os.fsdecode(event.src_path)
+                if event.event_type in ("modified", "created"):
+                    self.writing.add(path)
+                elif event.event_type in ("closed", "deleted", "moved"):
+                    self.writing.discard(path)
+        self.changed.set()
+
+    def quiet_for(self) -> float:
+        """How long without a report ends the saving, as things stand: :data:`SETTLE` when every
+        file written to was closed, else :data:`QUIET`."""
+        with self.lock:
+            return self.SETTLE if self.writing is not None and not self.writing else self.QUIET
 
     def stale(self) -> bool:
         """A watched folder was made (or removed) since the watches were set: watch again."""
@@ -259,16 +290,20 @@ class Watcher:
 
     def wait(self, seconds: float) -> bool:
         """Until a change is reported or ``seconds`` pass; then, after a report, until the saving is
-        over (an editor may write a file in several steps: no report for 0.1 s, at most 1 s more).
-        True when a change was reported."""
+        over: no report for :meth:`quiet_for` (0.1 s while a file written to is open: an editor may
+        write it in several steps; 0.02 s once every one was closed), at most 1 s more. True when a
+        change was reported."""
         if not self.changed.wait(seconds):
             return False
         end = time.monotonic() + 1.0
         while time.monotonic() < end:
             self.changed.clear()
-            if not self.changed.wait(0.1):
+            if not self.changed.wait(self.quiet_for()):
                 break
         self.changed.clear()
+        with self.lock:
+            if self.writing is not None:
+                self.writing.clear()  # a file left open (a log being appended to, say) is not waited for again
         return True
 
     def stop(self) -> None:
