@@ -54,8 +54,8 @@ SEARCH_KEY = ".lantoa-search-key"
 SEARCH_DOCS = ".lantoa-search-docs.marshal"
 #: what a kept edition holds and how it is keyed: a new format voids the kept editions
 #: 4: the characters of its pages in a file of their own (CHARS); 5: records hashed by _serial;
-#: 6: the facts in marshal's format, not JSON (lantoa.site.pagefacts)
-PART_FORMAT = 6
+#: 6: the facts in marshal's format, not JSON (lantoa.site.pagefacts); 7: each page's facts on its own
+PART_FORMAT = 7
 
 
 def _hash_tree(h, base: Path, rel_to: Path) -> None:
