@@ -119,16 +119,24 @@ def test_kept_word_counts_give_the_same_index_without_segmenting(tmp_path, monke
     first = sindex.dumps(sindex.build("vi", "", _docs(), [], [], site_search._Recording(kept, used)))
     site_search._save_counts(tmp_path, "vi", used)
     assert first == plain and len(used) == 6  # title, summary and text of two pages
+    assert all(isinstance(v, bytes) for v in used.values())  # held packed (a cold build segments every text)
 
     def refuse(text, lang):
         raise AssertionError("segmented again")
 
     monkeypatch.setattr(sindex, "words", refuse)
     kept, used = site_search._load_counts(tmp_path, "vi"), {}
+    assert len(kept) == 6 and all(isinstance(v, bytes) for v in kept.values())  # unpacked when asked for
     again = sindex.dumps(sindex.build("vi", "", _docs()[:1], [], [], site_search._Recording(kept, used)))
     monkeypatch.undo()
     assert again == sindex.dumps(sindex.build("vi", "", _docs()[:1], [], []))
     assert len(used) == 3  # the second page's counts are not kept again
+    site_search._save_counts(tmp_path, "vi", {**used, next(iter(used)): b"\x00damaged"})
+    kept, used = site_search._load_counts(tmp_path, "vi"), {}
+    monkeypatch.setattr(sindex, "words", refuse)
+    with pytest.raises(AssertionError, match="segmented again"):  # a damaged entry is segmented again
+        sindex.build("vi", "", _docs()[:1], [], [], site_search._Recording(kept, used))
+    monkeypatch.undo()
     (tmp_path / "search" / "vi.marshal").write_bytes(b"\x00broken")
     assert site_search._load_counts(tmp_path, "vi") == {}
 
