@@ -857,3 +857,33 @@ def test_an_edition_s_facts_are_written_page_by_page_and_read_back_whole(tmp_pat
     data = (tmp_path / pagefacts.FACTS).read_bytes()
     (tmp_path / pagefacts.FACTS).write_bytes(data[: len(data) // 2])  # cut short: no facts, not half of them
     assert pagefacts.load(tmp_path) == {}
+
+
+def test_an_edition_s_worker_lets_go_of_each_page_s_markdown_and_html_once_it_is_written(project, monkeypatch):
+    """MkDocs keeps every page to the end of an edition's build; the worker needs only each page's
+    facts after it is written, and lets go of its Markdown and HTML (its memory for the search
+    index and the facts that follow)."""
+    import gc
+
+    from mkdocs.structure.pages import Page
+
+    from lantoa.site import search
+
+    seen: list[tuple[int, int]] = []
+    edition_index = search.edition_index
+
+    def looking(*args, **kwargs):
+        pages = [o for o in gc.get_objects() if isinstance(o, Page)]
+        seen.append((len(pages), sum(bool(p.markdown) or p.content is not None for p in pages)))
+        return edition_index(*args, **kwargs)
+
+    monkeypatch.setattr(search, "edition_index", looking)
+    serial = build(project, "--clean", "-j", "1")  # in this process: each edition's build is seen
+    assert len(seen) >= 2 and all(holding == 0 for _, holding in seen), seen
+    assert any(alive for alive, _ in seen)  # (MkDocs' pages are still there: only their texts went)
+    # the navigation of the pages rendered after one still has its title (MkDocs' Page.title is
+    # None for a page without Markdown)
+    assert not [p for p in (project / "build" / "site").rglob("*.html") if re.search(r">\s*None\s*<", p.read_text("utf-8"))]
+    monkeypatch.undo()
+    shutil.rmtree(project / "build")
+    assert build(project, "--clean", "-j", "1") == serial

@@ -488,6 +488,14 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         direction = self.model["dir"]
         output = _HTML_TAG.sub(lambda m: m.group(0) if "dir=" in m.group(1) else f'<html{m.group(1)} dir="{direction}">',
                                output, count=1)
+        # Written next, the page's Markdown and HTML are of no more use here (no plugin of an
+        # edition's build reads another page's), where MkDocs keeps every page to the end of the
+        # build: let go of, they are the worker's memory for the search index and the facts
+        # (5.5 MB for 100 Khmer stories). Its facts hold what the steps after need of it. The
+        # Markdown is left empty, not None: MkDocs' Page.title is None without Markdown (and the
+        # navigation of the pages rendered after it would show "None"); with the title in the
+        # front matter, or found by the render, or neither, it is the same with "" as before.
+        page.markdown, page.content = "", None
         return self.facts.page(page.file.dest_uri, output)
 
     @event_priority(-200)
