@@ -219,8 +219,9 @@ class Watcher:
     def __init__(self, root: Path):
         self.root = root
         self.changed = threading.Event()
-        #: files reported written to (or made) and not yet closed; None: the system tells no
-        #: closes here, or a write was reported for a path whose close cannot be told apart
+        #: files reported written to (or made) and not yet closed or renamed into place (a file moved
+        #: in from elsewhere is reported made and never closed: its save ends with the quiet, as
+        #: before); None: the system tells no closes here
         self.writing: set[str] | None = set()
         self.lock = threading.Lock()
         self.observer = None
