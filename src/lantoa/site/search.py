@@ -288,9 +288,8 @@ def _load_counts(cache_dir: Path | None, tag: str) -> dict:
 
 
 def _save_counts(cache_dir: Path, tag: str, counts: dict) -> None:
-    """Each text's counts in marshal's bytes of their own (:class:`_Recording` unpacks them one by one)."""
-    packed = {key: value if isinstance(value, bytes) else marshal.dumps(value) for key, value in counts.items()}
-    keep_quietly(_counts_file(cache_dir, tag), marshal.dumps((_counts_header(), packed)))
+    """``counts``: each text's in marshal's bytes of their own, as :class:`_Recording` holds them."""
+    keep_quietly(_counts_file(cache_dir, tag), marshal.dumps((_counts_header(), counts)))
 
 
 class _Recording:
@@ -309,13 +308,11 @@ class _Recording:
             if value is None:
                 return None
             self.used[key] = value
-        if isinstance(value, bytes):
-            try:
-                return marshal.loads(value)
-            except (ValueError, EOFError, TypeError):  # damaged: segmented again
-                del self.used[key]
-                return None
-        return value
+        try:
+            return marshal.loads(value)
+        except (ValueError, EOFError, TypeError):  # damaged: segmented again
+            del self.used[key]
+            return None
 
     def __setitem__(self, key, value):
         self.used[key] = marshal.dumps(value)  # (packed now: a cold build segments every text)
