@@ -227,8 +227,8 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
             index.full_ext[key] = "." + media_settings.FORMATS[v["format"]]["ext"]
             index.full[key] = Path(full.file(cache, v["file"]))
             if scratch is not None:  # deleted below: the file is linked where the press kits read it
+                link_file(index.full[key], index.root / "full" / key)
                 index.full[key] = index.root / "full" / key
-                link_file(full.file(cache, v["file"]), index.full[key])
             index.full_sha[key] = v["sha256"]
     if scratch is not None:
         shutil.rmtree(scratch, ignore_errors=True)
