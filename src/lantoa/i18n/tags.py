@@ -1,4 +1,12 @@
-"""BCP 47 language tags checked against ISO 639 and ISO 15924 (via pycountry)."""
+"""BCP 47 language tags checked against ISO 639 and ISO 15924 (via pycountry).
+
+pycountry loads a whole database at its first question: 7,900 languages of ISO 639-3, 6 MB of
+objects and 30 ms, in every build, for the dozen codes of ``locales/`` (and then the name of every
+language, when a file names its language otherwise than ISO 639 does, as "Khmer" for "Central
+Khmer"). Each answer is remembered between runs by the content of pycountry's database file
+(lantoa.digests.fact): a build whose codes were all asked about before loads none of it, and the
+edition processes forked from it do not inherit it.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +35,29 @@ class TagError(ValueError):
         self.hint = hint
 
 
+def _database(kind: str):
+    return pycountry.scripts if kind == "script" else pycountry.languages
+
+
+def _asked(kind: str, code: str, answer):
+    """``answer()`` (what pycountry's ``kind`` database says of ``code``), remembered by the
+    database file's content."""
+    from .. import digests
+
+    try:
+        return digests.fact(_database(kind).filename, f"pycountry.{kind}:{code}", answer)
+    except OSError:  # the database file cannot be read for its digest: pycountry reports it itself
+        return answer()
+
+
+def _language(code: str) -> tuple[str, str | None] | None:
+    """(reference name, two-letter code or None) of the ISO 639 language ``code`` (two or three letters)."""
+    def answer():
+        rec = pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
+        return None if rec is None else (rec.name, getattr(rec, "alpha_2", None))
+    return _asked("language", code, answer)
+
+
 def parse(tag: str) -> TagInfo:
     """Parse and check a tag; raise TagError with a hint when it is not acceptable."""
     m = _TAG.match(tag or "")
@@ -36,31 +67,24 @@ def parse(tag: str) -> TagInfo:
             "use e.g. 'vi', 'zh-Hans', 'tyz', 'blt-Tavt', 'pt-BR' (language lower case, Script title case)",
         )
     lang, script, region = m.group("lang"), m.group("script"), m.group("region")
-    if len(lang) == 2:
-        rec = pycountry.languages.get(alpha_2=lang)
-        if rec is None:
-            raise TagError(f"'{lang}' is not an ISO 639-1 language code", _suggest_hint(lang))
-    else:
-        rec = pycountry.languages.get(alpha_3=lang)
-        if rec is None:
-            raise TagError(f"'{lang}' is not an ISO 639-3 language code", _suggest_hint(lang))
-        if getattr(rec, "alpha_2", None):
-            raise TagError(
-                f"'{lang}' ({rec.name}) has a two-letter code; BCP 47 requires it",
-                f"use '{rec.alpha_2}'",
-            )
-    if script and pycountry.scripts.get(alpha_4=script) is None:
+    rec = _language(lang)
+    if rec is None:
+        raise TagError(f"'{lang}' is not an ISO 639-{1 if len(lang) == 2 else 3} language code", _suggest_hint(lang))
+    name, alpha_2 = rec
+    if len(lang) == 3 and alpha_2:
+        raise TagError(f"'{lang}' ({name}) has a two-letter code; BCP 47 requires it", f"use '{alpha_2}'")
+    if script and not script_exists(script):
         raise TagError(f"'{script}' is not an ISO 15924 script code", "e.g. Latn, Hans, Khmr, Tavt, Cham, Arab")
-    return TagInfo(tag, lang, script, region, rec.name)
+    return TagInfo(tag, lang, script, region, name)
 
 
 def language_name(code: str) -> str | None:
-    rec = pycountry.languages.get(alpha_2=code) if len(code) == 2 else pycountry.languages.get(alpha_3=code)
-    return rec.name if rec else None
+    rec = _language(code) if 2 <= len(code) <= 3 else None
+    return rec[0] if rec else None
 
 
 def script_exists(code: str) -> bool:
-    return bool(code) and pycountry.scripts.get(alpha_4=code) is not None
+    return bool(code) and _asked("script", code, lambda: pycountry.scripts.get(alpha_4=code) is not None)
 
 
 def _fold(text: str) -> str:
@@ -78,7 +102,8 @@ def _names() -> dict[str, str]:
 
 def code_for_name(name: str) -> str | None:
     """The ISO code whose reference name is ``name`` (accents and case ignored)."""
-    return _names().get(_fold(name))
+    folded = _fold(name)
+    return _asked("language", f"name={folded}", lambda: _names().get(folded))
 
 
 def _suggest_hint(code: str) -> str:
