@@ -224,6 +224,9 @@ def test_iso_answers_are_remembered_between_runs_without_loading_pycountry(tmp_p
     assert first[1] == "km" and first[2] == "Khmer" and not first[3]
     assert [type(a).__name__ for a in first[0]] == ["TagInfo"] * 4 + ["tuple"] * 4
     assert "two-letter" in first[0][4][0] and first[0][4][1] == "use 'km'"
+    # the answers are keyed by the files pycountry reads, found without importing it
+    assert tags._database_file("language") == pycountry.languages.filename
+    assert tags._database_file("script") == pycountry.scripts.filename
 
 
 def test_the_source_hash_follows_the_text_it_was_made_from(tmp_path):

@@ -4,8 +4,8 @@ pycountry loads a whole database at its first question: 7,900 languages of ISO 6
 objects and 30 ms, in every build, for the dozen codes of ``locales/`` (and then the name of every
 language, when a file names its language otherwise than ISO 639 does, as "Khmer" for "Central
 Khmer"). Each answer is remembered between runs by the content of pycountry's database file
-(lantoa.digests.fact): a build whose codes were all asked about before loads none of it, and the
-edition processes forked from it do not inherit it.
+(lantoa.digests.fact): a build whose codes were all asked about before loads none of it (nor
+imports pycountry: 10 ms), and the edition processes forked from it do not inherit it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pycountry
+from importlib.util import find_spec
 
 _TAG = re.compile(r"^(?P<lang>[a-z]{2,3})(?:-(?P<script>[A-Z][a-z]{3}))?(?:-(?P<region>[A-Z]{2}|[0-9]{3}))?$")
 
@@ -35,8 +34,16 @@ class TagError(ValueError):
         self.hint = hint
 
 
-def _database(kind: str):
-    return pycountry.scripts if kind == "script" else pycountry.languages
+#: the file of pycountry's database of each kind (pycountry.languages.filename,
+#: pycountry.scripts.filename), found without importing pycountry
+_FILES = {"language": "iso639-3.json", "script": "iso15924.json"}
+
+
+@lru_cache(maxsize=None)
+def _database_file(kind: str) -> str:
+    spec = find_spec("pycountry")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return f"{folders[0]}/databases/{_FILES[kind]}" if folders else ""
 
 
 def _asked(kind: str, code: str, answer):
@@ -45,14 +52,16 @@ def _asked(kind: str, code: str, answer):
     from .. import digests
 
     try:
-        return digests.fact(_database(kind).filename, f"pycountry.{kind}:{code}", answer)
-    except OSError:  # the database file cannot be read for its digest: pycountry reports it itself
+        return digests.fact(_database_file(kind), f"pycountry.{kind}:{code}", answer)
+    except OSError:  # not where it was looked for (another pycountry): asked, not remembered
         return answer()
 
 
 def _language(code: str) -> tuple[str, str | None] | None:
     """(reference name, two-letter code or None) of the ISO 639 language ``code`` (two or three letters)."""
     def answer():
+        import pycountry
+
         rec = pycountry.languages.get(**{"alpha_2" if len(code) == 2 else "alpha_3": code})
         return None if rec is None else (rec.name, getattr(rec, "alpha_2", None))
     return _asked("language", code, answer)
@@ -84,7 +93,11 @@ def language_name(code: str) -> str | None:
 
 
 def script_exists(code: str) -> bool:
-    return bool(code) and _asked("script", code, lambda: pycountry.scripts.get(alpha_4=code) is not None)
+    def answer() -> bool:
+        import pycountry
+
+        return pycountry.scripts.get(alpha_4=code) is not None
+    return bool(code) and _asked("script", code, answer)
 
 
 def _fold(text: str) -> str:
@@ -94,6 +107,8 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
+    import pycountry
+
     out = {}
     for rec in pycountry.languages:
         out.setdefault(_fold(rec.name), getattr(rec, "alpha_2", None) or rec.alpha_3)
