@@ -321,6 +321,27 @@ def test_japanese_page_gets_jp_face_from_the_collection(tmp_path):
     assert all(ord(ch) in font.getBestCmap() for ch in JAPANESE)
 
 
+@needs_cjk
+def test_each_character_s_family_is_worked_out_once_per_process(tmp_path, monkeypatch):
+    """`lantoa serve` asks the fonts step for the family of every character of every edition at
+    each rebuild: the second time, no font's coverage is consulted, and the answers are the same."""
+    site = tmp_path / "site"
+    (site / site_fonts.FOLDER).mkdir(parents=True)
+    text = {"vi": "Việt Nam", "km": "ព្រះរាជាណាចក្រ", "ja": "日本語の文", "zh-Hans": "中文", "ar": "العربية"}
+    monkeypatch.setattr(site_fonts, "_coverage_dir", None)
+    site_fonts._family_of.cache_clear()
+    first = [(cp, lang, site_fonts._family_for(cp, lang)) for lang, t in text.items() for cp in map(ord, t)]
+    asked = []
+    real = site_fonts._coverage
+    monkeypatch.setattr(site_fonts, "_coverage", lambda family: asked.append(family) or real(family))
+    again = [(cp, lang, site_fonts._family_for(cp, lang)) for lang, t in text.items() for cp in map(ord, t)]
+    assert again == first and not asked
+    assert {f for _, _, f in first} >= {fonts.LATIN_FAMILY, "Lantoa Khmer", "Lantoa CJK JP", "Lantoa CJK SC", "Lantoa Arabic"}
+    monkeypatch.setattr(site_fonts, "_coverage", real)
+    site_fonts.build(site, "", tmp_path / "cache", known=[{"vi": text["vi"]}])  # another cache folder: worked out anew
+    assert site_fonts._family_of.cache_info().misses == len(set(text["vi"]))
+
+
 def _chars_by_the_plain_rule(doc: str) -> set[str]:
     """The reference for site_fonts.page_chars: every character of the page's text outside tags, scripts
     and styles, and of the alt/title/aria-label/content/placeholder values of each of its tags."""
