@@ -322,10 +322,15 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert all(n == rendered for n in rendered_in.values()), rendered_in
     assert "edition vi:" in r.output if edit == "source" else "edition vi:" not in r.output
     order = orders[-1]
-    if edit == "source":  # every edition shows the source, and renders again: the registry's order
+    if edit == "source":  # every edition renders again: first those showing the source, then those with a translation
         from lantoa.commands.check import collect
+        from lantoa.site.stage import resolve_variant
 
-        assert sorted(rendered_in) == sorted(order) and order == collect(project).registry.tags()
+        checked = collect(project)
+        entry, tags = checked.project.stories["vinh-ha-long"], checked.registry.tags()
+        shows = [t for t in tags if resolve_variant(entry, checked.registry, t).lang == "vi"]
+        assert "vi" in shows and "en" not in shows and len(shows) > 1
+        assert sorted(rendered_in) == sorted(order) and order == shows + [t for t in tags if t not in shows], order
     else:  # the editions that render again (those showing the English text) first, then the kept ones
         first = order[:len(rendered_in)]
         assert sorted(first) == sorted(rendered_in) and "vi" in order[len(rendered_in):], (order, rendered_in)
