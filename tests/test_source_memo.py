@@ -275,3 +275,77 @@ def test_a_long_lived_process_forgets_the_files_deleted_since_it_read_them(proje
     shutil.rmtree(second)
     load_project(project)
     assert set(memo._READ) == others
+
+
+def test_a_long_lived_process_takes_an_unchanged_folder_s_entry_as_it_read_it(tmp_path, monkeypatch):
+    """`lantoa serve`: a story or page whose Markdown files all have the stats they had when this
+    process read them is the entry it read then, with the same diagnostics, and its documents stay
+    in the memo it saves; a file edited, added or taken away, or changed too recently to trust its
+    stat, makes its folder read again; a folder gone is forgotten. The check's report is the one a
+    fresh process gives, each time."""
+    from conftest import make_project
+
+    from lantoa.content import loader
+
+    root = make_project(tmp_path / "p")
+    story = root / "content" / "stories" / "vinh-ha-long"
+    (story / "notes.md").write_text("stray", "utf-8")  # a warning the kept entry must give again
+    other = root / "content" / "stories" / "vinh-lan-ha"
+    other.mkdir()
+    (other / "index.md").write_text((story / "index.md").read_text("utf-8"), "utf-8")
+    for name in ("_HELD", "_READ", "_ENTRIES"):
+        monkeypatch.setattr(memo, name, {})
+    monkeypatch.setattr(memo, "RECENT_NS", -1)  # the files were just written: trust their stat anyway
+
+    def fresh():  # as a one-off process sees the project (what this one keeps put aside meanwhile)
+        kept = memo._READ, memo._ENTRIES, memo._HELD
+        memo._KEEP[0], memo._READ, memo._ENTRIES, memo._HELD = False, {}, {}, {}
+        try:
+            return collect(root).report.render_json()
+        finally:
+            memo._KEEP[0], (memo._READ, memo._ENTRIES, memo._HELD) = True, kept
+
+    made: list[str] = []  # the folders read (not taken as they were) by the last run
+
+    def run():
+        made.clear()
+        project, diags = loader.load_project(root)
+        read = list(made)
+        assert collect(root).report.render_json() == fresh()
+        made[:] = read
+        return project, diags
+
+    monkeypatch.setattr(memo, "_KEEP", [True])
+    first, diags = run()
+    assert any(d.code == "stray-file" for d in diags)
+    real = loader._load_entry
+    monkeypatch.setattr(loader, "_load_entry", lambda kind, folder, *a: made.append(folder.name) or real(kind, folder, *a))
+    again, diags_again = run()
+    assert made == [] and diags_again == diags
+    assert all(again.stories[s] is first.stories[s] for s in first.stories)
+    assert memo.SourceMemo(root / ".cache" / "lantoa").entries.keys() >= {
+        v.doc.key for e in first.entries() for v in e.variants()}  # kept in the saved memo
+    # an edit of one file: its folder alone is read again
+    p = story / "index.en.md"
+    p.write_text(p.read_text("utf-8").replace("limestone", "LIMESTONE"), "utf-8")
+    edited, _ = run()
+    assert sorted(set(made)) == ["vinh-ha-long"] and "LIMESTONE" in edited.stories["vinh-ha-long"].translations["en"].body
+    assert edited.stories["vinh-lan-ha"] is first.stories["vinh-lan-ha"]
+    # a translation added, then taken away
+    (other / "index.en.md").write_text(p.read_text("utf-8"), "utf-8")
+    added, _ = run()
+    assert sorted(set(made)) == ["vinh-lan-ha"] and "en" in added.stories["vinh-lan-ha"].translations
+    (other / "index.en.md").unlink()
+    assert "en" not in run()[0].stories["vinh-lan-ha"].translations
+    # changed too recently to trust its stat: read every time
+    monkeypatch.setattr(memo, "RECENT_NS", 2_000_000_000)
+    p.write_text(p.read_text("utf-8").replace("LIMESTONE", "limestone"), "utf-8")
+    for _ in range(2):
+        run()
+        assert "vinh-ha-long" in made
+    # a folder gone is forgotten
+    import shutil
+
+    shutil.rmtree(other)
+    run()
+    assert str(other) not in memo._ENTRIES and str(root / "content" / "pages" / "home") in memo._ENTRIES

@@ -73,7 +73,7 @@ def load_project(root: Path, memo: bool = True) -> tuple[Project, list[Diagnosti
                                          f"a {kind} must be a folder with an index.md",
                                          f"move it to content/{section}/{entry_dir.stem}/index.md"))
                 continue
-            entry = _load_entry(kind, entry_dir, root, diags, sources, project.read_anew)
+            entry = _kept_entry(kind, entry_dir, root, diags, sources, project.read_anew)
             target = project.stories if kind == "story" else project.pages
             target[entry.slug] = entry
     sources.save()
@@ -142,6 +142,32 @@ def _read(path: Path, sources, entry: Entry, tag: str | None, read_anew: set) ->
     if sources.misses != misses:
         read_anew.add((entry.kind, entry.slug, tag))
     return doc
+
+
+def _kept_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic], sources, read_anew: set) -> Entry:
+    """:func:`_load_entry`, or, in a process that keeps its memo between runs (`lantoa serve`), the
+    entry it read last from the folder, when the names and stats of the folder's Markdown files are
+    the same (lantoa.content.memo.SourceMemo.kept_entry)."""
+    from .memo import keeping, stat_key
+
+    if not keeping():
+        return _load_entry(kind, entry_dir, root, diags, sources, read_anew)
+    try:
+        with os.scandir(entry_dir) as it:
+            files = tuple(sorted((e.name, stat_key(e.stat(follow_symlinks=False))) for e in it
+                                 if os.path.splitext(e.name)[1] == ".md" and not e.is_symlink()))
+    except OSError:  # gone while it was listed: read as usual, which reports it
+        return _load_entry(kind, entry_dir, root, diags, sources, read_anew)
+    key = (kind, str(root), files)
+    kept = sources.kept_entry(entry_dir, key)
+    if kept is not None:
+        diags.extend(kept[1])
+        return kept[0]
+    mine: list[Diagnostic] = []
+    entry = _load_entry(kind, entry_dir, root, mine, sources, read_anew)
+    diags.extend(mine)
+    sources.keep_entry(entry_dir, key, entry, mine)
+    return entry
 
 
 def _load_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic], sources, read_anew: set) -> Entry:

@@ -74,15 +74,30 @@ _READ: dict[str, tuple[tuple, bytes, str]] = {}
 RECENT_NS = 2_000_000_000
 
 
+#: folder of an entry (a story, a page) -> (the kind, root and the name and stat of each of its
+#: Markdown files when this process read them; the entry; the diagnostics reading it gave), in a
+#: process that keeps its memo (:func:`keep_between_runs`): a rebuild of `lantoa serve` takes the
+#: entry of a folder whose Markdown files are all as they were, without making a document, a
+#: language version and their checks for each again (at 400 x 12, 4,800 of them: 80 ms of every
+#: rebuild's check). Entries are not changed once read (lantoa.content.loader makes them).
+_ENTRIES: dict[str, tuple[tuple, object, list]] = {}
+
+
 def keep_between_runs(keep: bool = True) -> None:
     """Keep each memo in memory for this process's next run (a long-lived process's choice)."""
     _KEEP[0] = keep
     if not keep:
         _HELD.clear()
         _READ.clear()
+        _ENTRIES.clear()
 
 
-def _stat_key(st) -> tuple:
+def keeping() -> bool:
+    """Whether this process keeps its memo between runs (:func:`keep_between_runs`)."""
+    return _KEEP[0]
+
+
+def stat_key(st) -> tuple:
     return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
@@ -159,7 +174,7 @@ class SourceMemo:
             return None
         self.seen.add(str(path))
         known = _READ.get(str(path))
-        if known is None or known[0] != _stat_key(st):
+        if known is None or known[0] != stat_key(st):
             return None
         key, body = known[1], known[2]
         if key not in self.used and key not in self.entries:
@@ -168,10 +183,43 @@ class SourceMemo:
 
     def forget_unseen(self, folder: Path) -> None:
         """Forget the files under ``folder`` this process read in an earlier run and this one did
-        not (deleted or moved since): `lantoa serve` would otherwise hold their bodies until it ends."""
+        not (deleted or moved since), and the entries of folders it did not read: `lantoa serve`
+        would otherwise hold their bodies until it ends."""
         prefix = str(folder).rstrip(os.sep) + os.sep
         for path in [p for p in _READ if p.startswith(prefix) and p not in self.seen]:
             del _READ[path]
+        for path in [p for p in _ENTRIES if p.startswith(prefix) and p not in self.seen]:
+            del _ENTRIES[path]
+
+    def kept_entry(self, folder: Path, key: tuple) -> tuple[object, list] | None:
+        """The entry of ``folder`` and its diagnostics, as this process read them last, when ``key``
+        (its kind, root and its Markdown files' names and stats) is the same now and the memo still
+        has each of its documents: they count as read in this run (kept by :meth:`save`, their
+        bodies' scans remembered). None otherwise (and always in a one-off process)."""
+        if not _KEEP[0]:
+            return None
+        self.seen.add(str(folder))
+        known = _ENTRIES.get(str(folder))
+        if known is None or known[0] != key:
+            return None
+        docs = [v.doc for v in known[1].variants()]
+        if any(d.key is None or (d.key not in self.used and d.key not in self.entries) for d in docs):
+            return None  # the memo lost one (another process wrote it), or a file could not be read
+        for doc in docs:
+            self.seen.add(str(doc.path))
+            self._use(doc.key, doc.body)
+        return known[1], known[2]
+
+    def keep_entry(self, folder: Path, key: tuple, entry, diags: list) -> None:
+        """Keep what reading ``folder`` gave for the next run of this process (:meth:`kept_entry`),
+        unless one of its files changed too recently to trust its stat (:data:`RECENT_NS`)."""
+        if not _KEEP[0]:
+            return
+        now = time.time_ns()
+        if all(now - max(stat[3], stat[4]) > RECENT_NS for _, stat in key[-1]):
+            _ENTRIES[str(folder)] = (key, entry, diags)
+        else:
+            _ENTRIES.pop(str(folder), None)
 
     def document(self, path: Path, raw: bytes, st=None) -> frontmatter.Document:
         """The document in ``raw``, the bytes of ``path`` (``st``: its stat before they were read)."""
@@ -192,23 +240,29 @@ class SourceMemo:
                 body = body if normal else frontmatter.nfc(body)
             doc = self._hit(key, path, body)
         if _KEEP[0] and st is not None and time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) > RECENT_NS:
-            _READ[str(path)] = (_stat_key(st), key, doc.body)
+            _READ[str(path)] = (stat_key(st), key, doc.body)
         return doc
 
     def _hit(self, key: bytes, path: Path, body: str) -> frontmatter.Document:
+        twice = key in self.used  # two files with the same bytes: each its own document
+        template = self._use(key, body)[0]
+        if twice:
+            template = copy.deepcopy(template)
+        return dataclasses.replace(template, path=path, body=body, key=key)
+
+    def _use(self, key: bytes, body: str) -> tuple:
+        """The memo's entry for ``key``, counted as read in this run, its body's scan remembered."""
         from ..validate import markup
 
         self.hits += 1
         entry = self.used.get(key) or self.entries.pop(key)
-        template, _, scanned, _ = entry
-        if key in self.used:  # two files with the same bytes: each its own document
-            template = copy.deepcopy(template)
+        scanned = entry[2]
         self.used[key] = entry
         if scanned is not None:
             markup.remember(body, scanned)
         else:
             self._bodies[key] = body
-        return dataclasses.replace(template, path=path, body=body, key=key)
+        return entry
 
     def save(self) -> None:
         """Keep the documents of the files read in this run, with each body's scan when this run
