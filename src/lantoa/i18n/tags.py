@@ -2,8 +2,8 @@
 
 pycountry loads a whole database at its first question: 7,900 languages of ISO 639-3, 6 MB of
 objects and 30 ms, in every build, for the dozen codes of ``locales/`` (and then the name of every
-language, when a file names its language otherwise than ISO 639 does, as "Khmer" for "Central
-Khmer"). Each answer is remembered between runs by the content of pycountry's database file
+language, when a file names its language otherwise than ISO 639 does, as "Chinese (Simplified)"
+for "Chinese"). Each answer is remembered between runs by the content of pycountry's database file
 (lantoa.digests.fact): a build whose codes were all asked about before loads none of it (nor
 imports pycountry: 10 ms), and the edition processes forked from it do not inherit it.
 """
