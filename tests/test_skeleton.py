@@ -246,3 +246,23 @@ def test_an_untaken_kept_site_is_put_back_when_the_build_ends(tmp_path):
     skeleton.end()
     assert spare.is_dir() and (spare / "a").is_dir() and not (spare / "a" / "page.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == [spare.name]
+
+
+def test_prune_tries_only_the_folders_that_hold_none_of_the_site_s_files(tmp_path, monkeypatch):
+    """Given the site's files, the folders holding one (and their parents) are not tried: each
+    failed ``rmdir`` costs a system call, some 5,800 of them at 400 x 12. A folder holding a file
+    the list lacks is tried and stays; the empty ones go."""
+    site = tmp_path / "site"
+    for rel in ("fr/stories/a", "fr/stories/b", "fr/empty/deeper", "media/x", "gone", "unlisted"):
+        (site / rel).mkdir(parents=True)
+    for rel in ("fr/stories/a/index.html", "fr/stories/b/index.html", "media/x/p.jpg", "unlisted/file"):
+        (site / rel).write_text("x", "utf-8")
+    taken = ["fr/stories/a", "fr/stories/b", "fr/stories", "fr/empty/deeper", "fr/empty", "fr",
+             "media/x", "media", "gone", "unlisted"]
+    tried = []
+    real = os.rmdir
+    monkeypatch.setattr(skeleton.os, "rmdir", lambda path: tried.append(os.path.relpath(path, site)) or real(path))
+    files = ["fr/stories/a/index.html", "fr/stories/b/index.html", "media/x/p.jpg"]
+    assert skeleton.prune(site, taken, files) == 3
+    assert sorted(tried) == ["fr/empty", "fr/empty/deeper", "gone", "unlisted"]
+    assert sorted(folders(site)) == ["fr", "fr/stories", "fr/stories/a", "fr/stories/b", "media", "media/x", "unlisted"]

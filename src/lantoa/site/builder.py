@@ -425,7 +425,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         ctx.known = merge.files  # the site's files so far: the output steps tell what they add
         counts = outputs.run(ctx)
         if folders:
-            log.debug("%d folders of the last site not used: removed", skeleton.prune(site, folders))
+            log.debug("%d folders of the last site not used: removed", skeleton.prune(site, folders, ctx.files()))
         _swap(site, out)
         if cache_dir:
             for name in incremental.forget_languages(cache_dir, set(registry.tags())):
