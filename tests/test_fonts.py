@@ -209,6 +209,9 @@ def test_same_input_gives_identical_bytes_and_cache_hit(tmp_path, subset_calls):
     assert first == second
     for f in first:
         assert (tmp_path / "a" / f.url).read_bytes() == (tmp_path / "b" / f.url).read_bytes()
+        # the site's file is the cache's, linked (not written again at each build)
+        kept = [c for c in cache.glob("*.woff2") if c.read_bytes() == (tmp_path / "b" / f.url).read_bytes()]
+        assert [c.stat().st_ino for c in kept] == [(tmp_path / "b" / f.url).stat().st_ino]
 
 
 @needs_fonts
