@@ -250,3 +250,17 @@ def test_the_outputs_made_from_the_models_are_made_while_the_editions_render(pro
     failed = runner.invoke(main, ["-C", str(project), "-q", "build"])
     assert failed.exit_code == 1 and "the feeds cannot be made" in failed.output and "Traceback" not in failed.output
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == before
+
+
+def test_mkdocs_does_not_render_a_sitemap_that_ours_replaces(project):
+    """With ``site_url`` set, each edition's sitemap is ours (with hreflang alternates): MkDocs'
+    own, rendered and gzipped by every edition's build and then written over, is not made."""
+    r = CliRunner().invoke(main, ["-C", str(project), "-q", "build"])
+    assert r.exit_code == 0, r.output
+    parts = list((project / ".cache" / "lantoa" / "parts").glob("*/*/"))
+    assert parts and all((p / "404.html").is_file() for p in parts)
+    assert not [p for p in parts if (p / "sitemap.xml").exists() or (p / "sitemap.xml.gz").exists()]
+    site = project / "build" / "site"
+    for sitemap in [site / "sitemap.xml", site / "en" / "sitemap.xml"]:
+        links = ET.parse(sitemap).getroot().findall(f"{SM}url/{XH}link")
+        assert links and all(link.get("href").startswith("https://") for link in links)

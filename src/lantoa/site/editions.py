@@ -52,7 +52,7 @@ def _lastmod(page: dict) -> str:
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    replace_bytes(path, data)  # an edition's own sitemap.xml came from its (kept) MkDocs output
+    replace_bytes(path, data)  # never into a file in place: the site's files are links into the cache
 
 
 def sitemaps_step(ctx) -> int:

@@ -154,6 +154,9 @@ class _Theme(Theme):
         return env
 
 
+#: the theme's sitemap template (MkDocs', or mkdocs-static-i18n's)
+SITEMAP = "sitemap.xml"
+
 #: Material's primary navigation (the sidebar, and the drawer on phones)
 NAV_TEMPLATE = "partials/nav.html"
 
@@ -303,6 +306,11 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         if overrides not in config.theme.dirs:
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         config.theme = _Theme.of(config.theme)
+        if config.site_url:
+            # Each edition's sitemap is ours (lantoa.site.editions), with its hreflang alternates:
+            # MkDocs' own, which every edition's build rendered, gzipped and saw written over, is
+            # not rendered, nor copied as the theme file it then is (_edition_pages).
+            config.theme.static_templates = set(config.theme.static_templates) - {SITEMAP}
         return config
 
     def _all_read(self, env, config, files):
@@ -344,7 +352,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         # (on_page_context).
         for rel in sorted(self.sources, key=_walk_order):
             files.append(File(rel, config.docs_dir, config.site_dir, config.use_directory_urls))
-        for file in [f for f in files if not f.is_documentation_page() and _unused_theme_file(f)]:
+        for file in [f for f in files if not f.is_documentation_page()
+                     and (_unused_theme_file(f) or (config.site_url and f.src_uri == SITEMAP))]:
             files.remove(file)
         return files
 
