@@ -78,7 +78,8 @@ def test_each_edition_build_hands_static_i18n_only_its_own_pages(tmp_path):
 
     from lantoa.site.plugin import LantoaPlugin
 
-    config = SimpleNamespace(docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"), use_directory_urls=True)
+    config = SimpleNamespace(docs_dir=str(tmp_path / "docs"), site_dir=str(tmp_path / "site"), use_directory_urls=True,
+                             site_url=None)
     files = Files([File("assets/x.css", str(tmp_path / "theme"), config.site_dir, True)])
     plugin = LantoaPlugin()
     plugin.sources = {"stories/a/index.km.md": "# a", "index.km.md": "# home"}
