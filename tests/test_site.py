@@ -240,3 +240,32 @@ def test_the_trash_is_deleted_without_rm_too(tmp_path, monkeypatch):
         assert (sweeper.process is not None) == (rm is not None)
         sweeper.join()
         assert list((tmp_path / builder.TRASH).iterdir()) == []
+
+
+def test_mkdocs_yml_is_parsed_once_per_text_and_each_caller_gets_its_own_copy(tmp_path, monkeypatch):
+    """A build reads mkdocs.yml five times (`lantoa serve` at every rebuild, and its editions'
+    processes again): parsed once per text; a caller that changes what it got changes nobody
+    else's; an edit, or a broken file, is read as it is now."""
+    import yaml
+
+    from lantoa.site import config as site_config
+
+    (tmp_path / "mkdocs.yml").write_text("site_name: A\nsite_url: https://a.example/\nextra: {x: [1]}\n", "utf-8")
+    site_config._parsed.cache_clear()
+    parsed = []
+    real = yaml.load
+    monkeypatch.setattr(site_config.yaml, "load", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    first, _ = site_config.read_raw(tmp_path)
+    first["extra"]["x"].append(2)
+    again, diags = site_config.read_raw(tmp_path)
+    assert len(parsed) == 1 and again == {"site_name": "A", "site_url": "https://a.example/", "extra": {"x": [1]}}
+    assert diags == []
+    (tmp_path / "mkdocs.yml").write_text("site_name: B\n", "utf-8")
+    assert site_config.read_raw(tmp_path)[0] == {"site_name": "B"} and len(parsed) == 2
+    (tmp_path / "mkdocs.yml").write_text("site_name: [B\n", "utf-8")
+    data, diags = site_config.read_raw(tmp_path)
+    assert data == {} and [d.code for d in diags] == ["yaml-syntax"]
+    diags.clear()  # a caller's list is its own
+    assert [d.code for d in site_config.read_raw(tmp_path)[1]] == ["yaml-syntax"]
+    (tmp_path / "mkdocs.yml").write_bytes(b"site_name: \xff\n")
+    assert [d.code for d in site_config.read_raw(tmp_path)[1]] == ["yaml-syntax"]

@@ -7,7 +7,9 @@ list, the i18n plugin, nav, fonts) is added here, so the two never disagree.
 
 from __future__ import annotations
 
+import copy
 import logging
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -39,21 +41,34 @@ _Loader.add_multi_constructor("", _any_tag)
 
 
 def read_raw(root: Path) -> tuple[dict, list[Diagnostic]]:
+    """mkdocs.yml's settings as written, or why they cannot be read. Parsed once per text in a
+    process (a build asks five times, `lantoa serve` at every rebuild and its editions' processes
+    again): each caller gets its own copy."""
     path = root / "mkdocs.yml"
     if not path.is_file():
         return {}, [error("mkdocs.yml", 0, 0, "no-config", "mkdocs.yml is missing",
                           "copy mkdocs.yml from the Lan Tỏa repository")]
     try:
-        data = yaml.load(path.read_text("utf-8"), Loader=_Loader)
+        text = path.read_text("utf-8")
+    except UnicodeDecodeError as exc:
+        return {}, [error("mkdocs.yml", 1, 1, "yaml-syntax", f"cannot read mkdocs.yml: {exc}")]
+    data, diags = _parsed(text)
+    return copy.deepcopy(data), list(diags)
+
+
+@lru_cache(maxsize=4)
+def _parsed(text: str) -> tuple[dict, tuple[Diagnostic, ...]]:
+    try:
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        return {}, [error("mkdocs.yml", mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
-                          "yaml-syntax", f"YAML syntax error: {exc.problem}", "check the indentation")]
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        return {}, [error("mkdocs.yml", 1, 1, "yaml-syntax", f"cannot read mkdocs.yml: {exc}")]
+        return {}, (error("mkdocs.yml", mark.line + 1 if mark else 1, mark.column + 1 if mark else 1,
+                          "yaml-syntax", f"YAML syntax error: {exc.problem}", "check the indentation"),)
+    except yaml.YAMLError as exc:
+        return {}, (error("mkdocs.yml", 1, 1, "yaml-syntax", f"cannot read mkdocs.yml: {exc}"),)
     if not isinstance(data, dict):
-        return {}, [error("mkdocs.yml", 1, 1, "config-type", "mkdocs.yml must be a mapping of settings")]
-    return data, []
+        return {}, (error("mkdocs.yml", 1, 1, "config-type", "mkdocs.yml must be a mapping of settings"),)
+    return data, ()
 
 
 def _line_of(root: Path, key: str) -> int:
