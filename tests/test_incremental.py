@@ -294,6 +294,8 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     index_before = index.stat()
     home = project / "build" / "site" / "en" / "index.html"  # a listing: the story's card
     home_before = home.stat()
+    error_page = project / "build" / "site" / "en" / "404.html"  # made from what all pages show alike
+    error_page_before = error_page.stat().st_ino
     # the content API's file of the other story is the kept one too; the edited story's is written again
     api = project / "build" / "site" / "api" / "en" / "stories"
     api_before = {name: (api / f"{name}.json").stat().st_ino for name in ("vinh-lan-ha", "vinh-ha-long")}
@@ -340,6 +342,7 @@ def test_an_edited_story_renders_its_own_pages_and_matches_a_clean_build(project
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert (api / "vinh-lan-ha.json").stat().st_ino == api_before["vinh-lan-ha"]
     assert (api / "vinh-ha-long.json").stat().st_ino != api_before["vinh-ha-long"]
+    assert error_page.stat().st_ino == error_page_before  # the kept edition's, not rendered again
     home_after = home.stat()
     assert ((home_after.st_ino, home_after.st_mtime_ns) == (home_before.st_ino, home_before.st_mtime_ns)) == \
         (edit != "title"), edit

@@ -291,7 +291,8 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             # an edition that changed in some stories only: their pages are rendered, the others reused
             kept[lang] = incremental.reusable_pages(cache_dir, lang, inputs[lang], parts[lang]) if cache_dir else set()
             if kept[lang]:
-                log.info("edition %s: %d of %d pages unchanged: reused", lang, len(kept[lang]), staged.pages[lang])
+                log.info("edition %s: %d of %d pages unchanged: reused", lang,
+                         len(kept[lang] - {incremental.ERROR_PAGE}), staged.pages[lang])
             write_edition(staged, lang, frozenset(kept[lang]))
             if serial:
                 return

@@ -45,6 +45,9 @@ COMPLETE = ".complete"  # in a kept edition: its manifest, written last
 PAGES = ".pages.json"  # in a kept edition: the hashes of what its pages were made from
 #: in an edition's output and its kept copy: what its pages hold (lantoa.site.pagefacts)
 FACTS = ".lantoa-facts.marshal"
+#: an edition's 404 page (a template of the theme, not a page): made from what every page of the
+#: edition shows alike (``EditionInputs.shared``) and nothing of any one page
+ERROR_PAGE = "404.html"
 #: beside it, when the facts are final: only the characters its pages show, by language (the merge
 #: reads this small file instead of parsing the facts, up to 32 MB for a 400-story edition)
 CHARS = ".lantoa-chars.json"
@@ -470,7 +473,9 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     in it, the theme, the strings). Story pages are not in the navigation; the pages that are
     (home, categories, languages, editors' pages) are still read by MkDocs when kept, for their
     titles in the navigation of the pages it renders, and a change of one of those titles is a
-    change of ``inputs.shared``."""
+    change of ``inputs.shared``. The kept edition's 404 page (:data:`ERROR_PAGE`), made from
+    ``inputs.shared`` alone, is put there too and is in the set returned: MkDocs does not render it
+    again (10 ms of an edit's worker)."""
     src = kept_source(cache_dir, lang)
     if src is None:
         return set()
@@ -484,6 +489,8 @@ def reusable_pages(cache_dir: Path, lang: str, inputs: EditionInputs, dest: Path
     reuse = {rel for rel, h in inputs.pages.items() if pages.get(rel) == h and (src / rel).is_file()}
     if not reuse or not (src / FACTS).is_file():
         return set()
+    if (src / ERROR_PAGE).is_file():
+        reuse.add(ERROR_PAGE)
     dest.mkdir(parents=True, exist_ok=True)
     link_or_copy(str(src / FACTS), str(dest / FACTS))  # the reused pages' facts: the worker reads them
     for rel in sorted(reuse):

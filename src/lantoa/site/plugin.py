@@ -27,7 +27,7 @@ from mkdocs.structure.files import File
 from mkdocs.theme import Theme
 from mkdocs.utils import normalize_url
 
-from . import images, material_strings, pagefacts, rendermemo, stage
+from . import images, incremental, material_strings, pagefacts, rendermemo, stage
 
 #: what Markdown (with our extensions) produces, plus the inline tags editors may write
 SAFE_TAGS = {
@@ -298,7 +298,7 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         self.model = json.loads((work / f"model.{self.config.language}.json").read_text("utf-8"))
         self.sources, self.kept = stage.read_edition(work, self.config.language)
         self._writing = False
-        to_render = len(self.sources) - len(self.kept)
+        to_render = len(self.sources) - len(self.kept - {incremental.ERROR_PAGE})
         self.renders = (rendermemo.RenderMemo(Path(self.config.render_memo))
                         if self.config.render_memo and (to_render >= rendermemo.AT_LEAST or not self.kept) else None)
         self.facts = pagefacts.Collector(policy=self.config.policy)
@@ -306,6 +306,8 @@ class LantoaPlugin(BasePlugin[LantoaPluginConfig]):
         if overrides not in config.theme.dirs:
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         config.theme = _Theme.of(config.theme)
+        if incremental.ERROR_PAGE in self.kept:  # the kept edition's (incremental.reusable_pages)
+            config.theme.static_templates = set(config.theme.static_templates) - {incremental.ERROR_PAGE}
         if config.site_url:
             # Each edition's sitemap is ours (lantoa.site.editions), with its hreflang alternates:
             # MkDocs' own, which every edition's build rendered, gzipped and saw written over, is
