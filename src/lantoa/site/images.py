@@ -42,7 +42,7 @@ from ..media.cache import Cache
 from ..validate import links, markup
 from ..validate.rules import IMAGE_EXTENSIONS  # the images check accepts are the ones processed
 from . import incremental
-from .incremental import link_or_copy
+from .incremental import link_file
 
 log = logging.getLogger(__name__)
 
@@ -264,22 +264,6 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     index.press = presskit.stage_kits(project, registry, index, raw, cache_dir / "press" if cache_dir else None)
     index.dirs = {tag: registry[tag].dir for tag in registry.tags()}
     return index
-
-
-def link_file(src: str | os.PathLike, dest: str | os.PathLike) -> None:
-    """Put ``src`` at ``dest`` as a hard link into the cache (no bytes copied), else as a copy;
-    ``dest``'s folder is made when it is missing (tried first: a staging puts thousands of files
-    into a few hundred folders, and a ``mkdir`` for each file was 5% of a one-story edit's)."""
-    try:
-        os.link(src, dest)
-        return
-    except FileNotFoundError:
-        if not os.path.exists(src):
-            raise
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-    except OSError:
-        pass
-    link_or_copy(str(src), str(dest))
 
 
 def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
