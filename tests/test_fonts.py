@@ -215,6 +215,35 @@ def test_same_input_gives_identical_bytes_and_cache_hit(tmp_path, subset_calls):
 
 
 @needs_fonts
+def test_faces_not_in_the_cache_are_made_two_at_a_time(tmp_path, monkeypatch):
+    """Brotli (half of making a face) lets go of the GIL: the faces the cache lacks are made in two
+    threads, and each comes out where it belongs; a face found in the cache is not made again."""
+    import threading
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    made: list[tuple[str, str]] = []
+    real = fonts._subset
+
+    def recording(path, font_number, script, chars):
+        made.append((Path(path).name, threading.current_thread().name))
+        return real(path, font_number, script, chars)
+
+    monkeypatch.setattr(fonts, "_subset", recording)
+    cache = tmp_path / "cache"
+    text = {"Lantoa Khmer": KHMER, "Lantoa Arabic": ARABIC}
+    fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "a", cache)  # two faces kept
+    assert len(made) == 2
+    made.clear()
+    faces = fonts.build_fonts(text, tmp_path / "b", cache)
+    assert sorted(name for name, _ in made) == ["NotoSansArabic-Bold.ttf", "NotoSansArabic-Regular.ttf"]
+    assert all(thread.startswith("lantoa-fonts") for _, thread in made)
+    alone = fonts.build_fonts(text, tmp_path / "c", None)  # no cache: all four made anew
+    assert faces == alone
+    for face in faces:
+        assert (tmp_path / "b" / face.url).read_bytes() == (tmp_path / "c" / face.url).read_bytes()
+
+
+@needs_fonts
 def test_output_is_deterministic_without_cache(tmp_path):
     a = fonts.build_fonts({"Lantoa Khmer": KHMER, "Lantoa Sans": "Việt Nam"}, tmp_path / "a", None)
     b = fonts.build_fonts({"Lantoa Sans": "Việt Nam", "Lantoa Khmer": KHMER}, tmp_path / "b", None)
@@ -268,6 +297,90 @@ def test_arabic_subset_keeps_shaping(tmp_path):
     assert len(font.getGlyphOrder()) > len(font.getBestCmap())
     # copyright / licence name records are kept (OFL condition 2)
     assert font["name"].getDebugName(0) and font["name"].getDebugName(13)
+
+
+#: a line of each script the site serves, with what its shaping does: Khmer subscripts (coeng),
+#: Arabic joining forms, Lao and Tai Viet marks, Cham medials, Vietnamese stacked diacritics, Han
+SHAPED = {
+    "Lantoa Khmer": "ព្រះរាជាណាចក្រកម្ពុជា ភាសាខ្មែរ ស្រុកខ្មែរ",
+    "Lantoa Arabic": "مرحبا بالعالم، فيتنام بلدٌ جميلٌ",
+    "Lantoa Lao": "ພາສາລາວ ສາທາລະນະລັດ ປະຊາທິປະໄຕ",
+    "Lantoa Tai Viet": "ꪁꪫꪱꪣ ꪼꪕ ꪵꪜꪙ",
+    "Lantoa Cham": "ꨌꩌ ꨀꨇꩉ ꨌꨯꨮ",
+    "Lantoa Sans": "Việt Nam — Hồ Chí Minh, Đà Nẵng, Huế «ǜ»",
+    "Lantoa CJK SC": "越南社会主义共和国，河内。",
+}
+
+
+def _shaped(face, text: str) -> list[tuple]:
+    """How HarfBuzz lays ``text`` out in ``face``: per glyph its cluster, advance, offset and the
+    extents of its outline (a subset renumbers the glyphs: the outline is what must not change)."""
+    import uharfbuzz as hb
+
+    font = hb.Font(face)
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    hb.shape(font, buf)
+    out = []
+    for info, pos in zip(buf.glyph_infos, buf.glyph_positions):
+        ext = font.get_glyph_extents(info.codepoint)
+        out.append((info.cluster, info.codepoint == 0, pos.x_advance, pos.y_advance, pos.x_offset, pos.y_offset,
+                    (ext.x_bearing, ext.y_bearing, ext.width, ext.height) if ext else None))
+    return out
+
+
+@pytest.mark.parametrize("family", sorted(SHAPED))
+def test_a_subset_lays_out_its_text_as_the_whole_font_does(tmp_path, family):
+    """Every weight's subset shapes its text glyph for glyph as the font it was cut from: the same
+    clusters, advances, mark offsets and outlines, and no missing glyph (the closure over every
+    layout feature kept each ligature, joining form, subscript and mark it needs)."""
+    import uharfbuzz as hb
+
+    src = fonts.source_for_family(family)
+    if any(fonts.find_font(name) is None for name, _ in src.files.values()):
+        pytest.skip(f"{family}: its font files are not installed")
+    text = SHAPED[family]
+    faces = fonts.build_fonts({family: text}, tmp_path, None)
+    assert [f.weight for f in faces] == sorted(src.files)
+    for face in faces:
+        name, hint = src.files[face.weight]
+        path = fonts.find_font(name)
+        index = fonts.resolve_face_index(path, src.face_name, hint)
+        whole = _shaped(hb.Face(hb.Blob.from_file_path(str(path)), index), text)
+        font = _open(tmp_path / face.url)
+        assert font.flavor == "woff2"
+        font.flavor = None
+        sfnt = io.BytesIO()
+        font.save(sfnt)
+        cut = _shaped(hb.Face(hb.Blob(sfnt.getvalue())), text)
+        assert not any(notdef for _, notdef, *_ in whole), f"{family} cannot show its own sample"
+        assert cut == whole, f"{family} {face.weight}: the subset lays the text out otherwise"
+
+
+@needs_cjk
+def test_fonttools_subsetter_is_not_what_cuts_the_faces(tmp_path, monkeypatch):
+    """The faces are cut by HarfBuzz's subsetter, which works on the font's tables as they are:
+    fontTools' decoded every glyph's cmap entry and metrics of a 65,000-glyph CJK face into Python
+    objects first (1.3 s and 56 MB a face, the peak of a cold build). With fontTools' subsetter
+    made to fail, a CJK face is still cut, with its vertical metrics and its name records."""
+    from fontTools import subset as ft_subset
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("fontTools' subsetter was used")
+
+    monkeypatch.setattr(ft_subset, "Subsetter", refuse)
+    monkeypatch.setattr(ft_subset, "load_font", refuse)
+    faces = fonts.build_fonts({"Lantoa CJK SC": "越南"}, tmp_path, None)
+    font = _open(tmp_path / faces[0].url)
+    assert {ord("越"), ord("南")} <= set(font.getBestCmap())
+    assert {"vmtx", "VORG", "GSUB"} <= set(font.keys())
+    assert "vert" in {fr.FeatureTag for fr in font["GSUB"].table.FeatureList.FeatureRecord}
+    assert font["name"].getDebugName(0) and font["name"].getDebugName(13)
+    cff = font["CFF "].cff
+    top = cff.topDictIndex[0]
+    assert len(cff.GlobalSubrs) == 0  # desubroutinized: smaller after Brotli
+    assert not any(fd.Private.rawDict.get("Subrs") for fd in top.FDArray)
 
 
 @needs_cjk
