@@ -144,3 +144,18 @@ def test_jobs_of_a_zygote_that_died_fail_instead_of_waiting_for_ever():
             pool.shutdown()
         except ChildProcessError:  # reaped above
             pass
+
+
+def _sleepy_warm() -> None:
+    time.sleep(60)
+
+
+def test_a_zygote_given_no_job_is_not_waited_for():
+    """A build whose editions are all reused forks the zygote early and hands it nothing: the
+    zygote may still be importing what it would have used; shutting down does not wait for it."""
+    pool = Forker(1, warm=_sleepy_warm)
+    start = time.monotonic()
+    pool.shutdown()
+    assert time.monotonic() - start < 10
+    with pytest.raises(ProcessLookupError):
+        os.kill(pool._pid, 0)  # gone, and reaped

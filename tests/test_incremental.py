@@ -465,6 +465,36 @@ def test_edition_keys_are_the_same_in_every_process(project):
     assert any("stories/" in rel for _, pages in keys.values() for rel in pages)  # a key per story page too
 
 
+def test_the_zygote_is_forked_as_an_edit_s_build_begins_and_after_a_cold_build_s_media(project, monkeypatch):
+    """After an edit of a few files, the editions' zygote is forked as the build begins: its imports
+    run beside the staging of the media and of the editions (forked at the first edition's
+    hand-over, they came after that edition's staging, on the way of every one-story edit). After
+    many (a first build, a bulk change), once the media are staged: the many social cards of a cold
+    build are drawn in processes forked while no other thread runs, and the zygote's reader is one."""
+    from lantoa.site import images
+
+    events: list[str] = []
+    forker = builder.Forker
+    monkeypatch.setattr(builder, "Forker", lambda *a, **k: events.append("zygote") or forker(*a, **k))
+    stage_all = images.stage_all
+    monkeypatch.setattr(images, "stage_all", lambda *a, **k: events.append("media") or stage_all(*a, **k))
+    monkeypatch.setattr(builder, "_REORDER_AT_MOST", 1)  # a cold build reads its 3 files anew, the edit 1
+    shutil.rmtree(project / ".cache", ignore_errors=True)
+    build(project, "-j", "2")
+    assert events == ["media", "zygote"]
+    events.clear()
+    story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+    original = story.read_text("utf-8")
+    try:
+        story.write_text(original.replace("The bay has many limestone islands.", "The bay has very many islands."),
+                         "utf-8")
+        edited = build(project, "-j", "2")
+        assert events == ["zygote", "media"]
+        assert build(project, "--clean") == edited  # the edit's site is a clean build's
+    finally:
+        story.write_text(original, "utf-8")
+
+
 def test_the_heap_is_trimmed_before_the_workers_are_forked(project, monkeypatch):
     """A cold build decodes camera photos in this process first: its heap's free pages are given
     back (malloc_trim) before the fork, so that the workers do not inherit and reuse them."""

@@ -253,6 +253,28 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         pool: list[Forker] = []
         futures: dict = {}
         site = work / "site"
+
+        def fork_zygote() -> None:
+            """Each edition is rendered in a process forked for it (lantoa.site.forker), which ends
+            with it; they are forked from one forked now (the zygote), which imports what they use
+            while this process stages the site. After an edit of a few files, at once: forked at
+            the first edition's hand-over, its imports (0.1-0.15 s) came after that edition's
+            staging, on the way of every one-story edit. After many (a cold build), once the media
+            are staged: it would stop the social cards, many then, from being drawn in processes
+            of their own (a thread runs that reads its results). All of them share this process's
+            memory (the checked project, the imported modules) until either side writes to it.
+            Python's collector writes into every object it visits: frozen, it leaves the inherited
+            ones alone, so their pages stay shared instead of being copied into each process. No
+            collection first (as the gc.freeze documentation advises): it would take 30 ms here,
+            55 ms in a long `lantoa serve`, and leave holes in pages this process then writes to,
+            copying them."""
+            if not serial and not pool:
+                _trim_heap()
+                gc.freeze()
+                pool.append(Forker(max(1, jobs or cores), warm=partial(warm_workers, root)))
+
+        if len(checked.project.read_anew) <= _REORDER_AT_MOST:  # not a cold build: now
+            fork_zygote()
         # the last site's folders, emptied of its files, for this one's (lantoa.site.skeleton); its
         # media/ for the staging of the images, which the media step then moves into the site
         folders = [] if shard else skeleton.take(out, site)
@@ -296,22 +318,10 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             write_edition(staged, lang, frozenset(kept[lang]))
             if serial:
                 return
-            if not pool:
-                # Each edition is rendered in a process forked for it (lantoa.site.forker), which
-                # ends with it; they are forked from one forked now (the zygote), which imports what
-                # they use. All of them share this process's memory (the checked project, the
-                # imported modules) until either side writes to it. Python's collector writes into
-                # every object it visits: frozen, it leaves the inherited ones alone, so their pages
-                # stay shared instead of being copied into each process. No collection first (as the
-                # gc.freeze documentation advises): it would take 30 ms here, 55 ms in a long
-                # `lantoa serve`, on the way to the first edition, and leave holes in pages this
-                # process then writes to, copying them.
-                _trim_heap()
-                gc.freeze()
-                pool.append(Forker(max(1, jobs or cores), warm=partial(warm_workers, root)))
+            fork_zygote()  # done before, unless the staging of the media was cut short
             futures[pool[0].submit(_render, str(root), registry, staged, lang, str(work), str(parts[lang]),
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
-            start_merging()  # the zygote is forked at the first submit
+            start_merging()  # from the first hand-over: the social cards' processes are forked before it
 
         def common_of(staged: Staged) -> str:
             common[:] = common or [incremental.common_inputs(root, staged)]
@@ -371,7 +381,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             with paused():  # the staged models live to the end of the build (lantoa.gcpause)
                 staged = stage(checked.project, registry, wanted, work, cache_dir,
                                render=order, staged_edition=staged_edition,
-                               reuse=reuse)
+                               reuse=reuse, media_staged=fork_zygote)
             log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
             start_merging()
             if not shard:  # what is made from the models alone, while the editions render

@@ -229,9 +229,12 @@ class Forker:
 
     def shutdown(self) -> None:
         """No more jobs: the zygote runs to their end the children it started, drops the jobs
-        it had not started (their futures are cancelled), and ends."""
+        it had not started (their futures are cancelled), and ends. Given none, it is not waited
+        for (it may still be importing what it would have used)."""
         if self._requests >= 0:
             requests, self._requests = self._requests, -1
+            if not self._next:
+                os.kill(self._pid, signal.SIGKILL)
             os.close(requests)
             self._reader.join()
             os.close(self._results)

@@ -160,14 +160,15 @@ def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | No
 
 def stage(project: Project, registry: Registry, langs: list[str], work: Path, cache_dir: Path | None = None,
           render: list[str] | None = None, staged_edition: Callable[[Staged, str], None] = write_edition,
-          reuse: Reuse | None = None) -> Staged:
+          reuse: Reuse | None = None, media_staged: Callable[[], None] | None = None) -> Staged:
     """``langs``: the editions of the site; ``render``: those whose pages and model to stage (default:
     all; a ``--shard`` build renders a few, on a machine of its own). ``cache_dir`` is .cache/lantoa
     (None: no cache, as with --no-cache). ``staged_edition`` is called as soon as an edition's pages
     and model are in ``staged`` (everything but the editions' own is there before the first call);
     by default it writes them (:func:`write_edition`). Its pages' texts are let go after the call,
     so that only one edition's are held at a time. ``reuse``: an edition whose staging key is that
-    of a kept one is not staged (:class:`Reuse`)."""
+    of a kept one is not staged (:class:`Reuse`). ``media_staged`` is called once the images, social
+    cards and press kits are (lantoa.site.images.stage_all), before the editions."""
     render = langs if render is None else render
     reuse = reuse if cache_dir is not None else None
     docs = work / "docs"
@@ -178,6 +179,8 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     media = images.stage_all(project, registry, render, work, cache_dir,
                              first=[t for t in render if t in reuse.fresh] if reuse and reuse.fresh else None)
     staged.images, staged.media_dir = media.count, media.root
+    if media_staged is not None:
+        media_staged()
     stories = project.published_stories()
     categories = [c for c in project.categories]
     for lang in langs:
