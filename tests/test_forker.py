@@ -159,3 +159,26 @@ def test_a_zygote_given_no_job_is_not_waited_for():
     assert time.monotonic() - start < 10
     with pytest.raises(ProcessLookupError):
         os.kill(pool._pid, 0)  # gone, and reaped
+
+
+def test_a_forker_s_reader_does_not_keep_the_build_from_forking_card_drawers():
+    """The social cards are drawn in processes forked for them only while no other thread runs
+    whose locks a child could inherit held: the zygote's reader is not one of those (it reads a pipe
+    and hands results to the build's futures, which a child never touches); any other thread is."""
+    import threading
+
+    assert forker.may_fork()
+    pool = Forker(1)
+    try:
+        assert forker.may_fork()
+        stop = threading.Event()
+        other = threading.Thread(target=stop.wait)
+        other.start()
+        try:
+            assert not forker.may_fork()
+        finally:
+            stop.set()
+            other.join()
+        assert forker.may_fork()
+    finally:
+        pool.shutdown()

@@ -162,6 +162,19 @@ def _zygote(requests: int, results: int, jobs: int, warm: Callable[[], None] | N
         os._exit(0)
 
 
+#: the name of a :class:`Forker`'s thread that reads the zygote's results
+READER = "lantoa-forker"
+
+
+def may_fork() -> bool:
+    """Whether this process may fork a child that goes on running Python: it has no thread but
+    this one and the readers of :class:`Forker` (a lock another thread held at the fork would stay
+    held in the child). A reader blocks reading a pipe, or hands a result to a future of the build,
+    which a child never touches."""
+    me = threading.current_thread()
+    return all(t is me or t.name == READER for t in threading.enumerate())
+
+
 class Forker:
     """Forks the zygote (best while this process has no other thread); :meth:`submit` jobs,
     :meth:`shutdown` at the end."""
@@ -181,7 +194,7 @@ class Forker:
         self._lock = threading.Lock()
         self._next = 0
         self._ended = False  # the reader saw the zygote's end
-        self._reader = threading.Thread(target=self._read, name="lantoa-forker", daemon=True)
+        self._reader = threading.Thread(target=self._read, name=READER, daemon=True)
         self._reader.start()
 
     def submit(self, fn: Callable, *args) -> Future:

@@ -39,6 +39,7 @@ from ..gcpause import collect_in_child
 from ..i18n import fonts as lfonts
 from ..i18n.cmap import Coverage, read_coverage
 from ..media.cache import Cache, versions
+from .forker import may_fork
 from .incremental import link_or_copy
 
 log = logging.getLogger(__name__)
@@ -375,11 +376,12 @@ def _draw_all(cache_root: Path, todo: list, workers: int) -> list[tuple[str, str
     threads of this one. Drawing is partly Python: at 100 x 12, a cold build's staging took 21 s
     with threads, 12 s with processes; and the processes end with the drawing, with their fonts,
     which in threads stayed in this process and in the edition workers forked from it next.
-    Processes are forked only while this process has no other thread (`lantoa serve` has): a lock
-    another thread held would stay held in the child."""
+    Processes are forked only while this process has no other thread (`lantoa serve` has) but the
+    editions' zygote's reader (lantoa.site.forker.may_fork; after a change of photos alone the zygote
+    is forked before the cards are drawn): a lock another thread held would stay held in the child."""
     if not todo:
         return []
-    processes = workers > 1 and len(todo) >= PROCESSES_FROM and threading.active_count() == 1
+    processes = workers > 1 and len(todo) >= PROCESSES_FROM and may_fork()
     if processes:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
