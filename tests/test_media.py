@@ -327,7 +327,12 @@ def test_cache_hits_misses_and_no_cache(project):
         "hero-320", "hero-320", "hero-640", "hero-640"]
 
 
-def test_corrupt_cache_entry_is_rebuilt_not_fatal(project, caplog):
+def test_corrupt_cache_entry_is_rebuilt_not_fatal(project, caplog, monkeypatch):
+    from lantoa.site import images
+
+    # made in threads of this process, whose warnings caplog sees (a process forked for the images
+    # writes its own to the terminal)
+    monkeypatch.setattr(images, "may_fork", lambda: False)
     _build_counting(project)
     site = project / "build" / "site"
     before = {p.name: p.read_bytes() for p in (site / "media" / "stories").rglob("*.avif")}
@@ -657,6 +662,80 @@ def test_photos_hashed_before_are_looked_up_here_and_new_ones_in_the_pool(tmp_pa
     assert hashed and threading.main_thread().name not in hashed
     assert [r.meta["files"] for r in again[1:]] == [r.meta["files"] for r in batch.run(jobs[1:], Settings(),
                                                                                         tmp_path / "other")]
+
+
+def test_photos_made_in_processes_of_their_own_are_remembered_by_the_build_s(tmp_path, monkeypatch):
+    """A cold build makes its images in processes forked for the batch, which end with it: what
+    they hashed comes back with each result and is remembered here, so that the next build finds
+    the photos in the cache by their stats, without reading them again; a photo changed since is
+    not taken from what the process saw."""
+    import time
+
+    from lantoa import digests
+
+    monkeypatch.setattr(digests, "RACY_NS", 0)  # the photos' digests are remembered at once
+    digests.load(None)
+    srcs = []
+    for i in range(3):
+        srcs.append(tmp_path / f"p{i}.jpg")
+        photo((600, 400), seed=i).save(srcs[-1], quality=90)
+    time.sleep(0.01)
+    jobs = [batch.Job(str(s)) for s in srcs]
+    pids = tmp_path / "pids"
+    render = batch.render
+
+    def recording(*args):  # inherited by the forked processes, which run it
+        with open(pids, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return render(*args)
+
+    monkeypatch.setattr(batch, "render", recording)
+    made = batch.run(jobs, Settings(), tmp_path / "cache", workers=2, executor="process")
+    assert not any(r.hit for r in made)
+    assert str(os.getpid()) not in pids.read_text().split()  # made elsewhere
+    assert [digests.remembered(s) for s in srcs] == [hashlib.sha256(s.read_bytes()).hexdigest() for s in srcs]
+    again = batch.run(jobs, Settings(), tmp_path / "cache", workers=2, executor="process")
+    assert all(r.hit for r in again) and len(pids.read_text().split()) == 3  # looked up here, none made
+    stale = list(made[0].digest)
+    photo((600, 400), seed=9).save(srcs[0], quality=90)
+    digests.adopt(srcs[0], stale)
+    assert digests.remembered(srcs[0]) is None
+
+
+def test_a_build_makes_its_images_in_processes_of_their_own_unless_a_thread_runs(tmp_path, monkeypatch):
+    """What decoding and encoding photos leave in a heap ends with the processes forked for them,
+    instead of staying in the build's, which the editions' processes are forked from next; with
+    another thread running (`lantoa serve`), they are made in threads (a fork would copy that
+    thread's locks, held)."""
+    import threading
+
+    pids = tmp_path / "pids"
+    render, render_full = batch.render, batch.render_full
+
+    def spy(real):
+        def recording(*args):
+            with open(pids, "a") as f:
+                f.write(f"{os.getpid()}\n")
+            return real(*args)
+        return recording
+
+    monkeypatch.setattr(batch, "render", spy(render))
+    monkeypatch.setattr(batch, "render_full", spy(render_full))
+    project = make_project(tmp_path / "site")
+    assert CliRunner().invoke(main, ["-C", str(project), "-q", "build", "-j", "2"]).exit_code == 0
+    made = pids.read_text().split()
+    assert len(made) == 2 and str(os.getpid()) not in made  # the hero's variants and its full size
+    pids.unlink()
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        result = CliRunner().invoke(main, ["-C", str(project), "-q", "build", "-j", "2", "--clean"])
+    finally:
+        stop.set()
+        other.join()
+    assert result.exit_code == 0, result.output
+    assert pids.read_text().split() == [str(os.getpid())] * 2
 
 
 def test_a_local_image_reference_is_read_as_a_path_would_be(tmp_path):

@@ -117,6 +117,27 @@ def sha256(path: str | os.PathLike) -> str:
     return digest
 
 
+def entry(path: str | os.PathLike) -> list | None:
+    """What this process remembers of the file (its stat and sha256), for another process to
+    :func:`adopt` (one that forked this one, which does not see what it remembers)."""
+    return _MEMO.get(os.path.abspath(path))
+
+
+def adopt(path: str | os.PathLike, found: list | None) -> None:
+    """Remember what another process remembered of the file (:func:`entry`), while its stat is the
+    one it was hashed at."""
+    key = os.path.abspath(path)
+    if found is None or _MEMO.get(key) == found:
+        return
+    try:
+        st = os.stat(key)
+    except OSError:
+        return
+    if list(found[:4]) == _signature(st):
+        _MEMO[key] = list(found)
+        _STATE["dirty"] = True
+
+
 def fact(path: str | os.PathLike, kind: str, make: Callable[[], T]) -> T:
     """``make()``, a function of the file's bytes and of ``kind`` alone, remembered between runs by
     the file's sha256: for a file hashed before, a ``stat`` instead of whatever ``make`` reads and

@@ -8,7 +8,8 @@ number of images.
 Threads by default, by measurement (scripts/results/media.md): Pillow releases the GIL in JPEG
 decoding, resizing and the encoders, and two threads used the same CPU time and wall time as two
 processes (within the noise of a shared machine), without starting interpreters or pickling.
-``executor="process"`` stays available.
+``executor="process"``: processes forked for the batch, which end with it, and with what decoding
+and encoding left in their heaps (the site build's choice when it may fork: lantoa.site.images).
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ class Result:
     hit: bool = False
     encodes: int = 0
     error: MediaError | None = None
+    #: what the process that did the job remembers of the photo (lantoa.digests.entry): a process
+    #: forked for the batch hands it back to the build's, which keeps it for the next build
+    digest: list | None = None
 
     def file(self, cache: Cache, name: str) -> str:
         return cache.file(self.key, name)
@@ -73,6 +77,12 @@ def _cached(job: Job, settings: Settings, cache: Cache, read: bool = True) -> Re
 
 def work(job: Job, settings: Settings, cache_root: str) -> Result:
     """One image: cached entry, or render and store it. Never raises for a bad image."""
+    result = _work(job, settings, cache_root)
+    result.digest = digests.entry(job.path)
+    return result
+
+
+def _work(job: Job, settings: Settings, cache_root: str) -> Result:
     cache = Cache(Path(cache_root))
     name = Path(job.path).name
     try:
@@ -127,10 +137,19 @@ def run(jobs: list[Job], settings: Settings, cache_root: Path, workers: int = 0,
     if workers <= 1 or len(todo) <= 1:
         made = [work(j, settings, str(cache_root)) for j in todo]
     else:
-        pool: Executor = (ThreadPoolExecutor if executor == "thread" else ProcessPoolExecutor)(
-            max_workers=min(workers, len(todo)))
+        if executor == "thread":
+            pool: Executor = ThreadPoolExecutor(max_workers=min(workers, len(todo)))
+        else:
+            import multiprocessing
+
+            from ..gcpause import collect_in_child
+
+            pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=collect_in_child,
+                                       mp_context=multiprocessing.get_context("fork"))
         with pool:
             made = list(pool.map(work, todo, [settings] * len(todo), [str(cache_root)] * len(todo)))
+    for r in made:
+        digests.adopt(r.job.path, r.digest)  # hashed in a process of the batch: kept here too
     fresh = iter(made)
     results = [r if r is not None else next(fresh) for r in found]
     with _STATS_LOCK:
