@@ -161,24 +161,31 @@ def test_a_zygote_given_no_job_is_not_waited_for():
         os.kill(pool._pid, 0)  # gone, and reaped
 
 
-def test_a_forker_s_reader_does_not_keep_the_build_from_forking_card_drawers():
-    """The social cards are drawn in processes forked for them only while no other thread runs
-    whose locks a child could inherit held: the zygote's reader is not one of those (it reads a pipe
-    and hands results to the build's futures, which a child never touches); any other thread is."""
+def test_a_forker_s_reader_does_not_keep_the_build_from_forking_card_drawers(monkeypatch):
+    """The social cards and the images are made in processes forked for them only while no other
+    thread runs whose locks a child could inherit held: the zygote's reader is not one of those (it
+    reads a pipe and hands results to the build's futures, which a child never touches); any other
+    thread is. (This test process may run other tests' threads: the threads looked at are these.)"""
     import threading
 
-    assert forker.may_fork()
+    real = threading.enumerate
     pool = Forker(1)
     try:
+        (reader,) = [t for t in real() if t is pool._reader]
+        me = threading.current_thread()
+        monkeypatch.setattr(threading, "enumerate", lambda: [me])
+        assert forker.may_fork()
+        monkeypatch.setattr(threading, "enumerate", lambda: [me, reader])
         assert forker.may_fork()
         stop = threading.Event()
         other = threading.Thread(target=stop.wait)
         other.start()
         try:
+            monkeypatch.setattr(threading, "enumerate", lambda: [me, reader, other])
             assert not forker.may_fork()
         finally:
             stop.set()
             other.join()
-        assert forker.may_fork()
     finally:
+        monkeypatch.setattr(threading, "enumerate", real)
         pool.shutdown()

@@ -706,11 +706,35 @@ def test_a_build_makes_its_images_in_processes_of_their_own_unless_a_thread_runs
     """What decoding and encoding photos leave in a heap ends with the processes forked for them,
     instead of staying in the build's, which the editions' processes are forked from next; with
     another thread running (`lantoa serve`), they are made in threads (a fork would copy that
-    thread's locks, held)."""
+    thread's locks, held). The first build runs as a program of its own: this test process may
+    run threads of other tests' fixtures."""
+    import subprocess
+    import sys
     import threading
 
     pids = tmp_path / "pids"
-    render, render_full = batch.render, batch.render_full
+    project = make_project(tmp_path / "site")
+    program = f"""
+import os
+from lantoa.media import batch
+from lantoa.cli import main
+
+def spy(real):
+    def recording(*args):
+        with open({str(pids)!r}, "a") as f:
+            f.write(f"{{os.getpid()}}\\n")
+        return real(*args)
+    return recording
+
+batch.render, batch.render_full = spy(batch.render), spy(batch.render_full)
+print(os.getpid(), flush=True)
+main(["-C", {str(project)!r}, "-q", "build", "-j", "2"])
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    made = pids.read_text().split()
+    assert len(made) == 2 and done.stdout.split()[0] not in made  # the hero's variants and its full size
+    pids.unlink()
 
     def spy(real):
         def recording(*args):
@@ -719,13 +743,8 @@ def test_a_build_makes_its_images_in_processes_of_their_own_unless_a_thread_runs
             return real(*args)
         return recording
 
-    monkeypatch.setattr(batch, "render", spy(render))
-    monkeypatch.setattr(batch, "render_full", spy(render_full))
-    project = make_project(tmp_path / "site")
-    assert CliRunner().invoke(main, ["-C", str(project), "-q", "build", "-j", "2"]).exit_code == 0
-    made = pids.read_text().split()
-    assert len(made) == 2 and str(os.getpid()) not in made  # the hero's variants and its full size
-    pids.unlink()
+    monkeypatch.setattr(batch, "render", spy(batch.render))
+    monkeypatch.setattr(batch, "render_full", spy(batch.render_full))
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
