@@ -287,6 +287,20 @@ def test_corrupt_cache_entry_is_rebuilt_with_warning(tmp_path, subset_calls, cap
 
 
 @needs_fonts
+def test_a_damaged_font_file_is_a_clear_error_naming_it(tmp_path):
+    """A truncated font file (a broken install) is an error that names the file and the fix, not
+    HarfBuzz's "Subsetting failed" from deep inside the build."""
+    fonts_dir = tmp_path / "fonts"
+    fonts_dir.mkdir()
+    regular = fonts.find_font("NotoSansKhmer-Regular.ttf")
+    (fonts_dir / regular.name).write_bytes(regular.read_bytes()[:5000])
+    bold = fonts.find_font("NotoSansKhmer-Bold.ttf")
+    (fonts_dir / bold.name).write_bytes(bold.read_bytes())
+    with pytest.raises(fonts.FontMissingError, match="NotoSansKhmer-Regular.ttf.*damaged.*reinstall"):
+        fonts.build_fonts({"Lantoa Khmer": KHMER}, tmp_path / "out", None, dirs=[fonts_dir])
+
+
+@needs_fonts
 def test_arabic_subset_keeps_shaping(tmp_path):
     faces = fonts.build_fonts({"Lantoa Arabic": ARABIC}, tmp_path, None)
     font = _open(tmp_path / faces[0].url)

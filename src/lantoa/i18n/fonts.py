@@ -55,7 +55,7 @@ ALWAYS_CHARS: frozenset[int] = frozenset(range(0x20, 0x7F)) | frozenset(
 
 
 class FontMissingError(Exception):
-    """A source font file (or a face inside a collection) is not installed."""
+    """A source font file (or a face inside a collection) is not installed, or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -326,11 +326,15 @@ def _subset(path: Path, font_number: int, script: str, chars: frozenset[int]) ->
     if script not in _DEFAULT_FEATURE_SCRIPTS:
         _everything(plan.sets(hb.SubsetInputSets.LAYOUT_FEATURE_TAG))
     plan.flags = hb.SubsetFlags.NO_HINTING | hb.SubsetFlags.DESUBROUTINIZE
-    face = hb.subset(hb.Face(hb.Blob.from_file_path(str(path)), font_number), plan)  # RuntimeError if it fails
-    font = TTFont(io.BytesIO(face.blob.data), recalcBBoxes=False, recalcTimestamp=False)
-    font.flavor = "woff2"
-    buf = io.BytesIO()
-    font.save(buf)
+    try:
+        face = hb.subset(hb.Face(hb.Blob.from_file_path(str(path)), font_number), plan)
+        font = TTFont(io.BytesIO(face.blob.data), recalcBBoxes=False, recalcTimestamp=False)
+        font.flavor = "woff2"
+        buf = io.BytesIO()
+        font.save(buf)
+    except Exception as exc:  # noqa: BLE001 - a truncated or corrupt font file: said so, with the fix
+        raise FontMissingError(f"font file {path} (face {font_number}) cannot be subset ({exc}): it is "
+                               f"damaged or not a font. Fix: {INSTALL_HINT} (apt-get install --reinstall)") from None
     return buf.getvalue()
 
 
