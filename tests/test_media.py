@@ -634,22 +634,30 @@ def test_browser_picks_small_variant_on_phone_and_large_on_desktop(site):
     assert chosen["desktop"][0] >= 960 and chosen["desktop"][1].endswith(".avif"), chosen
 
 
-def test_photos_hashed_before_are_looked_up_here_and_new_ones_in_the_pool(tmp_path, monkeypatch):
-    """The cache's variants of a photo whose digest is remembered are found in the calling thread
-    (handing thousands of lookups to threads cost more than they do); a photo not hashed yet is
-    read, hashed and rendered in the pool, on every core, never read here first."""
-    import threading
+def _three_photos(tmp_path, monkeypatch) -> tuple[list[Path], list[batch.Job]]:
+    """Three photos, and a job for each; their digests remembered as soon as they are read."""
     import time
 
     from lantoa import digests
 
-    monkeypatch.setattr(digests, "RACY_NS", 0)  # the photos' digests are remembered at once
+    monkeypatch.setattr(digests, "RACY_NS", 0)
     srcs = []
     for i in range(3):
         srcs.append(tmp_path / f"p{i}.jpg")
         photo((600, 400), seed=i).save(srcs[-1], quality=90)
     time.sleep(0.01)
-    jobs = [batch.Job(str(s)) for s in srcs]
+    return srcs, [batch.Job(str(s)) for s in srcs]
+
+
+def test_photos_hashed_before_are_looked_up_here_and_new_ones_in_the_pool(tmp_path, monkeypatch):
+    """The cache's variants of a photo whose digest is remembered are found in the calling thread
+    (handing thousands of lookups to threads cost more than they do); a photo not hashed yet is
+    read, hashed and rendered in the pool, on every core, never read here first."""
+    import threading
+
+    from lantoa import digests
+
+    srcs, jobs = _three_photos(tmp_path, monkeypatch)
     first = batch.run(jobs[:1], Settings(), tmp_path / "cache", workers=2)
     assert not first[0].hit and digests.remembered(srcs[0]) is not None
     worked, hashed = [], []
@@ -669,18 +677,10 @@ def test_photos_made_in_processes_of_their_own_are_remembered_by_the_build_s(tmp
     they hashed comes back with each result and is remembered here, so that the next build finds
     the photos in the cache by their stats, without reading them again; a photo changed since is
     not taken from what the process saw."""
-    import time
-
     from lantoa import digests
 
-    monkeypatch.setattr(digests, "RACY_NS", 0)  # the photos' digests are remembered at once
     digests.load(None)
-    srcs = []
-    for i in range(3):
-        srcs.append(tmp_path / f"p{i}.jpg")
-        photo((600, 400), seed=i).save(srcs[-1], quality=90)
-    time.sleep(0.01)
-    jobs = [batch.Job(str(s)) for s in srcs]
+    srcs, jobs = _three_photos(tmp_path, monkeypatch)
     pids = tmp_path / "pids"
     render = batch.render
 
