@@ -469,8 +469,8 @@ def test_the_zygote_is_forked_as_an_edit_s_build_begins_and_after_a_cold_build_s
     """After an edit of a few files, the editions' zygote is forked as the build begins: its imports
     run beside the staging of the media and of the editions (forked at the first edition's
     hand-over, they came after that edition's staging, on the way of every one-story edit). After
-    many (a first build, a bulk change), once the media are staged: the many social cards of a cold
-    build are drawn in processes forked while no other thread runs, and the zygote's reader is one."""
+    many (a first build, a bulk change), once the media are staged: its imports do not sit beside
+    the processes that draw a cold build's many social cards and make its images."""
     from lantoa.site import images
 
     events: list[str] = []
