@@ -262,13 +262,12 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             staging, on the way of every one-story edit. After many (a cold build), once the media
             are staged: its imports would otherwise sit beside the processes that draw the social
             cards and make the images, at the build's peak of memory (cold 100 x 12: 193 -> 197 MB).
-            All of them share this process's
-            memory (the checked project, the imported modules) until either side writes to it.
-            Python's collector writes into every object it visits: frozen, it leaves the inherited
-            ones alone, so their pages stay shared instead of being copied into each process. No
-            collection first (as the gc.freeze documentation advises): it would take 30 ms here,
-            55 ms in a long `lantoa serve`, and leave holes in pages this process then writes to,
-            copying them."""
+            All of them share this process's memory (the checked project, the imported modules)
+            until either side writes to it. Python's collector writes into every object it visits:
+            frozen, it leaves the inherited ones alone, so their pages stay shared instead of being
+            copied into each process. No collection first (as the gc.freeze documentation
+            advises): it would take 30 ms here, 55 ms in a long `lantoa serve`, and leave holes in
+            pages this process then writes to, copying them."""
             if not serial and not pool:
                 _trim_heap()
                 gc.freeze()
