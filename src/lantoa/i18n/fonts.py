@@ -408,11 +408,11 @@ def _face_file(src: FontSource, weight: int, chars: frozenset[int], cache_dir: P
     return path, font_number, (cache_dir / f"{key}.woff2" if cache_dir is not None else None)
 
 
-def _cached_face(src: FontSource, weight: int, chars: frozenset[int], cache_dir: Path | None,
-                 dirs: Sequence[str | os.PathLike[str]] | None) -> tuple[bytes, frozenset[int], Path] | None:
-    """The face's subset, the characters it has and its file, from the cache; None if it is not
-    there or its entry is unreadable (then it is made again)."""
-    _, _, cache_file = _face_file(src, weight, chars, cache_dir, dirs)
+def _cached_face(src: FontSource, weight: int, chars: frozenset[int],
+                 cache_file: Path | None) -> tuple[bytes, frozenset[int], Path] | None:
+    """The face's subset, the characters it has and its file, from the cache (``cache_file``:
+    :func:`_face_file`'s); None if it is not there or its entry is unreadable (then it is made
+    again)."""
     if cache_file is None or not cache_file.exists():
         return None
     # Beside each cached face, what was checked when it was made: its sha256 and its cmap. A hit
@@ -433,11 +433,11 @@ def _cached_face(src: FontSource, weight: int, chars: frozenset[int], cache_dir:
         return None
 
 
-def _build_face(src: FontSource, weight: int, chars: frozenset[int], cache_dir: Path | None,
-                dirs: Sequence[str | os.PathLike[str]] | None) -> tuple[bytes, frozenset[int], Path | None]:
-    """The face's subset made anew, the characters it has, and the cache's file of its bytes
-    (None: not kept)."""
-    path, font_number, cache_file = _face_file(src, weight, chars, cache_dir, dirs)
+def _build_face(src: FontSource, weight: int, chars: frozenset[int], path: Path, font_number: int,
+                cache_file: Path | None) -> tuple[bytes, frozenset[int], Path | None]:
+    """The face's subset made anew (from ``path``, ``font_number``, to be kept in ``cache_file``:
+    :func:`_face_file`'s), the characters it has, and the cache's file of its bytes (None: not
+    kept)."""
     data = _subset(path, font_number, src.script, chars)
     kept = _inspect_woff2(data)
     log.debug("subset %s %d: %d chars, %d bytes", src.family, weight, len(kept), len(data))
@@ -458,18 +458,17 @@ def _build_faces(wanted: list[tuple[FontSource, int, frozenset[int]]], cache_dir
     made two at a time, in threads: Brotli, half of the making of a face, lets go of the GIL (the
     22 faces of a cold 100 x 12 build: 4.4 -> 2.8 s; after an edit that brings a new character,
     both weights of its family at once)."""
-    found: list = []
-    for src, weight, chars in wanted:
-        found.append(_cached_face(src, weight, chars, cache_dir, dirs))
-    todo = [job for job, hit in zip(wanted, found) if hit is None]
+    jobs = [(src, weight, chars, *_face_file(src, weight, chars, cache_dir, dirs)) for src, weight, chars in wanted]
+    found = [_cached_face(src, weight, chars, cache_file) for src, weight, chars, _, _, cache_file in jobs]
+    todo = [job for job, hit in zip(jobs, found) if hit is None]
     workers = min(len(todo), os.cpu_count() or 1, 2)
     if workers > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lantoa-fonts") as pool:
-            made = list(pool.map(lambda job: _build_face(*job, cache_dir, dirs), todo))
+            made = list(pool.map(lambda job: _build_face(*job), todo))
     else:
-        made = [_build_face(*job, cache_dir, dirs) for job in todo]
+        made = [_build_face(*job) for job in todo]
     fresh = iter(made)
     return [hit if hit is not None else next(fresh) for hit in found]
 
