@@ -318,7 +318,6 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             write_edition(staged, lang, frozenset(kept[lang]))
             if serial:
                 return
-            fork_zygote()  # done before, unless the staging of the media was cut short
             futures[pool[0].submit(_render, str(root), registry, staged, lang, str(work), str(parts[lang]),
                                    kiosk, cache_arg, frozenset(kept[lang]))] = lang
             start_merging()  # from the first hand-over: the social cards' processes are forked before it
