@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -230,5 +231,41 @@ def mirror_pull(ctx: Ctx, args: tuple[str, ...], pubkey: str | None, state: Path
                                "--revert WEBROOT")
     cmd.pull(ctx, None if revert else args[0], Path(args[-1]), pubkey, state, revert)
 
+def entry() -> None:
+    """The ``lantoa`` command (and ``python -m lantoa.cli``): :func:`main`, then the end of the
+    process without the interpreter's teardown, which frees every object the run made, one by
+    one: 30 ms of a 0.6 s one-story edit's build at 100 stories x 12 languages, 60 ms at 400. A
+    caller of :func:`main` in a process that goes on (Click's CliRunner) is not concerned."""
+    try:
+        main()
+    except SystemExit as exc:
+        _end(exc.code)
+    _end(0)  # pragma: no cover (main() in Click's standalone mode always exits)
+
+
+def _end(code) -> NoReturn:
+    """Exit with ``code`` as ``sys.exit`` does, but at once (``os._exit``) when nothing is left
+    to finish: no thread but daemons, no child process, an exit status that is a number. The
+    logging is shut down and the output flushed first, as a normal exit would; what else the
+    interpreter's exit handlers do (Pillow's and multiprocessing's) is for processes and memory
+    that end with this one. Anything else takes the normal way out."""
+    import logging
+    import os
+    import sys
+    import threading
+
+    code = 0 if code is None else code
+    if (not isinstance(code, int) or any(t is not threading.main_thread() and not t.daemon for t in threading.enumerate())
+            or ("multiprocessing" in sys.modules and sys.modules["multiprocessing"].active_children())):
+        sys.exit(code)
+    logging.shutdown()
+    try:
+        sys.stdout.flush()  # click.echo and logging flush as they write: in case anything did not
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: the interpreter reports it as it does
+        sys.exit(code)
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    entry()
