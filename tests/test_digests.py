@@ -182,3 +182,68 @@ def test_a_broken_facts_file_is_ignored(tmp_path, fresh, damage):
     digests.save()
     _new_process(cache)
     assert digests.fact(photo, "size", lambda: -1) == 100  # written again, whole
+
+
+@pytest.fixture
+def versions_looked_up(monkeypatch):
+    """The distributions importlib.metadata is asked the version of; the process's remembered
+    renderer versions are forgotten before and after."""
+    from importlib import metadata
+
+    from lantoa.site import incremental
+
+    asked: list[str] = []
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: asked.append(name) or real(name))
+    incremental.renderer_versions.cache_clear()
+    yield asked
+    incremental.renderer_versions.cache_clear()
+
+
+def test_the_renderers_versions_are_asked_once_until_a_distribution_is_installed(tmp_path, fresh, versions_looked_up,
+                                                                              monkeypatch):
+    """importlib.metadata is not asked again by a later run (13 ms of every build), until a
+    distribution is installed or upgraded in a folder of sys.path."""
+    from lantoa.site import incremental
+
+    monkeypatch.setattr(digests, "RACY_NS", -1)  # as if every folder had been written long ago
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    cache = tmp_path / "cache"
+
+    def run() -> str:
+        incremental.renderer_versions.cache_clear()  # a new process
+        _new_process(cache)
+        found = incremental.renderer_versions()
+        digests.save()
+        return found
+
+    first = run()
+    assert "mkdocs-material=" in first and "mkdocs-material" in versions_looked_up
+    versions_looked_up.clear()
+    assert run() == first and versions_looked_up == []
+    # an upgrade of Material, installed before the one that was there on the path
+    upgrade = folder / "mkdocs_material-99.0.dist-info"
+    upgrade.mkdir()
+    (upgrade / "METADATA").write_text("Metadata-Version: 2.1\nName: mkdocs-material\nVersion: 99.0\n", "utf-8")
+    assert "mkdocs-material=99.0" in run() and "mkdocs-material" in versions_looked_up
+
+
+def test_the_renderers_versions_are_asked_again_while_a_folder_of_the_path_is_changing(tmp_path, fresh,
+                                                                                      versions_looked_up, monkeypatch):
+    """A folder of sys.path changed in the last 2 s: its times may not show a change in the same
+    tick of the clock, so nothing is remembered by them."""
+    from lantoa.site import incremental
+
+    folder = tmp_path / "site-packages"
+    folder.mkdir()
+    monkeypatch.syspath_prepend(str(folder))
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        incremental.renderer_versions.cache_clear()
+        _new_process(cache)
+        versions_looked_up.clear()
+        assert "mkdocs-material=" in incremental.renderer_versions()
+        assert "mkdocs-material" in versions_looked_up
+        digests.save()
