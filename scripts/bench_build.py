@@ -485,35 +485,48 @@ def machine() -> str:
 
 
 def plot(rows: list[dict], path: Path) -> None:
+    """Build time against stories x languages, both axes logarithmic (the sizes span 30x, the times
+    3,000x), with a grid line at each power of ten."""
+    import math
+
     from PIL import Image, ImageDraw
 
-    w, h, m = 760, 440, 60
+    w, h, left, bottom, top, right = 760, 460, 70, 60, 20, 20
     rows = sorted(rows, key=lambda r: r["stories"] * r["languages"])  # lines run left to right
     im = Image.new("RGB", (w, h), "white")
     d = ImageDraw.Draw(im)
     xs = [r["stories"] * r["languages"] for r in rows]
     series = {"baseline": (200, 40, 40), "lantoa": (30, 110, 200), "lantoa_warm": (120, 60, 180),
-              "hugo": (40, 150, 60)}
-    ymax = max(r[k]["seconds"] for r in rows for k in series if k in r) * 1.1
-    xmax = max(xs) * 1.05
-    d.line([(m, h - m), (w - 20, h - m)], fill="black")
-    d.line([(m, 20), (m, h - m)], fill="black")
-    for i in range(5):
-        y = h - m - (h - m - 20) * i / 4
-        d.text((5, y - 6), f"{ymax * i / 4:.0f} s", fill="black")
+              "lantoa_edit": (230, 140, 20), "hugo": (40, 150, 60)}
+    values = [r[k]["seconds"] for r in rows for k in series if k in r]
+    y0, y1 = math.floor(math.log10(min(values))), math.ceil(math.log10(max(values)))
+    x0, x1 = math.log10(min(xs)) - 0.08, math.log10(max(xs)) + 0.08
+
+    def px(x: float) -> float:
+        return left + (w - left - right) * (math.log10(x) - x0) / (x1 - x0)
+
+    def py(y: float) -> float:
+        return h - bottom - (h - bottom - top) * (math.log10(y) - y0) / (y1 - y0)
+
+    for e in range(y0, y1 + 1):
+        y = py(10 ** e)
+        d.line([(left, y), (w - right, y)], fill=(225, 225, 225))
+        d.text((5, y - 6), f"{10 ** e:g} s", fill="black")
+    d.line([(left, h - bottom), (w - right, h - bottom)], fill="black")
+    d.line([(left, top), (left, h - bottom)], fill="black")
     for x in xs:
-        px = m + (w - m - 20) * x / xmax
-        d.text((px - 15, h - m + 8), str(x), fill="black")
-    d.text((w // 2 - 80, h - 25), "stories x languages (pages)", fill="black")  # the default font has no ×
+        d.line([(px(x), h - bottom), (px(x), h - bottom + 4)], fill="black")
+        d.text((px(x) - 15, h - bottom + 8), str(x), fill="black")
+    d.text((w // 2 - 120, h - 25), "stories x languages (pages), log scale", fill="black")  # the default font has no ×
+    labels = {"lantoa": "lantoa, cold", "lantoa_warm": "lantoa, cached assets",
+              "lantoa_edit": "lantoa, one-story edit", "baseline": "baseline (MkDocs + static-i18n)"}
     for j, (name, colour) in enumerate(series.items()):
-        pts = [(m + (w - m - 20) * x / xmax, h - m - (h - m - 20) * r[name]["seconds"] / ymax)
-               for x, r in zip(xs, rows) if name in r]
+        pts = [(px(x), py(r[name]["seconds"])) for x, r in zip(xs, rows) if name in r]
         if len(pts) > 1:
             d.line(pts, fill=colour, width=3)
         for p in pts:
             d.ellipse([p[0] - 4, p[1] - 4, p[0] + 4, p[1] + 4], fill=colour)
-        label = {"lantoa": "lantoa, cold", "lantoa_warm": "lantoa, cached assets"}.get(name, name)
-        d.text((m + 20, 25 + 16 * j), f"- {label}", fill=colour)
+        d.text((left + 20, top + 5 + 16 * j), f"- {labels.get(name, name)}", fill=colour)
     im.save(path)
 
 
@@ -528,7 +541,10 @@ def report(rows: list[dict], args) -> str:
         "# Build speed: lantoa vs plain MkDocs + Material + mkdocs-static-i18n (and Hugo)", "",
         f"Machine: {machine()}.  ", f"Date: {time.strftime('%Y-%m-%d')}.  ",
         f"Command: `python3 scripts/bench_build.py --sizes {' '.join(args.sizes)} --runs {args.runs} "
-        f"--baseline-runs {args.baseline_runs}`  ",
+        f"--baseline-runs {args.baseline_runs}" + "".join(f" --also {p}" for p in args.also) + "`  ",
+        *([f"Rows marked † come from an earlier run (their own machine line, date and runs are in "
+           f"{', '.join(sorted({r['earlier'] for r in rows if 'earlier' in r}))}), each ratio from that run.  "]
+          if any("earlier" in r for r in rows) else []),
         "Times are medians of the runs (wall seconds); ratios are measured in the same run. "
         "*Cold*: empty `.cache/` (every image variant, social card, press kit and font subset made). "
         "*Cached assets*: every page rendered again, with what `.cache/lantoa` keeps by content "
@@ -561,7 +577,7 @@ def report(rows: list[dict], args) -> str:
         lt, bl, wm = row["lantoa"], row["baseline"], row["lantoa_warm"]
         hg = row.get("hugo")
         lines.append(
-            f"| {row['stories']} × {row['languages']} | {lt['seconds']:.1f} ({r(lt['seconds'], bl['seconds'])}) | "
+            f"| {row['stories']} × {row['languages']}{' †' if 'earlier' in row else ''} | {lt['seconds']:.1f} ({r(lt['seconds'], bl['seconds'])}) | "
             f"{wm['seconds']:.1f} ({r(wm['seconds'], bl['seconds'])}) | {bl['seconds']:.1f} | "
             + (f"{hg['seconds']:.1f} | {r(wm['seconds'], hg['seconds'])} | " if hg else "— | — | ")
             + f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], wm['seconds'])}) / "
@@ -590,7 +606,12 @@ def main() -> None:
     ap.add_argument("--baseline-runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the generated projects")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--also", type=Path, action="append", default=[], metavar="BUILD_JSON",
+                    help="add the rows of an earlier run's build.json (sizes this run does not measure, such "
+                         "as 1000x12) to the table and the plot, each row's ratios from its own run")
     args = ap.parse_args()
+    earlier = [dict(row, earlier=str(path)) for path in args.also
+               for row in json.loads(path.read_text("utf-8"))["rows"]]
     # Byte-compile lantoa's source once, as an install leaves it: an editable install run with
     # PYTHONDONTWRITEBYTECODE set (as on the machines these results come from) would otherwise
     # compile every module lantoa imports again in every run (MkDocs, Material and the baseline
@@ -602,6 +623,9 @@ def main() -> None:
             n, l = (int(x) for x in size.lower().split("x"))
             rows.append(bench_size(n, l, args.runs, args.baseline_runs, args.keep))
             print(json.dumps(rows[-1]), flush=True)
+        measured = {(r["stories"], r["languages"]) for r in rows}
+        rows = sorted(rows + [r for r in earlier if (r["stories"], r["languages"]) not in measured],
+                      key=lambda r: r["stories"] * r["languages"])
         # the results first: deleting the runs' outputs (gigabytes of the baseline's) takes minutes
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "build.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2) + "\n")
