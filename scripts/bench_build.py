@@ -9,7 +9,8 @@ For each size (stories × languages) it generates a deterministic synthetic corp
 one after another on the same machine, each measured as the median of the runs:
 
 - lantoa:   `lantoa build` (check, stage, one MkDocs build per language in parallel, outputs)
-- lantoa edit: one story's source sentence changed, then `lantoa build` again
+- lantoa edit: one story's text changed (a translation; its source, the first time since its
+               translations were reviewed; its source again), then `lantoa build` again
 - lantoa serve edit: the same edits saved under a running `lantoa serve`, to its rebuilt preview
 - lantoa no-change: `lantoa build` again with nothing changed
 - baseline: plain `mkdocs build` with Material + mkdocs-static-i18n + search on the same Markdown
@@ -435,7 +436,21 @@ def bench_size(stories: int, nlangs: int, runs: int, baseline_runs: int, keep: b
         # an edit of one translation: its edition depends on it (and editions that fall back to it)
         print(f"[{stories}×{nlangs}] lantoa one-story edit (translation)…", flush=True)
         row["lantoa_edit"] = median_of(runs, edit(f"index.{langs[1]}.md"))
-        # an edit of the source: every edition shows its card, and its translations become 'outdated'
+        # the first edit of a source since its translations were reviewed: each of them becomes
+        # 'outdated', so every edition that shows one renders the story's page again, with its
+        # notice. Before each run the source is put back as it was reviewed, and built (not timed).
+        source = project / "content" / "stories" / "story-0000" / "index.md"
+        reviewed = source.read_text("utf-8")
+
+        def outdating():
+            source.write_text(reviewed, "utf-8")
+            measure(lantoa, project)
+            source.write_text(reviewed.rstrip("\n") + f" ({next(counter)})\n", "utf-8")
+            return measure(lantoa, project)
+
+        print(f"[{stories}×{nlangs}] lantoa one-story edit (source, outdating its translations)…", flush=True)
+        row["lantoa_edit_outdating"] = median_of(runs, outdating)
+        # an edit of the source again: every edition shows its card; its translations are outdated already
         print(f"[{stories}×{nlangs}] lantoa one-story edit (source)…", flush=True)
         row["lantoa_edit_source"] = median_of(runs, edit("index.md"))
         # the same edits as `lantoa serve` rebuilds them for an editor's preview, in a warm process
@@ -550,7 +565,10 @@ def report(rows: list[dict], args) -> str:
         "*Cached assets*: every page rendered again, with what `.cache/lantoa` keeps by content "
         "reused: image variants, social cards, press kits, font subsets, parsed sources, file "
         "digests, search word counts, converted Markdown (what CI with a kept cache, or a theme change, costs). "
-        "Edits and no-change are ÷ the cached-assets full build. *In `lantoa serve`*: the same "
+        "Edits and no-change are ÷ the cached-assets full build. An edit of a source is timed "
+        "twice: the first since its translations were reviewed makes each of them 'outdated', and "
+        "every edition that shows one renders the story's page again with its notice; later edits "
+        "change only the source's own edition and the cards. *In `lantoa serve`*: the same "
         "edits saved under a running `lantoa serve` (its process stays up between rebuilds: no Python "
         "start or imports), timed from the save to the rebuilt preview's new build number, which the "
         "preview's pages wait for: the file system's report of the save, the quiet after it (0.02 s "
@@ -568,7 +586,8 @@ def report(rows: list[dict], args) -> str:
         "inodes freed in the last 30 s, which made each run pay for the deletion before it "
         "(see `Graveyard` in the script).", "",
         "| stories × langs | lantoa cold s (÷ baseline) | lantoa full, cached assets s (÷ baseline) | "
-        "baseline s | hugo s | cached ÷ hugo | one-story edit s (÷ full), translation / source | "
+        "baseline s | hugo s | cached ÷ hugo | one-story edit s (÷ full), translation / source / the "
+        "source's first edit since its translations were reviewed | "
         "the same edits in `lantoa serve` s (÷ full) | "
         "no change s (÷ full) | peak MB RSS / PSS: lantoa · baseline | output MB lantoa / baseline (ratio) |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
@@ -581,7 +600,10 @@ def report(rows: list[dict], args) -> str:
             f"{wm['seconds']:.1f} ({r(wm['seconds'], bl['seconds'])}) | {bl['seconds']:.1f} | "
             + (f"{hg['seconds']:.1f} | {r(wm['seconds'], hg['seconds'])} | " if hg else "— | — | ")
             + f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], wm['seconds'])}) / "
-            f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], wm['seconds'])}) | "
+            f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], wm['seconds'])})"
+            + (f" / {row['lantoa_edit_outdating']['seconds']:.1f} "
+               f"({r(row['lantoa_edit_outdating']['seconds'], wm['seconds'])})" if "lantoa_edit_outdating" in row else "")
+            + " | "
             + (f"{row['serve_edit']['seconds']:.1f} ({r(row['serve_edit']['seconds'], wm['seconds'])}) / "
                f"{row['serve_edit_source']['seconds']:.1f} ({r(row['serve_edit_source']['seconds'], wm['seconds'])}) | "
                if "serve_edit" in row else "— | ")
