@@ -50,8 +50,6 @@ def test_version():
     assert "lantoa" in result.output and __version__ in result.output
 
 
-
-
 # --------------------------------------------------------------------------- the end of the process
 
 
@@ -102,6 +100,25 @@ def test_the_command_exits_as_usual_while_a_thread_is_running(quick_exit, monkey
     finally:
         release.set()
         worker.join()
+
+
+def test_the_command_exits_as_usual_while_a_child_process_is_running(quick_exit, monkeypatch):
+    """A child process of multiprocessing's still running is waited for, as at any exit."""
+    import multiprocessing
+    import time
+
+    from lantoa import cli
+
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
+    child.start()
+    try:
+        monkeypatch.setattr("sys.argv", ["lantoa", "--version"])
+        with pytest.raises(SystemExit) as ended:
+            cli.entry()
+        assert ended.value.code == 0
+    finally:
+        child.terminate()
+        child.join()
 
 
 def test_the_command_s_status_and_diagnostics_through_pipes(tmp_path):

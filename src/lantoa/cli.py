@@ -231,6 +231,7 @@ def mirror_pull(ctx: Ctx, args: tuple[str, ...], pubkey: str | None, state: Path
                                "--revert WEBROOT")
     cmd.pull(ctx, None if revert else args[0], Path(args[-1]), pubkey, state, revert)
 
+
 def entry() -> None:
     """The ``lantoa`` command (and ``python -m lantoa.cli``): :func:`main`, then the end of the
     process without the interpreter's teardown, which frees every object the run made, one by
