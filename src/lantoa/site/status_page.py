@@ -53,7 +53,9 @@ def _coverage_png(rows: list[tr.Row], langs: list[str], dest: Path, cache_dir: P
     kept = cache_dir / "status" / f"{hashlib.sha256(shown.encode()).hexdigest()}.png" if cache_dir else None
     if kept is None or not kept.is_file():
         buf = io.BytesIO()
-        heatmap(rows, langs).save(buf, "PNG", optimize=True)
+        # zlib's default level, once: optimize=True (level 9, and the filters tried) took 240 ms at
+        # 400 stories, three times as long, for a 1% larger file
+        heatmap(rows, langs).save(buf, "PNG")
         if kept is None:
             dest.write_bytes(buf.getvalue())
             return
