@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -83,42 +84,45 @@ def test_the_command_ends_without_the_interpreter_s_teardown(quick_exit, monkeyp
     assert (__version__ in out.out) if code == 0 else ("no such option" in out.err.lower())
 
 
-def test_the_command_exits_as_usual_while_a_thread_is_running(quick_exit, monkeypatch):
-    """A thread still at work (not a daemon) is waited for, as at any exit: no os._exit then."""
+@contextlib.contextmanager
+def _a_thread_running():
     import threading
 
-    from lantoa import cli
-
     release = threading.Event()
-    worker = threading.Thread(target=release.wait)
+    worker = threading.Thread(target=release.wait)  # not a daemon
     worker.start()
     try:
-        monkeypatch.setattr("sys.argv", ["lantoa", "--version"])
-        with pytest.raises(SystemExit) as ended:
-            cli.entry()
-        assert ended.value.code == 0
+        yield
     finally:
         release.set()
         worker.join()
 
 
-def test_the_command_exits_as_usual_while_a_child_process_is_running(quick_exit, monkeypatch):
-    """A child process of multiprocessing's still running is waited for, as at any exit."""
+@contextlib.contextmanager
+def _a_child_process_running():
     import multiprocessing
     import time
-
-    from lantoa import cli
 
     child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(30,))
     child.start()
     try:
+        yield
+    finally:
+        child.terminate()
+        child.join()
+
+
+@pytest.mark.parametrize("running", [_a_thread_running, _a_child_process_running], ids=["thread", "child process"])
+def test_the_command_exits_as_usual_while_something_is_running(quick_exit, monkeypatch, running):
+    """A thread still at work (not a daemon), or a child process of multiprocessing's, is waited
+    for as at any exit: no os._exit then."""
+    from lantoa import cli
+
+    with running():
         monkeypatch.setattr("sys.argv", ["lantoa", "--version"])
         with pytest.raises(SystemExit) as ended:
             cli.entry()
         assert ended.value.code == 0
-    finally:
-        child.terminate()
-        child.join()
 
 
 def test_the_command_s_status_and_diagnostics_through_pipes(tmp_path):
