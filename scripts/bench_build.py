@@ -600,7 +600,8 @@ def report(rows: list[dict], args) -> str:
             f"{wm['seconds']:.1f} ({r(wm['seconds'], bl['seconds'])}) | {bl['seconds']:.1f} | "
             + (f"{hg['seconds']:.1f} | {r(wm['seconds'], hg['seconds'])} | " if hg else "— | — | ")
             + f"{row['lantoa_edit']['seconds']:.1f} ({r(row['lantoa_edit']['seconds'], wm['seconds'])}) / "
-            f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], wm['seconds'])})"
+            + (f"{row['lantoa_edit_source']['seconds']:.1f} ({r(row['lantoa_edit_source']['seconds'], wm['seconds'])})"
+               if "lantoa_edit_source" in row else "—")
             + (f" / {row['lantoa_edit_outdating']['seconds']:.1f} "
                f"({r(row['lantoa_edit_outdating']['seconds'], wm['seconds'])})" if "lantoa_edit_outdating" in row else "")
             + " | "
