@@ -187,23 +187,28 @@ def test_a_broken_facts_file_is_ignored(tmp_path, fresh, damage):
 @pytest.fixture
 def versions_looked_up(monkeypatch):
     """The distributions importlib.metadata is asked the version of; the process's remembered
-    renderer versions are forgotten before and after."""
+    renderer and subsetter versions are forgotten before and after."""
     from importlib import metadata
 
+    from lantoa.i18n import fonts
     from lantoa.site import incremental
 
     asked: list[str] = []
     real = metadata.version
     monkeypatch.setattr(metadata, "version", lambda name: asked.append(name) or real(name))
     incremental.renderer_versions.cache_clear()
+    fonts._subsetter_version.cache_clear()
     yield asked
     incremental.renderer_versions.cache_clear()
+    fonts._subsetter_version.cache_clear()
 
 
 def test_the_renderers_versions_are_asked_once_until_a_distribution_is_installed(tmp_path, fresh, versions_looked_up,
                                                                               monkeypatch):
     """importlib.metadata is not asked again by a later run (13 ms of every build), until a
-    distribution is installed or upgraded in a folder of sys.path."""
+    distribution is installed or upgraded in a folder of sys.path: neither for the renderers nor
+    for the font subsetter (part of every font face's cache key)."""
+    from lantoa.i18n import fonts
     from lantoa.site import incremental
 
     monkeypatch.setattr(digests, "RACY_NS", -1)  # as if every folder had been written long ago
@@ -214,13 +219,15 @@ def test_the_renderers_versions_are_asked_once_until_a_distribution_is_installed
 
     def run() -> str:
         incremental.renderer_versions.cache_clear()  # a new process
+        fonts._subsetter_version.cache_clear()
         _new_process(cache)
         found = incremental.renderer_versions()
+        assert fonts._subsetter_version()[0].isdigit()
         digests.save()
         return found
 
     first = run()
-    assert "mkdocs-material=" in first and "mkdocs-material" in versions_looked_up
+    assert "mkdocs-material=" in first and {"mkdocs-material", "uharfbuzz"} <= set(versions_looked_up)
     versions_looked_up.clear()
     assert run() == first and versions_looked_up == []
     # an upgrade of Material, installed before the one that was there on the path

@@ -154,6 +154,48 @@ def remember(kind: str, key: str, make: Callable[[], T]) -> T:
     return _remembered((kind, key), make, lambda: True)
 
 
+def versions(names: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The version of each installed distribution of ``names`` (None: not installed), as
+    importlib.metadata finds it, remembered between runs (:func:`remember`) by :func:`_installed`:
+    importing importlib.metadata and asking it (it reads each distribution's files) took 13 ms of
+    every build."""
+    def ask() -> tuple[str | None, ...]:
+        from importlib import metadata
+
+        found = []
+        for name in names:
+            try:
+                found.append(metadata.version(name))
+            except metadata.PackageNotFoundError:
+                found.append(None)
+        return tuple(found)
+
+    key = _installed()
+    return ask() if key is None else remember("versions " + " ".join(names), key, ask)
+
+
+def _installed() -> str | None:
+    """A hash of ``sys.path`` and the inode and times of each of its folders. Installing,
+    upgrading or removing a distribution adds or removes a folder in one of them (its
+    ``<name>-<version>.dist-info``, or ``.egg-info``, or an editable install's ``.pth``), which
+    changes that folder's modification time. None while one of them changed too recently for its
+    times to tell (:data:`RACY_NS`): an install may still be under way."""
+    import sys
+
+    h = hashlib.sha256(repr(sys.path).encode())
+    now = time.time_ns()
+    for entry in sys.path:
+        try:
+            st = os.stat(entry or ".")
+        except OSError:
+            h.update(b"-\n")
+            continue
+        if now - max(st.st_mtime_ns, st.st_ctime_ns) <= RACY_NS:
+            return None
+        h.update(f"{st.st_dev} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def _remembered(key: tuple[str, str], make: Callable[[], T], still: Callable[[], bool]) -> T:
     if not _FACTS_STATE["loaded"]:
         _load_facts()

@@ -340,9 +340,7 @@ def _subset(path: Path, font_number: int, script: str, chars: frozenset[int]) ->
 
 @lru_cache(maxsize=1)
 def _subsetter_version() -> str:
-    from importlib.metadata import version
-
-    return version("uharfbuzz")
+    return digests.versions(("uharfbuzz",))[0] or "-"
 
 
 def _inspect_woff2(data: bytes) -> frozenset[int]:

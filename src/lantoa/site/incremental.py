@@ -295,45 +295,18 @@ def forget(cache_dir: Path | None) -> None:
         (cache_dir / STATE).unlink(missing_ok=True)
 
 
+#: the renderers whose versions are part of every kept edition's key
+RENDERERS = ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "Jinja2", "pymdown-extensions")
+
+
 @lru_cache(maxsize=1)
 def renderer_versions() -> str:
     """The renderers' versions (an upgrade of Material changes every page), and Python's (whose
     ``marshal`` wrote the kept facts and the render memo): looked up once per process, and kept
-    between runs (lantoa.digests) by :func:`_installed`. Importing importlib.metadata and asking
-    it (it reads each distribution's files) took 13 ms of every build."""
-    key = _installed()
-    return _renderer_versions() if key is None else digests.remember("renderer-versions", key, _renderer_versions)
-
-
-def _installed() -> str | None:
-    """A hash of ``sys.path`` and the inode and times of each of its folders. Installing,
-    upgrading or removing a distribution adds or removes a folder in one of them (its
-    ``<name>-<version>.dist-info``, or ``.egg-info``, or an editable install's ``.pth``), which
-    changes that folder's modification time. None while one of them changed too recently for its
-    times to tell (lantoa.digests.RACY_NS): an install may still be under way."""
-    h = hashlib.sha256(repr(sys.path).encode())
-    now = time.time_ns()
-    for entry in sys.path:
-        try:
-            st = os.stat(entry or ".")
-        except OSError:
-            h.update(b"-\n")
-            continue
-        if now - max(st.st_mtime_ns, st.st_ctime_ns) <= digests.RACY_NS:
-            return None
-        h.update(f"{st.st_dev} {st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns}\n".encode())
-    return h.hexdigest()
-
-
-def _renderer_versions() -> str:
-    from importlib import metadata
-
+    between runs (lantoa.digests.versions)."""
+    found = digests.versions(RENDERERS)
     out = [f"python={sys.version_info[0]}.{sys.version_info[1]}"]
-    for dist in ("mkdocs", "mkdocs-material", "mkdocs-static-i18n", "Markdown", "Jinja2", "pymdown-extensions"):
-        try:
-            out.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            out.append(f"{dist}=-")
+    out += [f"{dist}={version or '-'}" for dist, version in zip(RENDERERS, found)]
     return ",".join(out)
 
 
