@@ -5,6 +5,7 @@ A document taken from the memo must equal the one parsed from the file, for ever
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import os
 import pickle
@@ -12,7 +13,7 @@ import pickle
 import pytest
 
 from lantoa.commands.check import collect
-from lantoa.content import frontmatter, memo
+from lantoa.content import frontmatter, memo, yamlsafe
 from lantoa.validate import markup
 
 FILES = {
@@ -70,6 +71,22 @@ def test_a_document_from_the_memo_equals_the_parsed_one(tmp_path):
     assert second.used[plain.key][3] is True and second.used[decomposed.key][3] is False
     raw_body = (tmp_path / "src" / "decomposed.md").read_text("utf-8").partition("---\n\n")[2]
     assert decomposed.body.strip() == "line Vịnh" != raw_body.strip()
+
+
+def test_the_memo_keeps_each_document_s_positions_packed_until_one_is_asked_for(tmp_path):
+    paths = _write(tmp_path / "src", {"story.md": "---\ntitle: Huế\nhero:\n  src: a.jpg\nsources:\n"
+                                                  "  - url: https://example.org/\n---\n\nText.\n"})
+    _read_all(paths, tmp_path / "cache")
+    story = [p.name for p in paths].index("story.md")
+    parsed = frontmatter.read(paths[story])
+    doc = _read_all(paths, tmp_path / "cache")[1][story]
+    # unpickled as one string, not as a Pos object for every key and value (most never asked for)
+    assert not {"key_pos", "value_pos"} & set(doc.yaml.__dict__)
+    assert doc.pos("sources", 0, "url") == parsed.pos("sources", 0, "url") == yamlsafe.Pos(6, 5)
+    assert doc.yaml == parsed.yaml  # unpacked, every position is the parsed one
+    # packed again when kept again, and a copy (two files with the same bytes) unpacks its own
+    again = pickle.loads(pickle.dumps(doc.yaml))
+    assert "key_pos" not in again.__dict__ and copy.deepcopy(again) == again == parsed.yaml
 
 
 def test_the_body_scan_comes_from_the_memo(tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ duplicate keys are reported, and every key and value keeps its line and column.
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,36 @@ class YamlDoc:
                 return self.value_pos[path]
             path = path[:-1]
         return self.value_pos.get((), Pos(1, 1))
+
+    # Kept between runs in lantoa.content.memo, some 26 positions a file: unpickled one by one as
+    # Pos objects they were 70 of the 80 ms a 400 x 12 memo took to load, and 13 MB of the build's
+    # memory, for the few a diagnostic ever asks for. They are pickled packed in one marshal
+    # string, and unpacked when one is first asked for (__getattr__).
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if "key_pos" in state:  # unpacked (read, or asked for): packed again
+            positions = ({path: (p.line, p.col) for path, p in state["key_pos"].items()},
+                         {path: (p.line, p.col) for path, p in state["value_pos"].items()})
+            try:
+                state["_packed"] = marshal.dumps(positions)
+            except ValueError:  # a path of other types than marshal's: pickled as they are
+                return state
+            del state["key_pos"], state["value_pos"]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str) -> Any:  # only for an attribute the instance lacks
+        packed = self.__dict__.get("_packed") if name in ("key_pos", "value_pos") else None
+        if packed is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        keys, values = marshal.loads(packed)
+        self.key_pos = {path: Pos(*p) for path, p in keys.items()}
+        self.value_pos = {path: Pos(*p) for path, p in values.items()}
+        del self.__dict__["_packed"]
+        return self.__dict__[name]
 
 
 def load(text: str, line_offset: int = 0) -> YamlDoc:
