@@ -100,7 +100,7 @@ def test_the_body_scan_comes_from_the_memo(tmp_path, monkeypatch):
 
     monkeypatch.setattr(markup, "_scan", refuse)
     _, docs = _read_all(paths, tmp_path / "cache")
-    assert {p.name: markup.scan(d.body) for p, d in zip(paths, docs)} == fresh
+    assert {p.name: markup.scan_of(d) for p, d in zip(paths, docs)} == fresh
     assert any(findings for findings, _ in fresh.values())  # the scans have something to compare
 
 
@@ -366,3 +366,66 @@ def test_a_long_lived_process_takes_an_unchanged_folder_s_entry_as_it_read_it(tm
     shutil.rmtree(other)
     run()
     assert str(other) not in memo._ENTRIES and str(root / "content" / "pages" / "home") in memo._ENTRIES
+
+
+def test_a_one_off_run_takes_an_unchanged_folder_s_entry_from_the_run_before(tmp_path, monkeypatch):
+    """`lantoa build` and `check`, each in a process of its own: what a run read from a story's or
+    page's folder is kept in a file beside the memo, and the next run takes it when the folder's
+    Markdown files have the same stats, without reading them; a document taken so reads its body
+    from its file only when asked, and says so clearly if the file is not what it was. The report
+    is the one a run that keeps nothing gives; an edited file makes its folder read again; another
+    version of the code leaves every kept file unused; a folder gone takes its kept file with it."""
+    from conftest import make_project
+
+    from lantoa.content import loader
+    from lantoa.errors import LantoaError
+
+    root = make_project(tmp_path / "p")
+    story = root / "content" / "stories" / "vinh-ha-long"
+    (story / "notes.md").write_text("stray", "utf-8")  # a warning the kept entry must give again
+    other = root / "content" / "stories" / "vinh-lan-ha"
+    other.mkdir()
+    (other / "index.md").write_text((story / "index.md").read_text("utf-8"), "utf-8")
+    monkeypatch.setattr(memo, "RECENT_NS", -1)  # the files were just written: trust their stat anyway
+    kept = root / ".cache" / "lantoa" / memo.ENTRIES_DIR
+    plain = collect(root, memo=False).report.render_json()
+    assert not kept.exists()
+    first, _ = loader.load_project(root)
+    assert len(list(kept.iterdir())) == len(first.stories) + len(first.pages) == 3
+
+    made: list[str] = []  # the folders read by the last run
+    real_load = loader._load_entry
+    monkeypatch.setattr(loader, "_load_entry", lambda kind, folder, *a: made.append(folder.name) or real_load(kind, folder, *a))
+    bodies: list[str] = []  # the bodies read from their files
+    real_body = frontmatter.Document._read_body
+    monkeypatch.setattr(frontmatter.Document, "_read_body", lambda doc: bodies.append(doc.path.name) or real_body(doc))
+
+    again, _ = loader.load_project(root)
+    assert made == [] and bodies == [] and again.read_anew == set()
+    en = again.stories["vinh-ha-long"].translations["en"]
+    assert "body" not in en.doc.__dict__ and en.doc.path == story / "index.en.md"
+    assert en.body == first.stories["vinh-ha-long"].translations["en"].body and bodies == ["index.en.md"]
+    assert again.stories == first.stories and again.pages == first.pages
+    assert collect(root).report.render_json() == plain  # its stray-file warning among the rest
+    # an edit of one file: its folder alone is read again
+    p = story / "index.en.md"
+    p.write_text(p.read_text("utf-8").replace("limestone", "LIMESTONE"), "utf-8")
+    made.clear()
+    edited, _ = loader.load_project(root)
+    assert made == ["vinh-ha-long"] and "LIMESTONE" in edited.stories["vinh-ha-long"].translations["en"].body
+    # a file that is not what a kept document was read from (changed within its stat's tick)
+    lazy = loader.load_project(root)[0].stories["vinh-lan-ha"].source.doc
+    (other / "index.md").write_text("---\ntitle: x\n---\n", "utf-8")
+    with pytest.raises(LantoaError, match=r"vinh-lan-ha/index\.md: the file changed .*run the command again"):
+        lazy.body
+    # another version of the code: nothing kept is taken
+    made.clear()
+    monkeypatch.setattr(memo, "_entries_header", lambda: ("another version",))
+    loader.load_project(root)
+    assert sorted(made) == ["home", "vinh-ha-long", "vinh-lan-ha"]
+    # a folder gone: its kept file too
+    import shutil
+
+    shutil.rmtree(other)
+    loader.load_project(root)
+    assert len(list(kept.iterdir())) == 2

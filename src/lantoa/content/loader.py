@@ -145,12 +145,12 @@ def _read(path: Path, sources, entry: Entry, tag: str | None, read_anew: set) ->
 
 
 def _kept_entry(kind: str, entry_dir: Path, root: Path, diags: list[Diagnostic], sources, read_anew: set) -> Entry:
-    """:func:`_load_entry`, or, in a process that keeps its memo between runs (`lantoa serve`), the
-    entry it read last from the folder, when the names and stats of the folder's Markdown files are
-    the same (lantoa.content.memo.SourceMemo.kept_entry)."""
-    from .memo import keeping, stat_key
+    """:func:`_load_entry`, or the entry an earlier run read from the folder (this process's, in
+    `lantoa serve`, else the last one's, kept in .cache/lantoa), when the names and stats of the
+    folder's Markdown files are the same (lantoa.content.memo.SourceMemo.kept_entry)."""
+    from .memo import stat_key
 
-    if not keeping():
+    if not sources.keeps_entries():
         return _load_entry(kind, entry_dir, root, diags, sources, read_anew)
     try:
         with os.scandir(entry_dir) as it:

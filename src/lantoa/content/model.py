@@ -73,6 +73,13 @@ class Variant:
                    for name in sorted(self.images) for key in IMAGE_TRANSLATED]
         return (self.title, self.summary, self.body) + tuple(part for pair in images if pair[1] for part in pair)
 
+    def __getstate__(self) -> dict:
+        # kept between runs without the texts its hash was made from (its body among them: a
+        # kept document reads its body when asked, lantoa.content.frontmatter.Document)
+        state = dict(self.__dict__)
+        state.pop("_text_hash", None)
+        return state
+
     def text_hash(self) -> str:
         """Hash of :meth:`translated_text`. Kept with the texts it was made from (a build asks for
         it once per story, language and output: tens of thousands of times), and made again when

@@ -86,9 +86,6 @@ class YamlDoc:
             del state["key_pos"], state["value_pos"]
         return state
 
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
     def __getattr__(self, name: str) -> Any:  # only for an attribute the instance lacks
         packed = self.__dict__.get("_packed") if name in ("key_pos", "value_pos") else None
         if packed is None:

@@ -88,7 +88,14 @@ def _local_image(entry: Entry, ref: str, files: frozenset[str] | None = None) ->
 def body_refs(body: str) -> list[tuple[int, int, str]]:
     """(line, col, url) of every link, image and reference definition in a Markdown body (code
     excluded); callers keep those naming a local image."""
-    _, links = markup.scan(body)
+    _, links = markup.scanned(body)
+    return [(link.line, link.col, link.url) for link in links]
+
+
+def doc_refs(doc) -> list[tuple[int, int, str]]:
+    """:func:`body_refs` of a document's body, from its scan kept by content
+    (lantoa.validate.markup.scanned_of: the body is not read for it)."""
+    _, links = markup.scanned_of(doc)
     return [(link.line, link.col, link.url) for link in links]
 
 
@@ -159,7 +166,8 @@ class MediaIndex:
             return {**own, **self.caption(entry, variant, own["caption"], source)}
 
         used: dict[str, dict] = {}
-        body = rewrite_body(variant.body, entry, self, [edition, variant.lang], used, text=text)
+        body = rewrite_body(variant.body, entry, self, [edition, variant.lang], used, text=text,
+                            refs=doc_refs(variant.doc))
         return body, used
 
     def picture(self, entry: Entry, ref: str, langs: list[str]) -> tuple[str, dict] | None:
@@ -182,7 +190,7 @@ def referenced_files(project: Project, tags: list[str]) -> dict[str, tuple[Entry
         refs = [entry.hero.src] if entry.kind == "story" and entry.hero and entry.hero.src else []
         for v in entry.variants():
             if v.status == "published":
-                refs += [url for _, _, url in body_refs(v.body)]
+                refs += [url for _, _, url in doc_refs(v.doc)]
         files = regular_files(entry.dir) if refs else frozenset()
         for ref in refs:
             path = _local_image(entry, ref, files)
@@ -299,12 +307,13 @@ def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
 
 
 def rewrite_body(body: str, entry: Entry, index: MediaIndex, langs: list[str], used: dict[str, dict],
-                 text: Callable[[str], dict] | None = None) -> str:
+                 text: Callable[[str], dict] | None = None, refs: list | None = None) -> str:
     """Point every local image of a Markdown body at ``lantoa-media:<key>`` (recorded in ``used``,
     with ``text(file name)`` as its ``"text"`` when that gives an alt, caption, credit or licence:
     the key names one story's file, so one page of an edition uses it), and every link to another
-    text at that text's path in the site (lantoa.validate.links.docs_url)."""
-    refs = body_refs(body)
+    text at that text's path in the site (lantoa.validate.links.docs_url). ``refs``: the body's
+    :func:`body_refs`, when they are known."""
+    refs = body_refs(body) if refs is None else refs
     if not refs:
         return body
     lines = body.split("\n")

@@ -102,22 +102,37 @@ def mask_code(body: str) -> str:
 
 def scan(body: str) -> tuple[list[Finding], list[Link]]:
     """Scan the whole body at once: a tag or a link may span lines."""
-    findings, links = scanned(body)  # lantoa check and the stager both scan every body: once is enough
+    findings, links = _scan(body)  # lantoa check and the stager both scan every body: once is enough
     return list(findings), list(links)
 
 
-#: scans kept from an earlier run (lantoa.content.memo), by body
-_KNOWN: dict[str, tuple] = {}
+#: scans kept from an earlier run (lantoa.content.memo), by the content key of the file the body
+#: is in (lantoa.content.frontmatter.key_of): a document kept between runs reads its body only
+#: when it is asked for
+_KNOWN: dict[bytes, tuple] = {}
 
 
 def scanned(body: str) -> tuple[tuple[Finding, ...], tuple[Link, ...]]:
-    """:func:`scan`'s result as kept: remembered from an earlier run, or made now (once)."""
-    known = _KNOWN.get(body)
-    return known if known is not None else _scan(body)
+    """:func:`scan`'s result, made once."""
+    return _scan(body)
 
 
-def remember(body: str, result: tuple) -> None:
-    _KNOWN[body] = result
+def scan_of(doc) -> tuple[list[Finding], list[Link]]:
+    """:func:`scan` of a document's body (lantoa.content.frontmatter.Document)."""
+    findings, links = scanned_of(doc)
+    return list(findings), list(links)
+
+
+def scanned_of(doc) -> tuple[tuple[Finding, ...], tuple[Link, ...]]:
+    """:func:`scanned` of a document's body: remembered from an earlier run by the document's
+    content key, without its body, or made now (once)."""
+    known = _KNOWN.get(doc.key) if doc.key else None
+    return known if known is not None else _scan(doc.body)
+
+
+def remember(key: bytes, result: tuple) -> None:
+    """The scan of the body of the file whose bytes are known by ``key``."""
+    _KNOWN[key] = result
 
 
 def forget() -> None:

@@ -241,7 +241,7 @@ def _text_rules(variant: Variant) -> list[Diagnostic]:
 
 def _body_rules(project: Project, entry: Entry, variant: Variant, tags=()) -> list[Diagnostic]:
     out = []
-    findings, links = markup.scan(variant.body)
+    findings, links = markup.scan_of(variant.doc)
     base = variant.body_line - 1
     for f in findings:
         out.append(error(variant.path, base + f.line, f.col, f.code, f.message, f.hint))
