@@ -168,6 +168,24 @@ def test_editing_a_source_sentence_outdates_its_translations(project):
     assert "lt-notice--outdated" not in en
 
 
+def test_a_story_s_statuses_hash_its_source_once(project, monkeypatch):
+    """A build asks for every story's translation statuses in several places: each asks for all
+    its languages at once, and the source's hash is made once for them, not once a language."""
+    from lantoa.content import translations as tr
+    from lantoa.content.loader import load_project
+    from lantoa.site import api
+
+    entry = load_project(project)[0].stories["vinh-ha-long"]
+    langs = ["vi", "en", "fr", "km"]
+    one_by_one = {lang: tr.status(entry, lang) for lang in langs}
+    assert one_by_one == {"vi": "source", "en": "reviewed", "fr": "missing", "km": "missing"}
+    made = []
+    real = tr.source_hash
+    monkeypatch.setattr(tr, "source_hash", lambda e: made.append(e.slug) or real(e))
+    assert tr.statuses(entry, langs) == one_by_one and made == ["vinh-ha-long"]
+    assert api.translations(entry, langs) == {"vi": "source", "en": "reviewed"} and len(made) == 2
+
+
 def test_translations_table_csv_and_errors(project):
     table = run(project, "translations")
     assert table.exit_code == 0 and "vinh-ha-long" in table.output and "src" in table.output

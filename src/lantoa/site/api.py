@@ -71,7 +71,7 @@ def edition_api(out: Path, tag: str, model: dict, bodies: dict[str, str | None],
 
 def translations(entry, tags: list[str]) -> dict[str, str]:
     """language -> translation status of a story, for the languages it has (and its source's)."""
-    return {t: tr.status(entry, t) for t in tags if t == entry.source_lang or tr.status(entry, t) != tr.MISSING}
+    return {t: found for t, found in tr.statuses(entry, tags).items() if t == entry.source_lang or found != tr.MISSING}
 
 
 def settings(root: Path) -> tuple[str, str]:

@@ -294,9 +294,10 @@ def _entry_facts(entry: Entry, registry: Registry, memo: dict[int, dict]) -> byt
     version it shows: the entry's fields, every version's fields and front matter and status, and
     in which editions it is shown in their own language (_across)."""
     found = _across(entry, registry, memo)
+    variants = entry.variants()
+    status = translations.statuses(entry, [v.lang for v in variants])
     versions = [(v.lang, v.path, v.title, v.summary, v.status, v.hero_text, v.images, v.method, v.reviewed_by,
-                 v.is_source, v.status_known, v.doc.meta, translations.status(entry, v.lang))
-                for v in entry.variants()]
+                 v.is_source, v.status_known, v.doc.meta, status[v.lang]) for v in variants]
     # repr: exact for these types; every dict in it is filled in an order that depends on the
     # files alone (tests/test_incremental.py checks the keys under two hash seeds), and a dict
     # whose keys came in another order only misses
