@@ -170,8 +170,14 @@ def versions(names: tuple[str, ...]) -> tuple[str | None, ...]:
                 found.append(None)
         return tuple(found)
 
+    return installed("versions " + " ".join(names), ask)
+
+
+def installed(kind: str, make: Callable[[], T]) -> T:
+    """``make()``, a function of the installed distributions alone (their versions, what their
+    wheels carry), remembered between runs (:func:`remember`) by :func:`_installed`."""
     key = _installed()
-    return ask() if key is None else remember("versions " + " ".join(names), key, ask)
+    return make() if key is None else remember(kind, key, make)
 
 
 def _installed() -> str | None:

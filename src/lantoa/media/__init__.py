@@ -17,8 +17,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from .pipeline import MediaError, Note, Probe
 from .settings import Settings
+from .types import MediaError, Note, Probe
 
 __all__ = ["MediaError", "Note", "Probe", "Settings", "inspect", "probe"]
 
@@ -27,11 +27,15 @@ __all__ = ["MediaError", "Note", "Probe", "Settings", "inspect", "probe"]
 def _pipeline_version() -> str:
     """What a probe's result depends on besides the file and the settings: Pillow's version and
     our checks' source."""
-    import PIL
+    import types
+
+    import PIL  # its version alone (not Pillow's modules)
 
     from .. import __version__, digests
-    from . import pipeline
 
+    # the recipe's source, read without importing it (and Pillow's modules with it)
+    pipeline = types.SimpleNamespace(__file__=str(Path(__file__).with_name("pipeline.py")),
+                                     __name__=f"{__name__}.pipeline")
     return f"Pillow {PIL.__version__} lantoa {__version__} {digests.sources_sha256(pipeline)[:16]}"
 
 

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from .. import digests
 from .cache import Cache, make_key
-from .pipeline import MediaError, Note, render, render_full
 from .settings import FORMATS, Settings
+from .types import MediaError, Note
 
 #: what the last batches did, in this process (tests count encoder work with it)
 STATS: Counter = Counter()
@@ -73,6 +73,20 @@ def _cached(job: Job, settings: Settings, cache: Cache, read: bool = True) -> Re
         return None
     meta = cache.get(key := make_key(digest, job.kind, params(job.kind, settings)))
     return Result(job, key, meta, hit=True) if meta is not None else None
+
+
+def render(data: bytes, name: str, settings: Settings):
+    """:func:`.pipeline.render`, imported (and Pillow with it) when an image is made."""
+    from . import pipeline
+
+    return pipeline.render(data, name, settings)
+
+
+def render_full(data: bytes, name: str, settings: Settings):
+    """:func:`.pipeline.render_full`, imported (and Pillow with it) when an image is made."""
+    from . import pipeline
+
+    return pipeline.render_full(data, name, settings)
 
 
 def work(job: Job, settings: Settings, cache_root: str) -> Result:

@@ -24,12 +24,9 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-import PIL
-from PIL import features
-
-from .. import __version__
+from .. import __version__, digests
 from ..cachefile import keep_quietly, read_kept
-from .pipeline import PIPELINE_VERSION
+from .types import PIPELINE_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +37,17 @@ VERIFIED = ".verified"
 
 @lru_cache(maxsize=1)
 def versions() -> dict:
-    codecs = {name: features.version(name) for name in ("jpg", "webp", "avif", "zlib", "littlecms2")}
-    return {"lantoa": __version__, "pipeline": PIPELINE_VERSION, "pillow": PIL.__version__, "codecs": codecs}
+    """Ours, the recipe's, Pillow's and its codecs' versions (part of every entry's key). Pillow's
+    are asked once and kept between runs by the installed distributions (digests.installed: the
+    codecs come in Pillow's wheel): asking imports every codec's module, 10 ms of every build."""
+    def ask() -> dict:
+        import PIL
+        from PIL import features
+
+        codecs = {name: features.version(name) for name in ("jpg", "webp", "avif", "zlib", "littlecms2")}
+        return {"pillow": PIL.__version__, "codecs": codecs}
+
+    return {"lantoa": __version__, "pipeline": PIPELINE_VERSION, **digests.installed("media codecs", ask)}
 
 
 def make_key(source_sha: str, kind: str, params: dict) -> str:

@@ -27,9 +27,9 @@ from pathlib import Path
 from PIL import AvifImagePlugin, Image, ImageCms, ImageOps
 
 from .settings import ALPHA_FALLBACK, MAX_ASPECT, MAX_SIDE, MIN_SIDE, Settings
-
-#: bump when the recipe changes output bytes; part of every cache key
-PIPELINE_VERSION = "2"  # 2: Lanczos, not a box, for exact halvings to small pictures (_resize)
+# what it reports, and its version (bump it when the recipe below changes output bytes), live
+# where a build that makes no image finds them without importing Pillow
+from .types import FIX, PIPELINE_VERSION, MediaError, Note, Probe  # noqa: F401
 
 #: an exact halving to a picture of fewer pixels than this (480×360; not 960×720) uses Lanczos
 _SMALL_PIXELS = 500_000
@@ -38,7 +38,6 @@ SERVED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP"}  # MPO: the multi-picture JPEG s
 EXPECTED_BY_EXTENSION = {".jpg": {"JPEG", "MPO"}, ".jpeg": {"JPEG", "MPO"}, ".png": {"PNG"}, ".webp": {"WEBP"}}
 EXTENSION_BY_FORMAT = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif",
                        "TIFF": ".tif", "BMP": ".bmp", "AVIF": ".avif", "HEIF": ".heic", "ICO": ".ico"}
-FIX = "re-export the picture as JPEG (photos) or PNG (drawings)"
 ORIENTATION = 0x0112
 
 _SRGB = ImageCms.createProfile("sRGB")
@@ -47,35 +46,6 @@ _SRGB = ImageCms.createProfile("sRGB")
 # Pillow's AVIF decoder otherwise starts dav1d worker threads that stay alive, and a process holding
 # them can deadlock the MkDocs workers it forks next (seen in the test suite, which reads AVIF back).
 AvifImagePlugin.DEFAULT_MAX_THREADS = 1
-
-
-class MediaError(Exception):
-    """An image we refuse; ``code`` names the problem for diagnostics."""
-
-    def __init__(self, message: str, hint: str = FIX, code: str = "bad-media"):
-        super().__init__(message)
-        self.message, self.hint, self.code = message, hint, code
-
-    def __reduce__(self):  # survive a trip through a process pool
-        return (MediaError, (self.message, self.hint, self.code))
-
-
-@dataclass(frozen=True)
-class Note:
-    """Something we fix on the way but the editor should know (a warning in ``lantoa check``)."""
-
-    code: str
-    message: str
-    hint: str
-
-
-@dataclass(frozen=True)
-class Probe:
-    format: str
-    width: int  # as displayed (after the EXIF orientation)
-    height: int
-    mode: str
-    notes: tuple[Note, ...] = ()
 
 
 @dataclass

@@ -31,7 +31,6 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .. import digests
 from ..errors import LantoaError
@@ -131,6 +130,8 @@ class Face:
 
 @lru_cache(maxsize=256)
 def _font(path: str, index: int, size: int, engine, thread: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont  # when a card is drawn (see the imports)
+
     # one FreeType face per thread: faces are not safe to share between threads
     return ImageFont.truetype(path, size, index=index, layout_engine=engine)
 
@@ -174,6 +175,8 @@ class Typesetter:
         self.faces, self.size, self.lang, self.direction, self.engine = faces, size, lang, direction, engine
 
     def _kw(self, face: Face, text: str) -> dict:
+        from PIL import ImageFont
+
         if self.engine != ImageFont.Layout.RAQM:
             return {}
         rtl = self.direction == "rtl" and face is self.faces[0] and any(
@@ -243,6 +246,8 @@ class CardSpec:
 def _shade() -> Image.Image:
     """How much of the photo shows through, row by row: it darkens towards the bottom, where the
     title sits, for contrast whatever the photo. The same for every card: made once."""
+    from PIL import Image
+
     return Image.linear_gradient("L").resize((WIDTH, HEIGHT)).point(lambda v: int(60 + v * 0.62))
 
 
@@ -250,6 +255,10 @@ def card_background(path: str | None) -> Image.Image:
     """A card's background, without its text: the photo (or the brand colour) cropped to the card
     and darkened. The same for every language's card of a story, so :func:`stage_cards` does not make
     it for each: making it took 25 of a card's 40 ms of CPU (the photo decoded, fitted and darkened)."""
+    from PIL import Image, ImageOps
+
+    from ..media import pipeline  # noqa: F401 - its one-thread AVIF decoder (a site of AVIF alone)
+
     if path:
         with Image.open(path) as im:
             im.draft("RGB", (WIDTH, HEIGHT))
@@ -260,9 +269,13 @@ def card_background(path: str | None) -> Image.Image:
 
 
 def draw_card(spec: CardSpec, background: str | None = None,
-              engine=ImageFont.Layout.RAQM, base: Image.Image | None = None) -> Image.Image:
-    """The card as an image (``engine`` BASIC turns shaping off: only the tests want that).
-    ``base``: :func:`card_background` of ``background``, made before (it is not changed)."""
+              engine=None, base: Image.Image | None = None) -> Image.Image:
+    """The card as an image (``engine``: Pillow's layout engine, RAQM by default; BASIC turns
+    shaping off: only the tests want that). ``base``: :func:`card_background` of ``background``,
+    made before (it is not changed)."""
+    from PIL import ImageDraw, ImageFont
+
+    engine = ImageFont.Layout.RAQM if engine is None else engine
     faces = faces_for(spec.script, spec.lang)
     card = base.copy() if base is not None else card_background(background)
     d = ImageDraw.Draw(card)

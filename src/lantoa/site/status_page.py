@@ -11,8 +11,7 @@ import io
 import json
 from pathlib import Path
 
-import PIL
-from PIL import Image, ImageDraw, ImageFont
+import PIL  # its version alone: the drawing's modules when the heatmap is drawn (heatmap)
 
 from ..content import translations as tr
 from ..cachefile import keep_quietly
@@ -28,6 +27,8 @@ HEATMAP_VERSION = 1
 
 
 def heatmap(rows: list[tr.Row], langs: list[str]) -> Image.Image:
+    from PIL import Image, ImageDraw, ImageFont  # here: a build whose statuses did not change draws nothing
+
     font = ImageFont.load_default()
     width = LABEL_W + CELL * len(langs) + 10
     height = HEAD_H + CELL * max(1, len(rows)) + 10
