@@ -175,6 +175,36 @@ def test_a_build_that_makes_no_image_does_not_import_pillow_s_modules(tmp_path):
     assert "One more sentence." in (root / "build" / "site" / "en" / "stories" / "vinh-ha-long" / "index.html").read_text("utf-8")
 
 
+def test_a_check_finds_the_photos_checks_kept_and_keeps_what_a_build_kept(tmp_path):
+    """`lantoa check` finds each photo's checks kept by the run before (its own, or a build's) by
+    the photo's content, as a build does, instead of decoding every photo again (a 12-megapixel
+    JPEG: 40-90 ms); and it does not drop what a build kept of the files it does not read itself
+    (the fonts' digests)."""
+    import json
+    import subprocess
+    import sys
+
+    root = make_project(tmp_path / "site")
+    script = ("import sys\nfrom lantoa.media import pipeline\ncalls = []\nreal = pipeline.probe\n"
+              "pipeline.probe = lambda *a, **k: calls.append(a) or real(*a, **k)\n"
+              "from lantoa.cli import main\nmain(sys.argv[1:], standalone_mode=False)\nprint(len(calls))")
+
+    def run(*args: str) -> int:
+        done = subprocess.run([sys.executable, "-c", script, "-q", "-C", str(root), *args], capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return int(done.stdout.strip().splitlines()[-1])
+
+    assert run("check") >= 1  # every photo checked, and the checks kept
+    assert run("check") == 0
+    digests = root / ".cache" / "lantoa" / "digests.json"
+    assert run("build") == 0
+    fonts = {p for p in json.loads(digests.read_text("utf-8"))["files"] if p.endswith((".ttf", ".otf", ".ttc"))}
+    assert fonts
+    assert run("check") == 0
+    assert fonts <= set(json.loads(digests.read_text("utf-8"))["files"])
+
+
 @pytest.mark.parametrize("verbosity, shown", [(1, False), (2, True)], ids=["-v", "-vv"])
 def test_libraries_chatty_at_info_speak_only_at_vv(verbosity, shown):
     """-v shows our info lines, not the 60 lines fontTools' subsetter logs for each font it subsets,

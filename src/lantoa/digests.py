@@ -265,25 +265,27 @@ def beside(name: str) -> Path | None:
     return path.parent / name if path is not None else None
 
 
-def save() -> None:
+def save(prune: bool = True) -> None:
     """Keep the digests of the files this run read (those of files it did not read are dropped),
-    and the facts this run asked for (:func:`fact`)."""
+    and the facts this run asked for (:func:`fact`). ``prune=False``: keep the others too, for a
+    run that reads only some of what a build reads (``lantoa check``: the content and its photos,
+    not the fonts and the theme); then nothing is written unless this run found something new."""
     path = _STATE["path"]
     if path is None:
         return
-    if _FACTS_STATE["dirty"] or _FACTS.keys() - _FACTS_USED:
+    if _FACTS_STATE["dirty"] or (prune and _FACTS.keys() - _FACTS_USED):
         import pickle
 
-        facts = {k: v for k, v in _FACTS.items() if k in _FACTS_USED}
+        facts = {k: v for k, v in _FACTS.items() if k in _FACTS_USED or not prune}
         if keep_quietly(path.parent / FACTS_FILE, pickle.dumps((FACTS_FORMAT, facts), protocol=pickle.HIGHEST_PROTOCOL)):
             _FACTS_STATE["dirty"] = False
             _FACTS.clear()
             _FACTS.update(facts)
         else:
             log.info("could not keep %s", path.parent / FACTS_FILE)
-    if not (_STATE["dirty"] or _MEMO.keys() - _SEEN):
+    if not (_STATE["dirty"] or (prune and _MEMO.keys() - _SEEN)):
         return
-    files = {k: v for k, v in _MEMO.items() if k in _SEEN}
+    files = {k: v for k, v in _MEMO.items() if k in _SEEN or not prune}
     if keep_quietly(path, json.dumps({"format": FORMAT, "files": files}, separators=(",", ":")).encode()):
         _STATE["dirty"] = False
     else:
