@@ -31,7 +31,8 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-
+# Pillow's drawing modules are imported by the functions that draw: a build whose cards are all in
+# the cache (a one-story edit's) looks them up by their keys alone, without importing them
 from .. import digests
 from ..errors import LantoaError
 from ..gcpause import collect_in_child
