@@ -5,8 +5,13 @@ its front matter is parsed with the positions of every value (lantoa.content.yam
 body scanned for markup (lantoa.validate.markup). Both are functions of the file's bytes alone,
 and they were most of the time a one-story edit spent checking. This memo keeps, for each file's
 bytes (blake2b), the parsed document without its texts (they are taken again from the bytes,
-which are read anyway) and the body's scan, in ``.cache/lantoa/sources.pickle``, and what a run
+when they are read) and the body's scan, in ``.cache/lantoa/sources.pickle``, and what a run
 added to it, while that is little, in ``sources.delta.pickle`` beside it.
+
+Beside it, ``entries/`` keeps what the loader made of each story's and page's folder, for the
+next run that finds the folder's Markdown files with the same names and stats: it reads none of
+them, and a document's body is read from its file only when something asks for it
+(:data:`ENTRIES_DIR`, lantoa.content.frontmatter.Document).
 
 The file is written by lantoa into the project's own cache, like the rest of ``.cache/lantoa``
 (anyone who can write there can also write the project's templates and configuration). Its header
