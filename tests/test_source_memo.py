@@ -294,22 +294,29 @@ def test_a_long_lived_process_forgets_the_files_deleted_since_it_read_them(proje
     assert set(memo._READ) == others
 
 
+def _two_stories(tmp_path):
+    """A project of two stories, one of them with a stray file (a warning a kept entry must give
+    again): its root and the two stories' folders."""
+    from conftest import make_project
+
+    root = make_project(tmp_path / "p")
+    story = root / "content" / "stories" / "vinh-ha-long"
+    (story / "notes.md").write_text("stray", "utf-8")
+    other = root / "content" / "stories" / "vinh-lan-ha"
+    other.mkdir()
+    (other / "index.md").write_text((story / "index.md").read_text("utf-8"), "utf-8")
+    return root, story, other
+
+
 def test_a_long_lived_process_takes_an_unchanged_folder_s_entry_as_it_read_it(tmp_path, monkeypatch):
     """`lantoa serve`: a story or page whose Markdown files all have the stats they had when this
     process read them is the entry it read then, with the same diagnostics, and its documents stay
     in the memo it saves; a file edited, added or taken away, or changed too recently to trust its
     stat, makes its folder read again; a folder gone is forgotten. The check's report is the one a
     fresh process gives, each time."""
-    from conftest import make_project
-
     from lantoa.content import loader
 
-    root = make_project(tmp_path / "p")
-    story = root / "content" / "stories" / "vinh-ha-long"
-    (story / "notes.md").write_text("stray", "utf-8")  # a warning the kept entry must give again
-    other = root / "content" / "stories" / "vinh-lan-ha"
-    other.mkdir()
-    (other / "index.md").write_text((story / "index.md").read_text("utf-8"), "utf-8")
+    root, story, other = _two_stories(tmp_path)
     for name in ("_HELD", "_READ", "_ENTRIES"):
         monkeypatch.setattr(memo, name, {})
     monkeypatch.setattr(memo, "RECENT_NS", -1)  # the files were just written: trust their stat anyway
@@ -375,17 +382,10 @@ def test_a_one_off_run_takes_an_unchanged_folder_s_entry_from_the_run_before(tmp
     from its file only when asked, and says so clearly if the file is not what it was. The report
     is the one a run that keeps nothing gives; an edited file makes its folder read again; another
     version of the code leaves every kept file unused; a folder gone takes its kept file with it."""
-    from conftest import make_project
-
     from lantoa.content import loader
     from lantoa.errors import LantoaError
 
-    root = make_project(tmp_path / "p")
-    story = root / "content" / "stories" / "vinh-ha-long"
-    (story / "notes.md").write_text("stray", "utf-8")  # a warning the kept entry must give again
-    other = root / "content" / "stories" / "vinh-lan-ha"
-    other.mkdir()
-    (other / "index.md").write_text((story / "index.md").read_text("utf-8"), "utf-8")
+    root, story, other = _two_stories(tmp_path)
     monkeypatch.setattr(memo, "RECENT_NS", -1)  # the files were just written: trust their stat anyway
     kept = root / ".cache" / "lantoa" / memo.ENTRIES_DIR
     plain = collect(root, memo=False).report.render_json()
@@ -403,7 +403,9 @@ def test_a_one_off_run_takes_an_unchanged_folder_s_entry_from_the_run_before(tmp
     again, _ = loader.load_project(root)
     assert made == [] and bodies == [] and again.read_anew == set()
     en = again.stories["vinh-ha-long"].translations["en"]
-    assert "body" not in en.doc.__dict__ and en.doc.path == story / "index.en.md"
+    # neither its body nor its path made again (a Path parses its text) until they are asked for
+    assert "body" not in en.doc.__dict__ and isinstance(en.doc.__dict__["path"], str)
+    assert en.doc.path == story / "index.en.md"
     assert en.body == first.stories["vinh-ha-long"].translations["en"].body and bodies == ["index.en.md"]
     assert again.stories == first.stories and again.pages == first.pages
     assert collect(root).report.render_json() == plain  # its stray-file warning among the rest
