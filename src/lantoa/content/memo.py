@@ -147,6 +147,20 @@ def _hold(path: Path, entries: dict, in_base: frozenset) -> None:
 key_of = frontmatter.key_of
 
 
+def _unpickled(path: Path | str, header: tuple) -> object | None:
+    """What a file of this memo holds after ``header`` (None: missing, another header, or a
+    truncated or foreign file, which is then read again from the sources)."""
+    try:
+        with paused(), open(path, "rb") as f:  # unpickling makes up to some hundred thousand objects
+            found, value = pickle.load(f)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:
+        log.info("ignoring %s (%s): the sources are read again", path, exc)
+        return None
+    return value if found == header else None
+
+
 class SourceMemo:
     """Documents by content: :meth:`document` for each file read, then :meth:`save` once."""
 
@@ -180,15 +194,8 @@ class SourceMemo:
 
     @staticmethod
     def _read(path: Path) -> dict:
-        try:
-            with paused(), open(path, "rb") as f:  # unpickling makes some hundred thousand objects
-                header, entries = pickle.load(f)
-        except FileNotFoundError:
-            return {}
-        except Exception as exc:  # a truncated or foreign file: read the sources again
-            log.info("ignoring %s (%s): the sources are read again", path, exc)
-            return {}
-        return entries if header == _header() and isinstance(entries, dict) else {}
+        entries = _unpickled(path, _header())
+        return entries if isinstance(entries, dict) else {}
 
     def unchanged(self, path: Path, st) -> frontmatter.Document | None:
         """The document of a file this process read before (:data:`_READ`) whose stat is the same
@@ -240,17 +247,8 @@ class SourceMemo:
 
     def _stored_entry(self, folder: Path, key: tuple) -> tuple | None:
         """What :meth:`keep_entry` wrote for ``folder``, when it is for ``key`` and this code."""
-        try:
-            with paused(), open(self._entry_file(folder), "rb") as f:
-                header, known = pickle.load(f)
-        except FileNotFoundError:
-            return None
-        except Exception as exc:  # a truncated or foreign file: the folder is read again
-            log.info("ignoring the kept entry of %s (%s)", folder, exc)
-            return None
-        if header != _entries_header() or not isinstance(known, tuple) or len(known) != 3 or known[0] != key:
-            return None
-        return known
+        known = _unpickled(self._entry_file(folder), _entries_header())
+        return known if isinstance(known, tuple) and len(known) == 3 and known[0] == key else None
 
     def kept_entry(self, folder: Path, key: tuple) -> tuple[object, list] | None:
         """The entry of ``folder`` and its diagnostics, as a run read them last (this process's,
