@@ -266,3 +266,34 @@ def test_prune_tries_only_the_folders_that_hold_none_of_the_site_s_files(tmp_pat
     assert skeleton.prune(site, taken, files) == 3
     assert sorted(tried) == ["fr/empty", "fr/empty/deeper", "gone", "unlisted"]
     assert sorted(folders(site)) == ["fr", "fr/stories", "fr/stories/a", "fr/stories/b", "media", "media/x", "unlisted"]
+
+
+def test_the_merge_makes_a_folder_only_where_the_last_site_left_none(tmp_path, monkeypatch):
+    """A kept edition is linked into the last site's folders without a ``mkdir`` (or a look) for
+    each file's folder: one is made only when a link finds it missing. Where the folders are not
+    there (no last site), the site is the same."""
+    from lantoa.site import builder
+
+    part = tmp_path / "part"
+    files = {"fr/a/index.html": "a", "fr/b/index.html": "b", "fr/b/c/index.html": "c", "assets/x.css": "x",
+             "404.html": "n"}
+    for rel, text in files.items():
+        (part / rel).parent.mkdir(parents=True, exist_ok=True)
+        (part / rel).write_text(text, "utf-8")
+    made = []
+    real = os.makedirs
+    monkeypatch.setattr(os, "makedirs", lambda path, *a, **k: (made.append(os.path.relpath(path, site)),
+                                                                 real(path, *a, **k)))
+    for taken in (True, False):
+        site = tmp_path / f"site-{taken}"
+        if taken:  # the last site's folders, one of them (fr/b/c) gone, one where a file now goes
+            for folder in ("fr/a", "fr/b", "fr/404.html", "assets"):
+                (site / folder).mkdir(parents=True)
+        made.clear()
+        merge = builder._Merge(site, "en", reuse=taken)
+        merge.add("fr", part, kept=True)
+        got = {os.path.relpath(os.path.join(d, n), site) for d, _, ns in os.walk(site) for n in ns}
+        assert got == {builder.site_path(rel, "fr", "en") for rel in files}
+        assert all(os.path.samefile(site / builder.site_path(rel, "fr", "en"), part / rel) for rel in files)
+        if taken:
+            assert made == ["fr/b/c"]

@@ -541,23 +541,30 @@ class _Merge:
         known = pagefacts.chars_by_lang(part)  # the characters its pages show, when they are final
         if known is not None:
             self.chars[lang] = (set(), known)
-        base, site = str(part), self.site
+        base, site = str(part), str(self.site)
         listed = incremental.listed_files(part) if kept else None
+        pages = self.chars[lang][0] if lang in self.chars else None
         for name in _files_of(base) if listed is None else listed:
             if name in incremental.BOOKKEEPING:
                 continue
             rel = site_path(name, lang, self.default)
             self.files.add(rel)
-            src = os.path.join(base, name)
-            if lang in self.chars and rel.endswith(".html"):
-                self.chars[lang][0].add(rel)
-            dest = os.path.join(site, rel)
-            parent = os.path.dirname(dest)
-            if parent not in self.made:
-                os.makedirs(parent, exist_ok=True)
-                self.made.add(parent)
+            src = f"{base}/{name}"
+            if pages is not None and rel.endswith(".html"):
+                pages.add(rel)
+            dest = f"{site}/{rel}"
             try:
-                _place(src, dest, kept)
+                try:
+                    _place(src, dest, kept)
+                except (FileNotFoundError, NotADirectoryError):
+                    # its folder is not there (a new page, or no last site to take folders from):
+                    # made once asked for, not looked for before each file (most are there)
+                    parent = os.path.dirname(dest)
+                    if parent in self.made or not os.path.exists(src):
+                        raise
+                    os.makedirs(parent, exist_ok=True)
+                    self.made.add(parent)
+                    _place(src, dest, kept)
             except FileExistsError:
                 if skeleton.make_room(dest):  # an empty folder of the last site where this file goes
                     _place(src, dest, kept)
