@@ -311,7 +311,9 @@ def test_a_rebuild_empties_the_trash_it_leaves_while_the_editor_reads(tmp_path):
     spare = skeleton._BEGUN[str(preview.out)].spare  # (renamed: this process's own)
     first = spare.stat().st_ino
     assert skeleton._BEGUN[str(preview.out)].result()
-    assert spare.is_dir() and not any(files for _, _, files in os.walk(spare))
+    left = skeleton._BEGUN[str(preview.out)].left  # its media files, left for the next preview's
+    assert spare.is_dir() and left and all(rel.startswith(f"{skeleton.LEFT}/") for rel in left)
+    assert sorted(os.path.relpath(os.path.join(d, n), spare) for d, _, ns in os.walk(spare) for n in ns) == sorted(left)
     story.write_text(story.read_text("utf-8") + "\nAnd one more.\n", "utf-8")
     assert preview.rebuild() is True
     assert preview.out.stat().st_ino == first and (preview.out / "en" / "index.html").is_file()

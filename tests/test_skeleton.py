@@ -120,27 +120,40 @@ def test_a_failed_check_leaves_the_kept_folders_to_the_next_build(project):
 
 
 @pytest.mark.parametrize("with_find", [True, False])
-def test_emptying_deletes_every_file_and_link_and_lists_the_folders_children_first(tmp_path, monkeypatch, with_find):
+def test_emptying_deletes_every_file_and_link_but_the_media_files_and_lists_the_folders_children_first(
+        tmp_path, monkeypatch, with_find):
     if not with_find:
         monkeypatch.setattr(skeleton.shutil, "which", lambda name: None)
     out = tmp_path / "site"
     spare = skeleton.spare_of(out)
     (spare / "a" / "b").mkdir(parents=True)
     (spare / "c").mkdir()
+    (spare / "media" / "s").mkdir(parents=True)
     (spare / "index.html").write_text("x", "utf-8")
     (spare / "a" / "b" / "page.html").write_text("x", "utf-8")
+    (spare / "a" / "media.jpg").write_text("x", "utf-8")  # not in media/
+    for rel in ("media/s/photo-480.abc.jpg", "media/card.jpg"):
+        (spare / rel).write_text("x", "utf-8")
+    inodes = {rel: os.lstat(spare / rel).st_ino for rel in ("media/s/photo-480.abc.jpg", "media/card.jpg")}
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "file").write_text("x", "utf-8")
     os.symlink(outside, spare / "a" / "to-folder")
     os.symlink(outside / "file", spare / "c" / "to-file")
+    os.symlink(outside / "file", spare / "media" / "s" / "to-file")  # a link in media/: deleted
     found = skeleton.take(out, tmp_path / "taken")
     assert not spare.exists()
-    assert sorted(found) == ["a", "a/b", "c"] and found.index("a/b") < found.index("a")
-    assert set(folders(tmp_path / "taken")) == {"a", "a/b", "c"}
-    assert not any(files for _, _, files in os.walk(tmp_path / "taken"))
+    assert sorted(found) == ["a", "a/b", "c", "media", "media/s"] and found.index("a/b") < found.index("a")
+    assert found.index("media/s") < found.index("media")
+    assert set(folders(tmp_path / "taken")) == {"a", "a/b", "c", "media", "media/s"}
+    left = skeleton.left_files(tmp_path / "taken")
+    assert left == inodes and skeleton.left_files(tmp_path / "taken") == {}  # handed out once
+    assert sorted(os.path.relpath(os.path.join(d, n), tmp_path / "taken")
+                  for d, _, ns in os.walk(tmp_path / "taken") for n in ns) == sorted(inodes)
     assert (outside / "file").read_text("utf-8") == "x"
-    assert skeleton.prune(tmp_path / "taken", found) == 3 and not any((tmp_path / "taken").iterdir())
+    for rel in inodes:
+        os.unlink(tmp_path / "taken" / rel)
+    assert skeleton.prune(tmp_path / "taken", found) == 5 and not any((tmp_path / "taken").iterdir())
 
 
 def test_nothing_kept_nothing_taken(tmp_path):
@@ -297,3 +310,56 @@ def test_the_merge_makes_a_folder_only_where_the_last_site_left_none(tmp_path, m
         assert all(os.path.samefile(site / builder.site_path(rel, "fr", "en"), part / rel) for rel in files)
         if taken:
             assert made == ["fr/b/c"]
+
+
+def _media_files(site):
+    return sorted(os.path.relpath(os.path.join(d, n), site) for d, _, ns in os.walk(site / "media") for n in ns)
+
+
+def test_a_rebuild_leaves_the_last_site_s_media_files_in_place_and_puts_back_only_what_differs(project, monkeypatch):
+    """The media files (links into the media and press-kit caches) the last site left are not
+    linked again when they are the files the build puts there: only those that differ are, and
+    what the build does not put there is deleted. Nothing is ever written through a file left
+    there into a cache."""
+    site, spare = project / "build" / "site", project / "build" / f"{skeleton.PREFIX}site"
+    build(project)
+    edit(project, "The bay has many limestone islands.", "The bay has very many islands.")
+    build(project)
+    media = _media_files(spare)
+    assert any("/social/" in rel for rel in media) and any("/press/" in rel for rel in media)
+    victim = next(rel for rel in media if rel.startswith("media/stories/"))
+    cached = os.stat(spare / victim)  # a link into the media cache: the cache's file
+    assert cached.st_nlink >= 2
+    original = (spare / victim).read_bytes()
+    os.unlink(spare / victim)
+    (spare / victim).write_bytes(b"not the cache's file")
+    (spare / "media" / "stray.jpg").write_bytes(b"from no build")
+    os.symlink(project / "content", spare / "media" / "linked")
+    linked = []
+    real = os.link
+
+    def link(src, dst, *args, **kwargs):
+        dst = os.fspath(dst)
+        if "/media/" in dst:
+            linked.append("media/" + dst.split("/media/", 1)[1])
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    edit(project, "The bay has very many islands.", "The bay has a great many islands.")
+    build(project)
+    # the replaced variant, and the edited story's press kit (it holds the story's text)
+    assert sorted(linked) == sorted([victim, "media/press/vinh-ha-long.zip"])
+    assert os.stat(site / victim).st_ino == cached.st_ino and (site / victim).read_bytes() == original
+    assert not os.path.lexists(site / "media" / "stray.jpg") and not os.path.lexists(site / "media" / "linked")
+    assert _media_files(site) == sorted(set(media) | {"media/press/vinh-ha-long.zip"})
+    monkeypatch.setattr(os, "link", real)
+    same_as_clean(project)
+    # a build without the cache writes its press kits anew: never into the cache's, through the
+    # links to them the last site left
+    edit(project, "The bay has a great many islands.", "The bay has many islands.")
+    build(project)
+    kits = {os.stat(p).st_ino for p in (project / ".cache" / "lantoa" / "press").glob("*.zip")}
+    assert kits & {os.stat(p).st_ino for p in (site / "media" / "press").glob("*.zip")}
+    build(project, "--no-cache")
+    assert not kits & {os.stat(p).st_ino for p in (site / "media" / "press").glob("*.zip")}
+    same_as_clean(project)

@@ -278,8 +278,11 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         # the last site's folders, emptied of its files, for this one's (lantoa.site.skeleton); its
         # media/ for the staging of the images, which the media step then moves into the site
         folders = [] if shard else skeleton.take(out, site)
+        left = skeleton.left_files(site)  # its media/ files: the staging puts them back or deletes them
         if folders and (site / MEDIA_DIR).is_dir():
             os.rename(site / MEDIA_DIR, work / MEDIA_DIR)
+        else:
+            left = {}
         merge = None if shard else _Merge(site, wanted[0], reuse=bool(folders))
         # Editions are merged into the site in a thread of their own, beside the staging: the
         # merge is mostly system calls (a folder and a link for each page), which run on the core
@@ -380,7 +383,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             with paused():  # the staged models live to the end of the build (lantoa.gcpause)
                 staged = stage(checked.project, registry, wanted, work, cache_dir,
                                render=order, staged_edition=staged_edition,
-                               reuse=reuse, media_staged=fork_zygote)
+                               reuse=reuse, media_staged=fork_zygote, left=left)
             log.info("staged %d languages in %.2f s", len(wanted), time.perf_counter() - start)
             start_merging()
             if not shard:  # what is made from the models alone, while the editions render

@@ -44,11 +44,12 @@ from ..validate.rules import IMAGE_EXTENSIONS  # the images check accepts are th
 from . import incremental
 from .forker import may_fork
 from .incremental import link_file
+from .skeleton import LEFT
 
 log = logging.getLogger(__name__)
 
 TOKEN = "lantoa-media:"
-MEDIA_DIR = "media"
+MEDIA_DIR = LEFT  # the last site's files there are left for the next build's (lantoa.site.skeleton)
 #: the hero spans the text column: full width on phones, at most ~46rem beside Material's sidebars
 HERO_SIZES = "(min-width: 76.25em) 46rem, (min-width: 60em) calc(100vw - 15rem), 100vw"
 BODY_SIZES = HERO_SIZES
@@ -104,6 +105,50 @@ def _file_name(ref: str) -> str:
     return PurePosixPath(ref).name
 
 
+class Left:
+    """The files the last site left in the media folder being staged (lantoa.site.skeleton.LEFT),
+    each a hard link into a cache: path within the folder's parent (``media/…``) -> inode.
+    :meth:`put` leaves one in place when it is the very file to link there, and replaces it
+    otherwise; :meth:`sweep` deletes those no step put back. A file is never written into where
+    one is left: it would write into the cache's file it is linked to."""
+
+    def __init__(self, base: Path, files: dict[str, int] | None = None):
+        self.base = str(base)
+        self.files = dict(files or {})
+        self._device: int | None = None  # of ``base``, once asked for
+
+    def put(self, src: str, rel: str, ident: tuple[int, int] | None = None) -> None:
+        """``src`` linked at ``rel`` (copied where links fail). ``ident``: its (device, inode), when
+        known (lantoa.media.cache.Cache.inodes), else looked up if a file is left there."""
+        dest = f"{self.base}/{rel}"
+        inode = self.files.pop(rel, None)
+        if inode is not None:
+            if ident is None:
+                st = os.stat(src)
+                ident = (st.st_dev, st.st_ino)
+            if self._device is None:
+                self._device = os.stat(self.base).st_dev
+            if ident == (self._device, inode):
+                return
+            os.unlink(dest)
+        link_file(src, dest)
+
+    def free(self, rel: str) -> None:
+        """No file left at ``rel``, where one is about to be written."""
+        if self.files.pop(rel, None) is not None:
+            os.unlink(f"{self.base}/{rel}")
+
+    def sweep(self) -> int:
+        """Delete the files left that were not put back; how many."""
+        for rel in self.files:
+            try:
+                os.unlink(f"{self.base}/{rel}")
+            except FileNotFoundError:
+                pass
+        count, self.files = len(self.files), {}
+        return count
+
+
 @dataclass
 class MediaIndex:
     root: Path  # <work>/media
@@ -122,6 +167,12 @@ class MediaIndex:
     dirs: dict[str, str] = field(default_factory=dict)  # language tag -> ltr | rtl (for a caption in another language)
     #: the social cards still to stage (:meth:`complete`): () -> the cards of the other editions
     pending: Callable[[], dict] | None = field(default=None, repr=False)
+    #: the files the last site left under root, which the staging puts back or deletes
+    left: Left = field(default=None, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.left is None:
+            self.left = Left(self.root.parent)
 
     def complete(self) -> None:
         """Stage the social cards :func:`stage_all` left for later: ``social`` is then what one
@@ -129,6 +180,9 @@ class MediaIndex:
         if self.pending is not None:
             more, self.pending = self.pending(), None
             self.social = dict(sorted({**self.social, **more}.items()))
+        swept = self.left.sweep()
+        if swept:
+            log.debug("media: %d files of the last site not put back: deleted", swept)
 
     def caption(self, entry: Entry, variant, own: str, source: str) -> dict[str, str]:
         """The caption of an image (hero or body) on the page that shows ``variant``: its own;
@@ -204,10 +258,12 @@ def referenced_files(project: Project, tags: list[str]) -> dict[str, tuple[Entry
 
 
 def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path | None,
-                settings: media_settings.Settings, press: bool = True) -> MediaIndex:
+                settings: media_settings.Settings, press: bool = True,
+                left: dict[str, int] | None = None) -> MediaIndex:
     """Process every referenced image (through the cache) into ``work/media``; raise LantoaError
-    naming each image that cannot be published."""
-    index = MediaIndex(work / MEDIA_DIR)
+    naming each image that cannot be published. ``left``: the files the last site left there
+    (:class:`Left`)."""
+    index = MediaIndex(work / MEDIA_DIR, left=Left(work, left))
     files = referenced_files(project, tags)
     scratch = None
     if cache_root is None:  # --no-cache: the same code path, in a throw-away folder
@@ -233,14 +289,14 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
             continue
         for n in r.notes:
             index.notes.append(f"{rel} is {n.message}")
-        index.pictures[key] = _write_picture(index.root, key, r, cache, settings, index.sha)
+        index.pictures[key] = _write_picture(index.left, key, r, cache, settings, index.sha)
         full = by_job.get(batch.Job(str(path), "full"))
         if full is not None and not full.error:
             v = full.meta["variants"][0]
             index.full_ext[key] = "." + media_settings.FORMATS[v["format"]]["ext"]
             index.full[key] = Path(full.file(cache, v["file"]))
             if scratch is not None:  # deleted below: the file is linked where the press kits read it
-                link_file(index.full[key], index.root / "full" / key)
+                index.left.put(str(index.full[key]), f"{MEDIA_DIR}/full/{key}")
                 index.full[key] = index.root / "full" / key
             index.full_sha[key] = v["sha256"]
     if scratch is not None:
@@ -254,16 +310,19 @@ def stage_media(project: Project, tags: list[str], work: Path, cache_root: Path 
 
 
 def stage_all(project: Project, registry, langs: list[str], work: Path, cache_dir: Path | None,
-              first: list[str] | None = None) -> MediaIndex:
+              first: list[str] | None = None, left: dict[str, int] | None = None) -> MediaIndex:
     """Everything media for one build: variants, social cards, press kits (into ``work/media``).
     ``first``: only these editions' social cards now, the others' when :meth:`MediaIndex.complete`
     is called (after a one-story edit, the edition it changed needs its 400 cards of a 400 x 12
-    site, not the 4,800 of every edition, before its worker can start)."""
+    site, not the 4,800 of every edition, before its worker can start). ``left``: the files the
+    last site left in ``work/media`` (:class:`Left`; those no step puts back are deleted by
+    :meth:`MediaIndex.complete`)."""
     from . import config as site_config
     from . import presskit, social
 
     settings, _ = media_settings.load(project.root)  # problems were reported by lantoa check
-    index = stage_media(project, registry.tags(), work, cache_dir / "media" if cache_dir else None, settings)
+    index = stage_media(project, registry.tags(), work, cache_dir / "media" if cache_dir else None, settings,
+                        left=left)
     raw, _ = site_config.read_raw(project.root)
     site_url = str(raw.get("site_url") or "")
     site_url = site_url.rstrip("/") + "/" if site_url else ""
@@ -279,19 +338,20 @@ def stage_all(project: Project, registry, langs: list[str], work: Path, cache_di
     return index
 
 
-def _write_picture(root: Path, key: str, result: batch.Result, cache: Cache,
+def _write_picture(left: Left, key: str, result: batch.Result, cache: Cache,
                    settings: media_settings.Settings, shas: dict[str, str]) -> dict:
-    """Copy one image's variants under content-hashed names; return what templates need. ``shas``:
-    each variant's site path -> sha256 of its bytes (from the cache's record)."""
+    """Link one image's variants under content-hashed names (``left``: in the media folder being
+    staged); return what templates need. ``shas``: each variant's site path -> sha256 of its bytes
+    (from the cache's record)."""
     meta = result.meta
     stem = PurePosixPath(key).stem
     folder = PurePosixPath(key).parent  # stories/<slug>
-    site = str(root.parent)
+    inodes = cache.inodes(result.key)
     sources: dict[str, list] = {}
     for v in sorted(meta["variants"], key=lambda v: v["width"]):
         ext = media_settings.FORMATS[v["format"]]["ext"]
         rel = f"{MEDIA_DIR}/{folder}/{stem}-{v['width']}.{v['sha256'][:12]}.{ext}"
-        link_file(result.file(cache, v["file"]), f"{site}/{rel}")
+        left.put(result.file(cache, v["file"]), rel, inodes.get(v["file"]))
         shas[rel] = v["sha256"]
         sources.setdefault(v["format"], []).append([rel, v["width"], v["height"]])
     order = [f for f in settings.formats if f in sources] + [f for f in sources if f not in settings.formats]

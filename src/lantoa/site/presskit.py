@@ -9,14 +9,15 @@ editor's files. The zip is reproducible: sorted names, fixed timestamps, so its 
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
 from .. import digests
 from ..content.model import Entry
 from ..cachefile import keep_quietly
-from .images import link_file
 
 EPOCH = (1980, 1, 1, 0, 0, 0)
 
@@ -134,6 +135,14 @@ def _kit_key(entry: Entry, registry, images: dict[str, str], licence: str) -> st
                                   *(part for item in sorted(images.items()) for part in item)])
 
 
+def _regular(path: Path | None) -> os.stat_result | None:
+    try:
+        st = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return st if st is not None and stat.S_ISREG(st.st_mode) else None
+
+
 def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | None = None) -> dict:
     """slug -> {"src", "size", "images"} for every published story; zips written under index.root/press.
     ``cache_dir``: where kits are kept by :func:`kit_key` (a rebuild links them instead of writing
@@ -154,16 +163,20 @@ def stage_kits(project, registry, index, raw_config: dict, cache_dir: Path | Non
         # cache) whenever one translation is edited. Hosts revalidate it (not immutable).
         rel = f"media/press/{entry.slug}.zip"
         dest = index.root.parent / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if kept is None or not kept.is_file():
+        st = _regular(kept)
+        if st is None:
             data = build_zip(entry, registry, {n: index.full[k].read_bytes() for n, k in names.items()}, licence)
             if kept is not None:
                 keep_quietly(kept, data)
-        if kept is not None and kept.is_file():
-            link_file(kept, dest)
-            length = kept.stat().st_size
+                st = _regular(kept)  # (None: the cache cannot be written, only slower)
+        if st is not None:
+            # left as it is when the last site left this very file there (lantoa.site.images.Left)
+            index.left.put(str(kept), rel, (st.st_dev, st.st_ino))
+            length = st.st_size
             used.add(kept.name)
         else:
+            index.left.free(rel)
+            dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
             length = len(data)
         size = f"{length / 1e6:.1f} MB" if length >= 1e6 else f"{max(1, round(length / 1e3))} kB"

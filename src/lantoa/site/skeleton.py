@@ -13,7 +13,14 @@ So the last site is not deleted: once a new one is swapped in, the old one is ke
 the folders that are left for its own site (:func:`take`): what it puts there finds most of its
 folders made. Before the swap, :func:`prune` removes the folders it took and left empty. A site
 made in the last site's folders is byte for byte the site made in new ones: no file of the last
-site is left in it, and a clean build has no empty folder (``tests/test_skeleton.py``).
+site is left in it that this build would not have put there, and a clean build has no empty
+folder (``tests/test_skeleton.py``).
+
+The files of its ``media/`` folder are left (:data:`LEFT`, :func:`left_files`): each is a hard
+link into the media cache, and a one-story edit of a 400 x 12 site puts the same 11,600 of them
+(image variants, social cards, press kits) back where they were. The staging leaves in place each
+that is the very file it would link there (the same inode as the cache's), replaces the others and
+deletes what it does not put back (lantoa.site.images.Left).
 
 The same goes for an edition's output kept in the build cache (``.cache/lantoa/parts/<tag>/``): when
 an edition is rendered again, the output it replaces is kept (:func:`keep_part`, in
@@ -41,6 +48,10 @@ from . import incremental
 log = logging.getLogger(__name__)
 
 PREFIX = ".lantoa-spare-"
+#: the folder of a kept site whose files are left for the next build (the site's images, social
+#: cards and press kits: lantoa.site.images.MEDIA_DIR), each a hard link into a cache: the build
+#: leaves in place each that is the file it would put there, and deletes the others
+LEFT = "media"
 #: in the build cache: the editions' outputs replaced there, one folder per language
 PARTS_SPARE = incremental.SPARE_PARTS
 
@@ -52,22 +63,26 @@ def spare_of(out: Path) -> Path:
 
 class _Emptying:
     """The deletion of every file (links too) under a kept site, leaving its folders, and the list
-    of those folders (children before their parents)."""
+    of those folders (children before their parents). ``keep``: a folder of it whose regular files
+    are listed with their inodes (:attr:`left`) instead of deleted."""
 
-    def __init__(self, spare: Path):
-        self.spare = spare
+    def __init__(self, spare: Path, keep: str | None = None):
+        self.spare, self.keep = spare, keep
         self.process: subprocess.Popen | None = None
         self.thread: threading.Thread | None = None
         self.found: list[str] | None = None
+        #: the regular files left under ``keep``: path within the kept site -> inode
+        self.left: dict[str, int] = {}
         self.taken: set[str] = set()  # (kept editions' outputs) the languages taken, or kept anew
         find = shutil.which("find") if os.name == "posix" else None
         if find:
             # what it prints goes to a file: a pipe's 64 kB would stop it until it was read
             self.out = tempfile.TemporaryFile()
+            kept = ["-o", "-type", "f", "-path", f"./{keep}/*", "-printf", "f%P\\0%i\\0"] if keep else []
             try:
                 # -delete implies -depth: a folder is printed after what is in it
-                self.process = subprocess.Popen([find, ".", "-mindepth", "1", "-type", "d", "-printf", "%P\\0",
-                                                 "-o", "-delete"], cwd=spare, stdin=subprocess.DEVNULL,
+                self.process = subprocess.Popen([find, ".", "-mindepth", "1", "-type", "d", "-printf", "d%P\\0",
+                                                 *kept, "-o", "-delete"], cwd=spare, stdin=subprocess.DEVNULL,
                                                 stdout=self.out, stderr=subprocess.DEVNULL)
                 return
             except OSError:
@@ -76,11 +91,19 @@ class _Emptying:
         self.thread.start()
 
     def _walk(self) -> None:
-        found = []
+        found, left = [], {}
+        prefix = f"{self.keep}/" if self.keep else None
         try:
             for dirpath, dirnames, filenames in os.walk(self.spare, topdown=False):
+                rel_dir = os.path.relpath(dirpath, self.spare).replace(os.sep, "/")
                 for name in filenames:
-                    os.unlink(os.path.join(dirpath, name))
+                    path = os.path.join(dirpath, name)
+                    rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+                    st = os.lstat(path)
+                    if prefix and rel.startswith(prefix) and stat.S_ISREG(st.st_mode):
+                        left[rel] = st.st_ino
+                    else:
+                        os.unlink(path)
                 for name in dirnames:
                     path = os.path.join(dirpath, name)
                     if os.path.islink(path):
@@ -89,18 +112,37 @@ class _Emptying:
                         found.append(os.path.relpath(path, self.spare).replace(os.sep, "/"))
         except OSError:
             return
-        self.found = found
+        self.found, self.left = found, left
 
     def result(self) -> list[str] | None:
-        """The folders, once every file is gone; None if that failed."""
+        """The folders, once every file is gone (but those :attr:`left`); None if that failed."""
         if self.thread is not None:
             self.thread.join()
         elif not self.out.closed:
             with self.out:
                 if self.process.wait() == 0:
                     self.out.seek(0)
-                    self.found = [os.fsdecode(p) for p in self.out.read().split(b"\0")[:-1]]
+                    self._parse(self.out.read())
         return self.found
+
+    def _parse(self, out: bytes) -> None:
+        fields = out.split(b"\0")
+        if fields.pop() != b"":
+            return
+        found, left = [], {}
+        it = iter(fields)
+        try:
+            for field in it:
+                kind, path = field[:1], os.fsdecode(field[1:])
+                if kind == b"d":
+                    found.append(path)
+                elif kind == b"f":
+                    left[path] = int(next(it))
+                else:
+                    return
+        except (StopIteration, ValueError):
+            return
+        self.found, self.left = found, left
 
     def cancel(self) -> None:
         if self.process is not None and not self.out.closed:
@@ -136,7 +178,7 @@ def begin(out: Path) -> None:
         os.rename(spare, mine)
     except OSError:
         return
-    _BEGUN[str(out)] = _Emptying(mine)
+    _BEGUN[str(out)] = _Emptying(mine, keep=LEFT)
 
 
 _OWN = "-of-"
@@ -177,8 +219,18 @@ def take(out: Path, dest: Path) -> list[str]:
         log.debug("the last site's folders not reused (%s): made anew", exc)
         incremental.retire(emptying.spare, Path(out).parent)
         return []
-    log.debug("the last site's %d folders reused", len(found))
+    _LEFT[str(dest)] = emptying.left
+    log.debug("the last site's %d folders reused, %d files left", len(found), len(emptying.left))
     return found
+
+
+_LEFT: dict[str, dict[str, int]] = {}  # a site taken -> the files left in it
+
+
+def left_files(dest: Path) -> dict[str, int]:
+    """The regular files :func:`take` left under ``dest``'s :data:`LEFT` folder: path within
+    ``dest`` -> inode. Handed out once."""
+    return _LEFT.pop(str(dest), {})
 
 
 def make_room(path: str) -> bool:

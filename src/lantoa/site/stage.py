@@ -160,7 +160,8 @@ def resolve_variant(entry: Entry, registry: Registry, lang: str) -> Variant | No
 
 def stage(project: Project, registry: Registry, langs: list[str], work: Path, cache_dir: Path | None = None,
           render: list[str] | None = None, staged_edition: Callable[[Staged, str], None] = write_edition,
-          reuse: Reuse | None = None, media_staged: Callable[[], None] | None = None) -> Staged:
+          reuse: Reuse | None = None, media_staged: Callable[[], None] | None = None,
+          left: dict[str, int] | None = None) -> Staged:
     """``langs``: the editions of the site; ``render``: those whose pages and model to stage (default:
     all; a ``--shard`` build renders a few, on a machine of its own). ``cache_dir`` is .cache/lantoa
     (None: no cache, as with --no-cache). ``staged_edition`` is called as soon as an edition's pages
@@ -168,7 +169,8 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     by default it writes them (:func:`write_edition`). Its pages' texts are let go after the call,
     so that only one edition's are held at a time. ``reuse``: an edition whose staging key is that
     of a kept one is not staged (:class:`Reuse`). ``media_staged`` is called once the images, social
-    cards and press kits are (lantoa.site.images.stage_all), before the editions."""
+    cards and press kits are (lantoa.site.images.stage_all), before the editions. ``left``: the
+    files the last site left in ``work/media`` (lantoa.site.images.Left)."""
     render = langs if render is None else render
     reuse = reuse if cache_dir is not None else None
     docs = work / "docs"
@@ -177,7 +179,8 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
     staged = Staged(docs, overrides, langs, nav=[], nav_translations={})
     # after an edit, the cards of the editions it changed first: the others' once those are handed on
     media = images.stage_all(project, registry, render, work, cache_dir,
-                             first=[t for t in render if t in reuse.fresh] if reuse and reuse.fresh else None)
+                             first=[t for t in render if t in reuse.fresh] if reuse and reuse.fresh else None,
+                             left=left)
     staged.images, staged.media_dir = media.count, media.root
     if media_staged is not None:
         media_staged()
@@ -235,6 +238,7 @@ def stage(project: Project, registry: Registry, langs: list[str], work: Path, ca
         if fresh:
             unkeyed.append(lang)
     key_fresh()
+    media.complete()  # (done by the first key, when there is one) and the last site's files not put back deleted
     return staged
 
 
