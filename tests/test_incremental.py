@@ -925,3 +925,57 @@ def test_an_edition_s_worker_lets_go_of_each_page_s_markdown_and_html_once_it_is
     monkeypatch.undo()
     shutil.rmtree(project / "build")
     assert build(project, "--clean", "-j", "1") == serial
+
+
+def test_the_build_stamps_its_site_as_a_find_of_it_would_without_a_find_at_the_end(project, monkeypatch):
+    """The site's stamp for the next no-change check comes from a ``find`` begun once the media are
+    in the site, beside the output steps after it, and a look at each file they wrote: it is the
+    stamp a ``find`` of the finished site gives, after a first build, an edit and a build without
+    the cache; a kiosk copy, whose step rewrites pages without telling, is stamped at its end.
+    A stamp that cannot be told from what the build knows is not given."""
+    import json
+
+    from lantoa.site import incremental
+
+    cache, out = project / ".cache" / "lantoa", project / "build" / "site"
+    finds: list[str] = []
+    start = incremental._start_find
+    monkeypatch.setattr(incremental, "_start_find", lambda folder: finds.append(str(folder)) or start(folder))
+
+    def recorded() -> str:
+        return json.loads((cache / incremental.STATE).read_text("utf-8"))["stamp"]
+
+    for args in ([], ["--no-cache"]):
+        for _ in range(2):
+            finds.clear()
+            build(project, *args)
+            assert ".lantoa-build-" in finds[-1]  # the last: the new site's, not of the finished one
+            assert recorded() == incremental.tree_stamp(out) and recorded().startswith("find:")
+            story = project / "content" / "stories" / "vinh-ha-long" / "index.en.md"
+            story.write_text(story.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    r = CliRunner().invoke(main, ["-C", str(project), "build"])
+    assert r.exit_code == 0 and "is up to date" not in r.output
+    r = CliRunner().invoke(main, ["-C", str(project), "build"])
+    assert r.exit_code == 0 and "is up to date" in r.output, r.output
+    kiosk = project / "build" / "kiosk"
+    finds.clear()
+    r = CliRunner().invoke(main, ["-C", str(project), "build", "--kiosk", "--out", str(kiosk)])
+    assert r.exit_code == 0, r.output
+    assert finds[-1] == str(kiosk) and recorded() == incremental.tree_stamp(kiosk)
+    # what it cannot vouch for: a file it does not know of, or one not as the find printed it
+    site = project / "site-copy"
+    shutil.copytree(out, site)
+    files = incremental.file_names(site)
+    assert incremental.begin_tree_stamp(site).finish(files, set()) == incremental.tree_stamp(site)
+    (site / "stray.txt").write_text("x", "utf-8")
+    assert incremental.begin_tree_stamp(site).finish(files, set()) is None
+    assert incremental.begin_tree_stamp(site).finish(sorted(files + ["stray.txt"]), set()) == \
+        incremental.tree_stamp(site)
+    stamp = incremental.begin_tree_stamp(site)
+    stamp.find.process.wait()
+    (site / files[0]).write_text("changed after the find", "utf-8")
+    assert stamp.finish(sorted(files + ["stray.txt"]), set()) is None
+    stamp = incremental.begin_tree_stamp(site)
+    stamp.find.process.wait()
+    (site / files[0]).write_text("changed after the find, and told", "utf-8")
+    assert stamp.finish(sorted(files + ["stray.txt"]), {files[0]}) == incremental.tree_stamp(site)

@@ -71,5 +71,5 @@ def _check_and_build(ctx, langs, clean: bool, strict: bool, target, cache_dir, j
                  f"{target} is untouched. Gather every shard's {result.site_dir.name}/ into one "
                  ".cache/lantoa/parts/ and run `lantoa build` to assemble the site.")
         return
-    incremental.record(cache_dir, key, target)
+    incremental.record(cache_dir, key, target, stamp=result.stamp)
     ctx.echo(result.summary())

@@ -52,6 +52,9 @@ class BuildResult:
     images: int = 0
     fonts: int = 0
     seconds: float = 0.0
+    #: the site's stamp for the next build's no-change check, when the build could tell it
+    #: (lantoa.site.outputs.OutputContext.site_stamp); else it is taken of the site
+    stamp: str | None = None
 
     def summary(self) -> str:
         total = sum(self.pages.values())
@@ -437,13 +440,15 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
         ctx.edition_pages, ctx.edition_chars = merge.result(wanted)
         ctx.known = merge.files  # the site's files so far: the output steps tell what they add
         counts = outputs.run(ctx)
+        stamp = ctx.site_stamp()  # (pruning below removes folders alone)
         if folders:
             log.debug("%d folders of the last site not used: removed", skeleton.prune(site, folders, ctx.files()))
         _swap(site, out)
         if cache_dir:
             for name in incremental.forget_languages(cache_dir, set(registry.tags())):
                 log.info("build cache: %s let go of (its language is no longer in locales/)", name)
-        result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0))
+        result = BuildResult(out, {t: staged.pages[t] for t in wanted}, staged.images, counts.get("fonts", 0),
+                             stamp=stamp)
         result.seconds = time.perf_counter() - start
         return result
     finally:

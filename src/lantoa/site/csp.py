@@ -193,7 +193,10 @@ def csp_step(ctx) -> int:
     --kiosk every page, as the kiosk step rewrote them after the workers."""
     site: Path = ctx.site
     done = set() if ctx.kiosk else ctx.edition_pages
-    return apply_pages(site, [site / rel for rel in ctx.files() if rel.endswith(".html") and rel not in done])
+    rels = [rel for rel in ctx.files() if rel.endswith(".html") and rel not in done]
+    count = apply_pages(site, [site / rel for rel in rels])
+    ctx.wrote(*rels)  # (replaced)
+    return count
 
 
 def headers_step(ctx) -> int:
@@ -202,4 +205,5 @@ def headers_step(ctx) -> int:
     paths = ctx.files()
     (site / "_headers").write_text(headers.netlify_headers([p for p in paths if p not in headers.HOST_FILES]),
                                    "utf-8")
+    ctx.wrote("_headers")
     return 1

@@ -188,6 +188,55 @@ class _Stamp:
         if self.find is not None:
             _end(self.find)
 
+    def finish(self, files: list[str], since: set[str]) -> str | None:
+        """The stamp of the tree as it is now, its ``find`` begun before the last of its files were
+        written: ``files``, every file in it (sorted, as :func:`file_names` lists them); ``since``,
+        those written (or replaced) after the ``find`` began, whose size and time are looked up
+        now, the others' taken from what it printed. None, and :func:`tree_stamp` is to be taken
+        after all, where that cannot be told apart from a stamp of the finished tree: no GNU
+        ``find``, a file it listed that ``files`` lacks and ``since`` does not explain, one of
+        ``files`` not a regular file now, or its way of printing a time not the one this
+        function writes (checked on one file)."""
+        found = _finish_find(self.find) if self.find is not None else None
+        if found is None:
+            return None
+        printed = {rel: (size, mtime) for rel, size, mtime in found}
+        listed = set(files)
+        if any(rel not in listed and rel not in since for rel in map(os.fsdecode, printed)):
+            return None  # a file the build does not know of
+        checked = False
+        h = hashlib.sha256()
+        for rel in files:
+            name = os.fsencode(rel)
+            known = None if rel in since else printed.get(name)
+            if known is None or not checked:
+                try:
+                    st = os.lstat(os.path.join(self.path, rel))
+                except OSError:
+                    return None
+                if not stat.S_ISREG(st.st_mode) or st.st_mtime_ns < 0:
+                    return None
+                now = (str(st.st_size).encode(), _find_time(st.st_mtime_ns))
+                if known is not None:
+                    if known != now:
+                        return None  # (a time printed otherwise than here, or the file changed meanwhile)
+                    checked = True
+                known = now
+            h.update(name + b"\0" + known[0] + b"\0" + known[1] + b"\n")
+        return "find:" + h.hexdigest()
+
+
+def _find_time(ns: int) -> bytes:
+    """A modification time (ns since the epoch, not before it) as GNU find's ``%T@`` prints it:
+    the seconds, a point and ten digits."""
+    return f"{ns // 1_000_000_000}.{ns % 1_000_000_000:09d}0".encode()
+
+
+def begin_tree_stamp(path: Path) -> _Stamp:
+    """A :func:`tree_stamp` of ``path`` begun now, beside the caller, finished by
+    :meth:`_Stamp.finish` once the tree is (or :meth:`_Stamp.cancel`)."""
+    return _Stamp(path)
+
 
 class _Listing:
     """One ``find`` of the folders two levels down in ``root`` (``parts/<lang>/<key>``), read by
@@ -283,10 +332,13 @@ def up_to_date(cache_dir: Path, out: Path):
     return same
 
 
-def record(cache_dir: Path, key: str, out: Path) -> None:
+def record(cache_dir: Path, key: str, out: Path, stamp: str | None = None) -> None:
+    """Keep the input key of the build that made ``out``, and the stamp of ``out`` (``stamp``: the
+    build's, taken from what it knows it wrote (lantoa.site.outputs.OutputContext.site_stamp), the
+    same as a :func:`tree_stamp` of it, which is taken here when None)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = cache_dir / f".{STATE}.tmp"
-    tmp.write_text(json.dumps({"key": key, "out": str(out), "stamp": tree_stamp(out)}), "utf-8")
+    tmp.write_text(json.dumps({"key": key, "out": str(out), "stamp": stamp or tree_stamp(out)}), "utf-8")
     os.replace(tmp, cache_dir / STATE)
 
 
