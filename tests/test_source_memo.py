@@ -431,3 +431,56 @@ def test_a_one_off_run_takes_an_unchanged_folder_s_entry_from_the_run_before(tmp
     shutil.rmtree(other)
     loader.load_project(root)
     assert len(list(kept.iterdir())) == 2
+
+
+def test_a_scan_of_a_document_is_remembered_by_its_key_and_holds_no_body(tmp_path):
+    """The scan of a read document's body is kept by the file's content key: the cache of scans by
+    body would hold every body scanned to the end of the build (lantoa.site.builder._let_go)."""
+    path = tmp_path / "index.en.md"
+    path.write_text("---\ntitle: T\n---\nA [link](other.md) and ![a photo](photo.jpg).\n", "utf-8")
+    doc = frontmatter.read(path, memo.SourceMemo(tmp_path / "memo.pickle"))
+    assert doc.key
+    markup.forget()
+    before = markup._scan.cache_info().currsize
+    findings, links = markup.scanned_of(doc)
+    assert [link.url for link in links] == ["other.md", "photo.jpg"]
+    assert markup._scan.cache_info().currsize == before and markup._KNOWN[doc.key] == (findings, links)
+    assert markup.scanned_of(doc) is markup._KNOWN[doc.key]
+
+
+def test_a_full_one_off_build_lets_go_of_the_bodies_it_holds_and_few_are_kept(tmp_path, monkeypatch):
+    """A cold or full build holds every story's and page's body (read to check or to stage them):
+    it lets go of those it can read again, before the editions' processes are forked and once they
+    are staged, and reads again those it stages. Few held (an edit's build: one edition's) are
+    kept, as are all of them in `lantoa serve`."""
+    from conftest import make_project
+    from lantoa.site import builder
+
+    root = make_project(tmp_path / "p")
+    lets: list[int] = []
+    real = builder._let_go
+
+    def counting(project):
+        real(project)
+        lets.append(sum("body" in v.doc.__dict__ for e in project.entries() for v in e.variants()))
+
+    monkeypatch.setattr(builder, "_let_go", counting)
+    checked = collect(root)
+    docs = [v.doc for e in checked.project.entries() for v in e.variants()]
+    assert all("body" in d.__dict__ for d in docs)  # read to be checked
+    builder.build_site(checked)
+    assert lets == [0, 0]  # before the fork (a cold build's, after the media) and after the staging
+    assert all(d.body == frontmatter.read(d.path).body for d in docs)  # read again when asked for
+    few = docs[:1]
+    for d in docs[1:]:
+        d.let_go_of_body()
+    real(checked.project)
+    assert [d for d in docs if "body" in d.__dict__] == few
+    memo.keep_between_runs()
+    try:
+        for d in docs:
+            assert d.body
+        real(checked.project)
+        assert all("body" in d.__dict__ for d in docs)
+    finally:
+        memo.keep_between_runs(False)

@@ -95,6 +95,13 @@ class Document:
         (``normal``) or not: it can be read again from the file (:class:`_Body`)."""
         self.__dict__["_source"] = (start, normal)
 
+    def let_go_of_body(self) -> int:
+        """Forget the body if it can be read again from the file (:meth:`readable_again`; it is
+        then read when next asked for, and checked against :attr:`key`); its length, or 0."""
+        if "_source" in self.__dict__ and self.key and self.__dict__.get("path") is not None:
+            return len(self.__dict__.pop("body", ""))
+        return 0
+
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         if isinstance(state["path"], Path):

@@ -355,7 +355,7 @@ class SourceMemo:
         out = {}
         for key, (template, start, scanned, normal) in self.used.items():
             if scanned is None and key in self._unscanned:
-                scanned = markup.scanned(self._unscanned[key].body)
+                scanned = markup.scanned_of(self._unscanned[key])
             out[key] = (template, start, scanned, normal)
         delta_path = self.path.with_name(DELTA)
         delta = {key: entry for key, entry in out.items() if key not in self.in_base}
