@@ -229,6 +229,39 @@ def test_iso_answers_are_remembered_between_runs_without_loading_pycountry(tmp_p
     assert tags._database_file("script") == pycountry.scripts.filename
 
 
+def test_what_pycountry_loaded_is_let_go_of_and_loads_again_when_asked(tmp_path, monkeypatch):
+    """A build lets go of pycountry's databases before it forks its editions' processes
+    (lantoa.site.builder): a cold build loaded them for its checks, and every process forked after
+    held them. They load again when asked, with the same answers."""
+    import pycountry
+
+    from conftest import make_project
+    from lantoa.cli import main
+    from lantoa.site import builder
+    from click.testing import CliRunner
+
+    tags._names.cache_clear()
+    before = tags.code_for_name("Khmer"), pycountry.languages.get(alpha_3="khm").name
+    assert pycountry.languages.objects and tags._names.cache_info().currsize == 1
+    tags.let_go()
+    assert not pycountry.languages.objects and not pycountry.scripts.objects
+    assert tags._names.cache_info().currsize == 0
+    assert (tags.code_for_name("Khmer"), pycountry.languages.get(alpha_3="khm").name) == before
+    # in a cold build (nothing remembered: every code asked of pycountry), before the fork
+    loaded_at_fork: list[bool] = []
+    forker = builder.Forker
+
+    def forking(*args, **kwargs):
+        loaded_at_fork.append(bool(pycountry.languages.objects))
+        return forker(*args, **kwargs)
+
+    monkeypatch.setattr(builder, "Forker", forking)
+    root = make_project(tmp_path / "p")
+    result = CliRunner().invoke(main, ["-C", str(root), "-q", "build", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert loaded_at_fork == [False]
+
+
 def test_the_source_hash_follows_the_text_it_was_made_from(tmp_path):
     # the hash is kept between calls (a build asks for it tens of thousands of times): a kept
     # hash must never outlive a change to the title, summary or body

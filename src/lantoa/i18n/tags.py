@@ -115,6 +115,21 @@ def _names() -> dict[str, str]:
     return out
 
 
+def let_go() -> None:
+    """Let go of what pycountry loaded to answer a question not asked before (its databases load
+    again when asked): a build does it once its checks are done, before it forks the processes
+    that render its editions, which would otherwise each hold their share of it (a cold build's
+    4 MB of objects)."""
+    import sys
+
+    _names.cache_clear()
+    pycountry = sys.modules.get("pycountry")
+    for name in ("languages", "scripts"):
+        clear = getattr(getattr(pycountry, name, None), "_clear", None)  # (pycountry.db.Database)
+        if callable(clear):
+            clear()
+
+
 def code_for_name(name: str) -> str | None:
     """The ISO code whose reference name is ``name`` (accents and case ignored)."""
     folded = _fold(name)

@@ -26,6 +26,7 @@ from pathlib import Path
 from .. import digests
 from ..errors import LantoaError
 from ..gcpause import paused
+from ..i18n import tags
 from ..media import cache as media_cache
 from . import config as site_config
 from . import incremental, outputs, pagefacts, skeleton
@@ -300,6 +301,7 @@ def build_site(checked, langs: list[str] | None = None, out: Path | None = None,
             pages this process then writes to, copying them."""
             if not serial and not pool:
                 _let_go(checked.project)  # (trimmed below anyway)
+                tags.let_go()
                 _trim_heap()
                 gc.freeze()
                 pool.append(Forker(max(1, jobs or cores), warm=partial(warm_workers, root)))
