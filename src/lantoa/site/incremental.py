@@ -201,14 +201,15 @@ class _Stamp:
         if found is None:
             return None
         printed = {rel: (size, mtime) for rel, size, mtime in found}
-        listed = set(files)
-        if any(rel not in listed and rel not in since for rel in map(os.fsdecode, printed)):
+        names = [os.fsencode(rel) for rel in files]  # compared and hashed as find prints them
+        told = {os.fsencode(rel) for rel in since}
+        listed = set(names)
+        if any(name not in listed and name not in told for name in printed):
             return None  # a file the build does not know of
         checked = False
         h = hashlib.sha256()
-        for rel in files:
-            name = os.fsencode(rel)
-            known = None if rel in since else printed.get(name)
+        for rel, name in zip(files, names):
+            known = None if name in told else printed.get(name)
             if known is None or not checked:
                 try:
                     st = os.lstat(os.path.join(self.path, rel))

@@ -99,8 +99,8 @@ class _Emptying:
                 for name in filenames:
                     path = os.path.join(dirpath, name)
                     rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                    st = os.lstat(path)
-                    if prefix and rel.startswith(prefix) and stat.S_ISREG(st.st_mode):
+                    st = os.lstat(path) if prefix and rel.startswith(prefix) else None
+                    if st is not None and stat.S_ISREG(st.st_mode):
                         left[rel] = st.st_ino
                     else:
                         os.unlink(path)
